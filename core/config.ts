@@ -1,0 +1,212 @@
+/**
+ * Configuration: one declarative table (name, kind, default, doc), read from the
+ * environment, validated at start with a message naming the bad variable. The README's
+ * configuration table is generated from `SETTINGS` (`npm run docs:config`), so the two
+ * cannot drift. Every secret may instead be read from `NAME_FILE`.
+ */
+import { readFileSync } from 'node:fs';
+import { Errors, LogharborError } from './errors.js';
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+type Kind = 'address' | 'path' | 'string' | 'secret' | 'int' | 'duration' | 'level';
+
+interface Setting {
+  env: string;
+  kind: Kind;
+  default: string;
+  doc: string;
+}
+
+/** The table. Order is the README's order. */
+export const SETTINGS = [
+  { env: 'DATABASE_URL', kind: 'secret', default: '', doc: 'External PostgreSQL URL; unset runs an embedded PostgreSQL under `LOGHARBOR_DATA_DIR`.' },
+  { env: 'LOGHARBOR_DATA_DIR', kind: 'path', default: './data', doc: 'Where the embedded PostgreSQL keeps its data.' },
+  { env: 'LOGHARBOR_HTTP_ADDR', kind: 'address', default: '127.0.0.1:8080', doc: 'API and web page.' },
+  { env: 'LOGHARBOR_FORWARD_ADDR', kind: 'address', default: '127.0.0.1:24224', doc: 'Fluentd forward protocol over TCP; the same port answers UDP heartbeats.' },
+  { env: 'LOGHARBOR_FORWARD_TLS_ADDR', kind: 'address', default: 'off', doc: 'Forward protocol over TLS (needs `LOGHARBOR_TLS_CERT_FILE`), e.g. `127.0.0.1:24284`.' },
+  { env: 'LOGHARBOR_FORWARD_SOCKET', kind: 'path', default: '', doc: 'Forward protocol on a unix socket at this path.' },
+  { env: 'LOGHARBOR_SYSLOG_UDP_ADDR', kind: 'address', default: '127.0.0.1:5514', doc: 'Syslog over UDP.' },
+  { env: 'LOGHARBOR_SYSLOG_TCP_ADDR', kind: 'address', default: '127.0.0.1:5514', doc: 'Syslog over TCP (RFC 6587 framing).' },
+  { env: 'LOGHARBOR_SYSLOG_TLS_ADDR', kind: 'address', default: '', doc: 'Syslog over TLS (RFC 5425); unset means `127.0.0.1:6514` when a certificate is given, else off.' },
+  { env: 'LOGHARBOR_SYSLOG_SOCKET', kind: 'path', default: '', doc: 'Syslog on a unix stream socket at this path.' },
+  { env: 'LOGHARBOR_SYSLOG_DGRAM_SOCKET', kind: 'path', default: '', doc: 'Syslog on a unix datagram socket at this path (like /dev/log).' },
+  { env: 'LOGHARBOR_SYSLOG_TIMEZONE', kind: 'string', default: 'local', doc: 'Zone for syslog times that carry none (RFC 3164, Docker\'s default format): `local`, `UTC` or an IANA name.' },
+  { env: 'LOGHARBOR_TLS_CERT_FILE', kind: 'path', default: '', doc: 'PEM certificate for the TLS listeners.' },
+  { env: 'LOGHARBOR_TLS_KEY_FILE', kind: 'path', default: '', doc: 'PEM private key for the TLS listeners.' },
+  { env: 'LOGHARBOR_TLS_CA_FILE', kind: 'path', default: '', doc: 'PEM CA; when set, TLS clients must present a certificate it signed.' },
+  { env: 'LOGHARBOR_SHARED_KEY', kind: 'secret', default: '', doc: 'Forward protocol shared key; when set, clients must complete the HELO/PING/PONG handshake.' },
+  { env: 'LOGHARBOR_FORWARD_USERS', kind: 'secret', default: '', doc: 'Forward protocol users, `name:password` separated by commas; needs the shared key.' },
+  { env: 'LOGHARBOR_FORWARD_HOSTNAME', kind: 'string', default: 'logharbor', doc: 'Server hostname sent in PONG.' },
+  { env: 'LOGHARBOR_API_TOKEN', kind: 'secret', default: '', doc: 'When set, the API and websocket demand `Authorization: Bearer <token>`.' },
+  { env: 'LOGHARBOR_RETENTION', kind: 'duration', default: '7d', doc: 'Day partitions older than this are dropped.' },
+  { env: 'LOGHARBOR_LOG_LEVEL', kind: 'level', default: 'info', doc: 'logharbor\'s own log level (trace, debug, info, warn, error, fatal).' },
+  { env: 'LOGHARBOR_BATCH_SIZE', kind: 'int', default: '4000', doc: 'Records per COPY batch (a batch is also written when the flush timer fires).' },
+  { env: 'LOGHARBOR_FLUSH_MS', kind: 'int', default: '50', doc: 'Longest a record waits before its batch is written.' },
+  { env: 'LOGHARBOR_QUEUE_MAX', kind: 'int', default: '50000', doc: 'Records held in memory awaiting commit; past it TCP senders are paused (backpressure).' },
+  { env: 'LOGHARBOR_MAX_FRAME_BYTES', kind: 'int', default: '16777216', doc: 'Largest forward request or syslog frame; a larger one closes that connection (or skips that syslog frame).' },
+  { env: 'LOGHARBOR_MAX_DECOMPRESSED_BYTES', kind: 'int', default: '67108864', doc: 'Largest decompressed CompressedPackedForward payload (gzip bomb guard).' },
+  { env: 'LOGHARBOR_MAX_CONNECTIONS', kind: 'int', default: '1024', doc: 'Open connections per listener; past it new connections are closed at once.' },
+  { env: 'LOGHARBOR_IDLE_TIMEOUT', kind: 'duration', default: '1h', doc: 'A connection silent this long is closed.' },
+  { env: 'LOGHARBOR_HANDSHAKE_TIMEOUT', kind: 'duration', default: '10s', doc: 'Time allowed to complete the forward handshake or the TLS handshake.' },
+  { env: 'LOGHARBOR_PARTIAL_TIMEOUT', kind: 'duration', default: '5s', doc: 'An unfinished Docker partial line is stored (marked) after this long.' },
+  { env: 'LOGHARBOR_MAX_LINE_BYTES', kind: 'int', default: '1048576', doc: 'Longest joined partial line; past it the line is stored in pieces, marked.' },
+] as const satisfies readonly Setting[];
+
+export type SettingName = (typeof SETTINGS)[number]['env'];
+
+export interface Config {
+  databaseUrl: string | null;
+  dataDir: string;
+  httpAddr: Address | null;
+  forwardAddr: Address | null;
+  forwardTlsAddr: Address | null;
+  forwardSocket: string | null;
+  syslogUdpAddr: Address | null;
+  syslogTcpAddr: Address | null;
+  syslogTlsAddr: Address | null;
+  syslogSocket: string | null;
+  syslogDgramSocket: string | null;
+  syslogTimezone: string;
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  tlsCaFile: string | null;
+  sharedKey: string | null;
+  forwardUsers: Map<string, string>;
+  forwardHostname: string;
+  apiToken: string | null;
+  retentionMs: number;
+  logLevel: string;
+  batchSize: number;
+  flushMs: number;
+  queueMax: number;
+  maxFrameBytes: number;
+  maxDecompressedBytes: number;
+  maxConnections: number;
+  idleTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  partialTimeoutMs: number;
+  maxLineBytes: number;
+}
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+function bad(env: string, why: string): never {
+  throw new LogharborError(Errors.CONFIG_INVALID, `${env}: ${why}`);
+}
+
+/** `host:port`, `:port` or `port`; `off` (or empty) disables. IPv6 as `[::1]:port`. */
+export function parseAddress(env: string, value: string): Address | null {
+  const v = value.trim();
+  if (v === '' || v.toLowerCase() === 'off') return null;
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v) ?? /^()()(\d+)$/.exec(v);
+  if (!m) bad(env, `expected host:port or "off", got ${JSON.stringify(value)}`);
+  const port = Number(m[3]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) bad(env, `port out of range in ${JSON.stringify(value)}`);
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+/** `250ms`, `30s`, `15m`, `2h`, `7d`; a bare number is seconds. */
+export function parseDuration(env: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/.exec(value.trim());
+  if (!m) bad(env, `expected a duration like 30s, 15m, 2h or 7d, got ${JSON.stringify(value)}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] ?? 's'] ?? 1000;
+  return Math.round(Number(m[1]) * unit);
+}
+
+function parseInt10(env: string, value: string): number {
+  if (!/^\d+$/.test(value.trim())) bad(env, `expected a whole number, got ${JSON.stringify(value)}`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) bad(env, `must be at least 1, got ${value}`);
+  return n;
+}
+
+/** A secret comes from NAME, or from the file named by NAME_FILE (not both). */
+function readRaw(env: SettingName, source: NodeJS.ProcessEnv, kind: Kind): string | undefined {
+  const direct = source[env];
+  const file = source[`${env}_FILE`];
+  if (kind === 'secret' && file !== undefined && file !== '') {
+    if (direct !== undefined && direct !== '') bad(env, `set either ${env} or ${env}_FILE, not both`);
+    try {
+      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      bad(`${env}_FILE`, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+  return direct;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const raw = {} as Record<SettingName, string>;
+  for (const s of SETTINGS) {
+    const v = readRaw(s.env, source, s.kind);
+    raw[s.env] = v === undefined ? s.default : v;
+    if (s.kind === 'level' && !LEVELS.has(raw[s.env])) bad(s.env, `expected one of ${[...LEVELS].join(', ')}`);
+  }
+  const addr = (env: SettingName) => parseAddress(env, raw[env]);
+  const path = (env: SettingName) => (raw[env] === '' ? null : raw[env]);
+  const int = (env: SettingName) => parseInt10(env, raw[env]);
+  const dur = (env: SettingName) => parseDuration(env, raw[env]);
+
+  const tlsCertFile = path('LOGHARBOR_TLS_CERT_FILE');
+  const tlsKeyFile = path('LOGHARBOR_TLS_KEY_FILE');
+  if ((tlsCertFile === null) !== (tlsKeyFile === null)) {
+    bad(tlsCertFile ? 'LOGHARBOR_TLS_KEY_FILE' : 'LOGHARBOR_TLS_CERT_FILE', 'TLS needs both a certificate and a key');
+  }
+  const syslogTlsAddr =
+    raw.LOGHARBOR_SYSLOG_TLS_ADDR === ''
+      ? tlsCertFile
+        ? { host: '127.0.0.1', port: 6514 }
+        : null
+      : addr('LOGHARBOR_SYSLOG_TLS_ADDR');
+  const forwardTlsAddr = addr('LOGHARBOR_FORWARD_TLS_ADDR');
+  if ((syslogTlsAddr || forwardTlsAddr) && !tlsCertFile) {
+    bad(syslogTlsAddr ? 'LOGHARBOR_SYSLOG_TLS_ADDR' : 'LOGHARBOR_FORWARD_TLS_ADDR', 'a TLS listener needs LOGHARBOR_TLS_CERT_FILE and LOGHARBOR_TLS_KEY_FILE');
+  }
+
+  const sharedKey = raw.LOGHARBOR_SHARED_KEY === '' ? null : raw.LOGHARBOR_SHARED_KEY;
+  const forwardUsers = new Map<string, string>();
+  for (const pair of raw.LOGHARBOR_FORWARD_USERS.split(',').filter((p) => p.trim() !== '')) {
+    const i = pair.indexOf(':');
+    if (i <= 0) bad('LOGHARBOR_FORWARD_USERS', 'expected name:password pairs separated by commas');
+    forwardUsers.set(pair.slice(0, i).trim(), pair.slice(i + 1));
+  }
+  if (forwardUsers.size > 0 && !sharedKey) bad('LOGHARBOR_FORWARD_USERS', 'users need LOGHARBOR_SHARED_KEY');
+
+  return {
+    databaseUrl: raw.DATABASE_URL === '' ? null : raw.DATABASE_URL,
+    dataDir: raw.LOGHARBOR_DATA_DIR,
+    httpAddr: addr('LOGHARBOR_HTTP_ADDR'),
+    forwardAddr: addr('LOGHARBOR_FORWARD_ADDR'),
+    forwardTlsAddr,
+    forwardSocket: path('LOGHARBOR_FORWARD_SOCKET'),
+    syslogUdpAddr: addr('LOGHARBOR_SYSLOG_UDP_ADDR'),
+    syslogTcpAddr: addr('LOGHARBOR_SYSLOG_TCP_ADDR'),
+    syslogTlsAddr,
+    syslogSocket: path('LOGHARBOR_SYSLOG_SOCKET'),
+    syslogDgramSocket: path('LOGHARBOR_SYSLOG_DGRAM_SOCKET'),
+    syslogTimezone: raw.LOGHARBOR_SYSLOG_TIMEZONE,
+    tlsCertFile,
+    tlsKeyFile,
+    tlsCaFile: path('LOGHARBOR_TLS_CA_FILE'),
+    sharedKey,
+    forwardUsers,
+    forwardHostname: raw.LOGHARBOR_FORWARD_HOSTNAME,
+    apiToken: raw.LOGHARBOR_API_TOKEN === '' ? null : raw.LOGHARBOR_API_TOKEN,
+    retentionMs: dur('LOGHARBOR_RETENTION'),
+    logLevel: raw.LOGHARBOR_LOG_LEVEL,
+    batchSize: int('LOGHARBOR_BATCH_SIZE'),
+    flushMs: int('LOGHARBOR_FLUSH_MS'),
+    queueMax: int('LOGHARBOR_QUEUE_MAX'),
+    maxFrameBytes: int('LOGHARBOR_MAX_FRAME_BYTES'),
+    maxDecompressedBytes: int('LOGHARBOR_MAX_DECOMPRESSED_BYTES'),
+    maxConnections: int('LOGHARBOR_MAX_CONNECTIONS'),
+    idleTimeoutMs: dur('LOGHARBOR_IDLE_TIMEOUT'),
+    handshakeTimeoutMs: dur('LOGHARBOR_HANDSHAKE_TIMEOUT'),
+    partialTimeoutMs: dur('LOGHARBOR_PARTIAL_TIMEOUT'),
+    maxLineBytes: int('LOGHARBOR_MAX_LINE_BYTES'),
+  };
+}

