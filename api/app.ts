@@ -1,0 +1,38 @@
+/**
+ * The API is *built* here and *listened* elsewhere (cli/), so tests use `app.inject()`
+ * with no network (STYLE.md, fastify).
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Pool } from '../core/db/pool.js';
+import type { Logger } from '../core/log.js';
+import type { Telemetry } from '../core/telemetry.js';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { installAuth } from './auth.js';
+import { installErrorHandler } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { logsRoutes } from './routes/logs.js';
+
+export interface ApiOptions {
+  pool: Pool;
+  telemetry: Telemetry;
+  log: Logger;
+  apiToken: string | null;
+}
+
+export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({ loggerInstance: o.log.child({ role: 'api' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'logharbor', version: '0.1.0', description: 'Search and tail logs stored by logharbor.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: o.apiToken ? [{ bearer: [] }] : [],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  installErrorHandler(app);
+  installAuth(app, o.apiToken);
+  healthRoutes(app, o.pool, o.telemetry);
+  logsRoutes(app, o.pool);
+  return app;
+}

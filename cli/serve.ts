@@ -1,0 +1,76 @@
+/**
+ * `logharbor serve` (collector + API in one process, the default), and the single
+ * roles `collector` and `api` for scale-out. Prints where everything listens and a
+ * ready-to-paste `docker run` line; SIGTERM/SIGINT shut down gracefully (stop
+ * accepting, commit and ack what is held, close).
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/app.js';
+import { startCollector, type Collector } from '../collector/collector.js';
+import { loadConfig } from '../core/config.js';
+import { migrate } from '../core/db/migrate.js';
+import { createPool } from '../core/db/pool.js';
+import { createLogger } from '../core/log.js';
+import { Telemetry } from '../core/telemetry.js';
+import { openDatabase } from './database.js';
+
+export type Role = 'all' | 'collector' | 'api';
+
+const SHUTDOWN_LIMIT_MS = 30_000;
+
+export async function serve(role: Role): Promise<void> {
+  const cfg = loadConfig();
+  const log = createLogger(cfg.logLevel);
+  const db = await openDatabase(cfg, log);
+  const pool = createPool(db.url, { max: 20, applicationName: `logharbor-${role}` });
+  const applied = await migrate(pool);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const telemetry = new Telemetry(true);
+
+  let collector: Collector | null = null;
+  let app: FastifyInstance | null = null;
+  if (role !== 'api') collector = await startCollector(cfg, pool, log, telemetry);
+  if (role !== 'collector' && cfg.httpAddr) {
+    app = await buildApp({ pool, telemetry, log, apiToken: cfg.apiToken });
+    await app.listen({ host: cfg.httpAddr.host, port: cfg.httpAddr.port });
+  }
+
+  const lines = [`logharbor ${role === 'all' ? 'serve' : role} is running`];
+  lines.push(`  database: ${db.embedded ? `embedded PostgreSQL in ${cfg.dataDir}` : 'DATABASE_URL'}`);
+  if (app) {
+    const a = app.server.address();
+    const port = typeof a === 'object' && a ? a.port : cfg.httpAddr!.port;
+    lines.push(`  web and API: http://${cfg.httpAddr!.host}:${port}/`);
+  }
+  for (const l of collector?.listeners ?? []) lines.push(`  ${l.name}: ${l.address}`);
+  const tcp = collector?.forward.streams.find((s) => s.name === 'forward-tcp');
+  if (tcp) {
+    lines.push('', 'Send a container\'s logs here:', '');
+    lines.push(
+      `  docker run --log-driver=fluentd --log-opt fluentd-address=${tcp.address} \\`,
+      `    --log-opt fluentd-request-ack=true --log-opt fluentd-sub-second-precision=true \\`,
+      `    --log-opt labels=com.docker.compose.project,com.docker.compose.service busybox echo hello`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: committing and acking what is held');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
+    force.unref();
+    await app?.close();
+    await collector?.close();
+    await pool.end();
+    await db.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}

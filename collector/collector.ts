@@ -1,0 +1,64 @@
+/**
+ * The collector role: the writer, every source, backpressure between them, and the
+ * housekeeping of the store (partitions ahead, retention, old chunk ids).
+ */
+import type { Config } from '../core/config.js';
+import type { Pool } from '../core/db/pool.js';
+import { maintainPartitions } from '../core/db/partitions.js';
+import type { Logger } from '../core/log.js';
+import type { Telemetry } from '../core/telemetry.js';
+import { startForward, type ForwardSource } from './forward/source.js';
+import type { StreamListener } from './listen/stream-listener.js';
+import { Writer } from './writer/writer.js';
+
+export interface Collector {
+  writer: Writer;
+  forward: ForwardSource;
+  /** Every listener with its bound address, for the start-up banner and /api/sources. */
+  listeners: { name: string; address: string }[];
+  /** Graceful: stop accepting, commit and ack what is held, then close connections. */
+  close(): Promise<void>;
+}
+
+const HOUSEKEEPING_MS = 10 * 60_000;
+const CHUNK_MEMORY = '1 day';
+
+async function housekeeping(cfg: Config, pool: Pool, log: Logger): Promise<void> {
+  const report = await maintainPartitions(pool, { retentionMs: cfg.retentionMs });
+  if (report.created.length || report.dropped.length) log.info(report, 'partitions maintained');
+  await pool.query(`DELETE FROM forward_chunks WHERE stored_at < now() - interval '${CHUNK_MEMORY}'`);
+}
+
+export async function startCollector(cfg: Config, pool: Pool, log: Logger, telemetry: Telemetry): Promise<Collector> {
+  await housekeeping(cfg, pool, log);
+  const timer = setInterval(
+    () => housekeeping(cfg, pool, log).catch((e: Error) => log.warn({ err: e.message }, 'housekeeping failed; will retry')),
+    HOUSEKEEPING_MS,
+  );
+  const writer = new Writer(pool, { batchSize: cfg.batchSize, flushMs: cfg.flushMs, queueMax: cfg.queueMax }, log, telemetry);
+  const forward = await startForward(cfg, pool, writer, log, telemetry);
+  const streams: StreamListener[] = [...forward.streams];
+  writer.on('pressure', () => {
+    log.warn({ queued: writer.depth }, 'writer behind: pausing TCP senders');
+    for (const s of streams) s.pauseAll();
+  });
+  writer.on('drain', () => {
+    log.info({ queued: writer.depth }, 'writer caught up: resuming TCP senders');
+    for (const s of streams) s.resumeAll();
+  });
+  const listeners = [...forward.streams.map((s) => ({ name: s.name, address: s.address }))];
+  if (forward.udp) listeners.push({ name: forward.udp.name, address: forward.udp.address });
+  return {
+    writer,
+    forward,
+    listeners,
+    async close() {
+      clearInterval(timer);
+      await forward.stop();
+      await writer.close();
+      // Let acks already queued on the sockets go out before the connections close.
+      await new Promise((r) => setTimeout(r, 50));
+      await forward.close();
+    },
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * One forward-protocol connection (Forward Protocol v1): frames the byte stream,
+ * optionally runs the shared-key handshake, decodes each request, normalizes its
+ * events, hands them to the writer, and sends `{ack: chunk}` after commit, in request
+ * order. A fatal decode error closes this connection only; a bad event is skipped.
+ *
+ *   bytes ─► ForwardFramer ─► decodeRequest ─► normalize + join partials ─► Writer.submit
+ *                                                    acks (in order) ◄── commit ◄─┘
+ */
+import type net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../core/log.js';
+import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
+import type { LogRecord } from '../../core/record.js';
+import type { Writer } from '../writer/writer.js';
+import type { StashedPart, WriteUnit } from '../writer/unit.js';
+import { normalizeForwardEvent } from '../normalize/forward-record.js';
+import { toAttrs } from '../normalize/attrs.js';
+import type { PartialJoiner } from '../normalize/partial-join.js';
+import { ForwardFramer } from './framer.js';
+import { decodeRequest, type ForwardRequest } from './decode.js';
+import { ForwardDecodeError } from './errors.js';
+import { encodeAck } from './ack.js';
+import { buildHelo, buildPong, verifyPing } from './handshake.js';
+
+export interface ForwardSecurity {
+  sharedKey: string;
+  users: Map<string, string>;
+  serverHostname: string;
+}
+
+export interface ForwardContext {
+  writer: Writer;
+  joiner: PartialJoiner;
+  log: Logger;
+  telemetry: Telemetry;
+  security: ForwardSecurity | null;
+  maxFrameBytes: number;
+  maxDecompressedBytes: number;
+  handshakeTimeoutMs: number;
+}
+
+const MAX_DEPTH = 64;
+
+/** The dedupe key of an `option.chunk`: fluent-logger and Docker send base64 strings. */
+function chunkKey(chunk: unknown): string | null {
+  if (chunk === undefined || chunk === null) return null;
+  if (typeof chunk === 'string') return chunk;
+  if (Buffer.isBuffer(chunk)) return `b64:${chunk.toString('base64')}`;
+  return `json:${JSON.stringify(chunk)}`;
+}
+
+export function handleForwardConnection(socket: net.Socket, health: ListenerHealth, ctx: ForwardContext): void {
+  const framer = new ForwardFramer(ctx.maxFrameBytes);
+  const log = ctx.log.child({ listener: health.listener, remote: socket.remoteAddress ?? 'unix' });
+  let ackChain: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  let clientHostname: string | null = null;
+  let handshake: { nonce: Buffer; authSalt: Buffer | null; timer: NodeJS.Timeout } | null = null;
+
+  const fail = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    ctx.telemetry.onError(health, reason);
+    log.warn({ reason }, 'closing forward connection');
+    socket.destroy();
+  };
+  socket.once('close', () => {
+    closed = true;
+    if (handshake) clearTimeout(handshake.timer);
+  });
+
+  if (ctx.security) {
+    const nonce = randomBytes(16);
+    const authSalt = ctx.security.users.size > 0 ? randomBytes(16) : null;
+    handshake = {
+      nonce,
+      authSalt,
+      timer: setTimeout(() => fail('handshake timed out'), ctx.handshakeTimeoutMs),
+    };
+    socket.write(buildHelo({ nonce, authSalt, keepalive: true }));
+  }
+
+  const onHandshake = (req: ForwardRequest) => {
+    const sec = ctx.security!;
+    const hs = handshake!;
+    const res = verifyPing(req.handshake ?? [], {
+      nonce: hs.nonce,
+      authSalt: hs.authSalt,
+      sharedKey: sec.sharedKey,
+      users: sec.users.size > 0 ? sec.users : null,
+      serverHostname: sec.serverHostname,
+    });
+    clearTimeout(hs.timer);
+    handshake = null;
+    const salt = Array.isArray(req.handshake) ? req.handshake[2] : undefined;
+    const pong = buildPong(res.ok, res.ok ? '' : res.reason, sec.serverHostname, salt, hs.nonce, sec.sharedKey);
+    if (!res.ok) {
+      socket.end(pong);
+      fail(`handshake refused: ${res.reason}`);
+      return;
+    }
+    clientHostname = res.clientHostname;
+    socket.write(pong);
+  };
+
+  const sendAck = (chunk: unknown, mode: 'msgpack' | 'json', started: number, done: Promise<void>) => {
+    ackChain = ackChain
+      .then(() => done)
+      .then(
+        () => {
+          if (closed) return;
+          socket.write(encodeAck(chunk, mode));
+          ctx.telemetry.ackSeconds.observe((performance.now() - started) / 1000);
+        },
+        (e: Error) => fail(`request not stored, no ack: ${e.message}`),
+      );
+  };
+
+  const onRequest = (req: ForwardRequest) => {
+    for (const s of req.skipped) {
+      ctx.telemetry.onError(health, `event ${s.index} skipped: ${s.reason}`);
+      log.warn({ tag: req.tag, reason: s.reason }, 'forward event skipped');
+    }
+    const started = performance.now();
+    const chunk = req.option?.chunk;
+    const key = chunkKey(chunk);
+    if (key !== null) {
+      const seen = ctx.writer.chunkState(key);
+      if (seen) {
+        // A resent chunk: acknowledge it once the first copy is stored; store nothing.
+        ctx.telemetry.duplicates.inc();
+        sendAck(chunk, framer.mode ?? 'msgpack', started, seen.state === 'pending' ? seen.done : Promise.resolve());
+        return;
+      }
+    }
+    const unit = toUnit(req, clientHostname, ctx.joiner);
+    unit.chunk = key;
+    ctx.telemetry.onReceived(health, req.events.length);
+    const done = ctx.writer.submit(unit);
+    if (key !== null) sendAck(chunk, framer.mode ?? 'msgpack', started, done);
+    else done.catch((e: Error) => log.error({ err: e.message }, 'request not stored'));
+  };
+
+  socket.on('data', (data: Buffer) => {
+    if (closed) return;
+    try {
+      for (const frame of framer.push(data)) {
+        const req = decodeRequest(frame, framer.mode ?? 'msgpack', {
+          maxDecompressedBytes: ctx.maxDecompressedBytes,
+          maxDepth: MAX_DEPTH,
+        });
+        if (req.kind === 'heartbeat') continue;
+        if (handshake) {
+          if (req.kind !== 'handshake') return fail('expected PING before any event (shared key is set)');
+          onHandshake(req);
+          continue;
+        }
+        if (req.kind === 'handshake') return fail('unexpected PING: no shared key is configured');
+        onRequest(req);
+      }
+    } catch (e) {
+      if (e instanceof ForwardDecodeError) return fail(e.message);
+      throw e;
+    }
+  });
+}
+
+/** Normalizes a request's events into one write unit, joining Docker partial lines. */
+function toUnit(req: ForwardRequest, host: string | null, joiner: PartialJoiner): WriteUnit {
+  const records: LogRecord[] = [];
+  let stash: StashedPart[] | undefined;
+  let claims: { key: string; index: number }[] | undefined;
+  const now = Date.now();
+  for (const ev of req.events) {
+    const n = normalizeForwardEvent(req.tag, ev.tsSec, ev.tsNano, ev.record, host);
+    // Fluent Bit's event metadata ([EventTime, {metadata}]) is kept beside the fields.
+    if (ev.meta && Object.keys(ev.meta).length > 0) n.record.attrs = { ...n.record.attrs, fluent_meta: toAttrs(ev.meta) };
+    if (!n.partial) {
+      records.push(n.record);
+      continue;
+    }
+    const res = joiner.add(n.record, n.partial, now);
+    if (res.stash) (stash ??= []).push({ ...res.stash, record: n.record });
+    for (const line of res.done) {
+      if (line.claim) (claims ??= []).push({ key: line.claim, index: records.length });
+      records.push(line.record);
+    }
+  }
+  return { records, stash, claims };
+}

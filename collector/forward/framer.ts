@@ -1,0 +1,134 @@
+/**
+ * Splits a forward connection's byte stream into requests (Forward Protocol v1: "Client MAY
+ * send multiple msgpack arrays ... on a single connection, continuously"), split anywhere
+ * across TCP reads.
+ *
+ * Push parser in the manner of pg-protocol's parser:
+ *
+ *   chunk ──► nothing pending? scan the chunk in place ──► frames are views of the chunk
+ *        └──► a frame is pending? append to the pending buffer (grown by doubling, never
+ *             past maxFrameBytes), resume the scan; the finished frame is a view of that
+ *             buffer, and the rest of the chunk is scanned in place again.
+ *
+ * The pending buffer is dropped once its frame is handed out, so a returned frame is never
+ * overwritten: frames stay valid after later pushes.
+ *
+ * The mode is decided once from the connection's first byte, as Fluentd's in_forward does:
+ * `{` or `[` means JSON for the connection's whole life, anything else msgpack.
+ *
+ * Errors (always fatal: the stream cannot resync): a frame longer than maxFrameBytes (thrown
+ * as soon as the pending bytes reach the limit, never buffering more), a byte that can never
+ * start a msgpack object, nesting deeper than maxDepth, a JSON text not starting with `[`/`{`.
+ * After an error the framer must be discarded with its connection.
+ */
+import { frameTooLarge } from './errors.js';
+import { isJsonWhitespace, JsonScanner } from './json-scan.js';
+import { MsgpackScanner, type FrameScanner } from './msgpack-scan.js';
+
+export type WireMode = 'msgpack' | 'json';
+
+export interface FramerOptions {
+  /** Largest request accepted, in bytes (compressed size for CompressedPackedForward). */
+  maxFrameBytes: number;
+  /** Deepest container nesting accepted in a request. */
+  maxDepth: number;
+}
+
+const MIN_PENDING_CAPACITY = 4096;
+
+export class ForwardFramer {
+  /** Decided by the first byte pushed; null until then (a zero-byte connection stays null). */
+  mode: WireMode | null = null;
+  private scanner: FrameScanner | null = null;
+  private pending: Buffer | null = null;
+  private pendingLen = 0;
+
+  constructor(private readonly opts: FramerOptions) {
+    if (!(opts.maxFrameBytes >= 1)) throw new RangeError('maxFrameBytes must be >= 1');
+  }
+
+  /** Bytes of an unfinished request held between pushes; > 0 at close means a cut request. */
+  get pendingBytes(): number {
+    return this.pendingLen;
+  }
+
+  /** Feed one chunk; returns the requests it completed, in order (possibly none). */
+  push(chunk: Buffer): Buffer[] {
+    const frames: Buffer[] = [];
+    if (chunk.length === 0) return frames;
+    const scanner = this.scanner ?? this.chooseMode(chunk[0]!);
+    let offset = 0;
+    if (this.pendingLen > 0) {
+      offset = this.continuePending(scanner, chunk, frames);
+      if (offset < 0) return frames;
+    }
+    this.scanInPlace(scanner, chunk, offset, frames);
+    return frames;
+  }
+
+  private chooseMode(first: number): FrameScanner {
+    this.mode = first === 0x7b || first === 0x5b ? 'json' : 'msgpack';
+    this.scanner =
+      this.mode === 'json'
+        ? new JsonScanner(this.opts.maxDepth)
+        : new MsgpackScanner(this.opts.maxDepth);
+    return this.scanner;
+  }
+
+  /**
+   * Append (at most up to the limit) and resume the pending frame. Returns the offset in
+   * `chunk` just past the completed frame, or -1 when the frame still needs more bytes.
+   */
+  private continuePending(scanner: FrameScanner, chunk: Buffer, frames: Buffer[]): number {
+    const max = this.opts.maxFrameBytes;
+    const before = this.pendingLen;
+    const take = Math.min(chunk.length, max - before);
+    this.append(chunk, take);
+    const pending = this.pending!;
+    const end = scanner.scan(pending, 0, this.pendingLen);
+    if (end < 0) {
+      if (this.pendingLen >= max) throw frameTooLarge(max);
+      return -1;
+    }
+    frames.push(pending.subarray(0, end));
+    this.pending = null;
+    this.pendingLen = 0;
+    return end - before;
+  }
+
+  private scanInPlace(scanner: FrameScanner, chunk: Buffer, offset: number, frames: Buffer[]) {
+    const max = this.opts.maxFrameBytes;
+    const len = chunk.length;
+    const json = this.mode === 'json';
+    while (offset < len) {
+      if (json) {
+        while (offset < len && isJsonWhitespace(chunk[offset]!)) offset++;
+        if (offset === len) return;
+      }
+      // Never scan past the limit: a frame that has not ended by then is too large anyway.
+      const limit = Math.min(len, offset + max);
+      const end = scanner.scan(chunk, offset, limit);
+      if (end < 0) {
+        if (limit - offset >= max) throw frameTooLarge(max);
+        this.append(chunk.subarray(offset), len - offset);
+        return;
+      }
+      frames.push(chunk.subarray(offset, end));
+      offset = end;
+    }
+  }
+
+  /** Copy `count` bytes of `src` after the pending bytes, growing by doubling up to the limit. */
+  private append(src: Buffer, count: number): void {
+    const needed = this.pendingLen + count;
+    let buf = this.pending;
+    if (buf === null || buf.length < needed) {
+      const grown = Math.max(needed, MIN_PENDING_CAPACITY, buf === null ? 0 : buf.length * 2);
+      const next = Buffer.allocUnsafe(Math.min(grown, Math.max(needed, this.opts.maxFrameBytes)));
+      if (buf !== null) buf.copy(next, 0, 0, this.pendingLen);
+      this.pending = buf = next;
+    }
+    src.copy(buf, this.pendingLen, 0, count);
+    this.pendingLen = needed;
+  }
+}

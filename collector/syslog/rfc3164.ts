@@ -1,0 +1,121 @@
+/**
+ * RFC 3164 section 4.1: <PRI>TIMESTAMP SP HOSTNAME SP TAG CONTENT, in the shapes real
+ * senders use (section 5.4 examples, Docker, util-linux logger, rsyslog, glibc syslog(3)):
+ *
+ *   <30>Nov 28 06:23:48 599aea6725e3[29811]: hello    Docker default: no HOSTNAME
+ *   <30>Nov 28 06:23:49 vm b7197e388310[29811]: hello Docker rfc3164
+ *   <13>Nov 28 06:23:03 vm myapp: hello               logger
+ *   <13>2026-11-28T06:23:03.1+01:00 vm myapp: hello   rsyslog, RFC 3339 stamp
+ *   <13>Feb  5 17:32:18 10.0.0.99 Use the BFG!        no TAG (section 5.4)
+ *
+ * HOSTNAME vs TAG: the first word after the time is a TAG when it ends in "[pid]:" or in
+ * a single ":" (hostnames never do: an IPv6 address has several colons). Otherwise it is
+ * the HOSTNAME when it has hostname characters, and the next word may be the TAG. A line
+ * with no recognizable time is not RFC 3164 (null; the caller keeps it whole).
+ */
+import { arrivalTime, splitPri, type ParseContext, type SyslogMessage } from './message.js';
+import { readBsdTimestamp, readRfc3339, type ReadTime } from './timestamp.js';
+import { readMessage } from './text.js';
+
+const SP = 0x20;
+const COLON = 0x3a;
+
+function tokenEnd(buf: Buffer, pos: number, end: number): number {
+  let i = pos;
+  while (i < end && buf[i] !== SP) i++;
+  return i;
+}
+
+/** A TAG word buf[start, stop): [nameEnd, pidStart, pidEnd] (pid -1 when absent), or null. */
+function readTag(buf: Buffer, start: number, stop: number): [number, number, number] | null {
+  const last = stop - 1;
+  if (last <= start || buf[last] !== COLON) return null;
+  if (buf[last - 1] === 0x5d) {
+    // "name[pid]:" - the name may hold ':' (Docker tags like {{.ImageName}} do).
+    const open = buf.lastIndexOf(0x5b, last - 1);
+    if (open <= start || open > last) return null;
+    return [open, open + 1, last - 1];
+  }
+  for (let i = start; i < last; i++) if (buf[i] === COLON || buf[i] === 0x5b) return null;
+  return [last, -1, -1];
+}
+
+/** Letters, digits and . - _ : % (IPv6 zone) - what HOSTNAME holds in practice. */
+function looksLikeHost(buf: Buffer, start: number, stop: number): boolean {
+  if (start >= stop) return false;
+  for (let i = start; i < stop; i++) {
+    const c = buf[i] ?? 0;
+    const ok =
+      (c >= 0x30 && c <= 0x3a) ||
+      ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) ||
+      c === 0x2e ||
+      c === 0x2d ||
+      c === 0x5f ||
+      c === 0x25;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function readTime(buf: Buffer, pos: number, end: number, ctx: ParseContext): ReadTime | null {
+  const c = buf[pos] ?? 0;
+  if (c >= 0x30 && c <= 0x39) {
+    return readRfc3339(buf, pos, tokenEnd(buf, pos, end), ctx.timezone);
+  }
+  return readBsdTimestamp(buf, pos, end, ctx);
+}
+
+/** Parse from just after the PRI; null when no RFC 3164 timestamp is there. */
+export function parseRfc3164(
+  buf: Buffer,
+  pos: number,
+  end: number,
+  pri: number,
+  ctx: ParseContext,
+): SyslogMessage | null {
+  // Go's log/syslog and srslog's DefaultFormatter write "<PRI> TIMESTAMP".
+  const start = buf[pos] === SP ? pos + 1 : pos;
+  const time = readTime(buf, start, end, ctx);
+  if (!time) return null;
+
+  let i = time.end;
+  while (i < end && buf[i] === SP) i++;
+  let hostname: string | null = null;
+  let wordEnd = tokenEnd(buf, i, end);
+  let tag = readTag(buf, i, wordEnd);
+  if (!tag && looksLikeHost(buf, i, wordEnd)) {
+    hostname = buf.toString('utf8', i, wordEnd);
+    i = wordEnd < end ? wordEnd + 1 : end;
+    wordEnd = tokenEnd(buf, i, end);
+    tag = readTag(buf, i, wordEnd);
+  }
+  let appName: string | null = null;
+  let procId: string | null = null;
+  if (tag) {
+    appName = buf.toString('utf8', i, tag[0]);
+    if (tag[2] > tag[1]) procId = buf.toString('utf8', tag[1], tag[2]);
+    i = wordEnd < end ? wordEnd + 1 : end;
+  }
+
+  const [message, messageBytes] = readMessage(buf, i, end);
+  const [facility, severity] = splitPri(pri);
+  const known = !Number.isNaN(time.sec);
+  const [arrSec, arrNano] = arrivalTime(ctx.receivedAt);
+  return {
+    pri,
+    facility,
+    severity,
+    version: null,
+    format: 'rfc3164',
+    tsSec: known ? time.sec : arrSec,
+    tsNano: known ? time.nano : arrNano,
+    hostname,
+    appName,
+    procId,
+    msgId: null,
+    structuredData: null,
+    message,
+    messageBytes,
+    timeFromMessage: known,
+  };
+}

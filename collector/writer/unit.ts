@@ -1,0 +1,27 @@
+/**
+ * What a source hands the writer: the records of one request (or of a group of syslog
+ * lines), resolved once they are committed, or rejected when PostgreSQL refuses them.
+ */
+import type { LogRecord } from '../../core/record.js';
+
+/** A Docker partial-line part kept durably until its line is complete. */
+export interface StashedPart {
+  key: string;
+  ordinal: number;
+  record: LogRecord;
+}
+
+export interface WriteUnit {
+  records: LogRecord[];
+  /** Forward `option.chunk`: a unit whose chunk was already stored is not stored again. */
+  chunk?: string | null;
+  stash?: StashedPart[];
+  /** Joined lines replacing stashed parts: record `index` is written only if `key` is claimed. */
+  claims?: { key: string; index: number }[];
+}
+
+/** A committed record and the id it got. */
+export interface Committed {
+  id: number;
+  record: LogRecord;
+}

@@ -1,0 +1,55 @@
+-- The record table of DESIGN.md ("The record"), range-partitioned by day on ts.
+-- Day partitions are made ahead of time by the collector (core/db/partitions.ts); the
+-- DEFAULT partition catches every time outside them, so no record is ever refused.
+
+CREATE TABLE logs (
+  id             bigint      NOT NULL,
+  ts             timestamptz NOT NULL,
+  ts_ns          smallint    NOT NULL DEFAULT 0,   -- nanoseconds below the microsecond
+  received_at    timestamptz NOT NULL,
+  source         text        NOT NULL,
+  host           text,
+  container_id   text,
+  container_name text,
+  stream         text,
+  tag            text,
+  app            text,
+  project        text,
+  service        text,
+  severity       smallint,
+  facility       smallint,
+  message        text        NOT NULL,
+  attrs          jsonb
+) PARTITION BY RANGE (ts);
+
+CREATE TABLE logs_default PARTITION OF logs DEFAULT;
+
+-- Newest first (keyset pagination on ts, id) and time ranges.
+CREATE INDEX logs_ts_id ON logs (ts, id);
+-- Container filters over a time range.
+CREATE INDEX logs_container_ts ON logs (container_name, ts);
+-- Tail resume (id > cursor) and context look-ups; ids grow with arrival, so BRIN is tight.
+CREATE INDEX logs_id_brin ON logs USING brin (id);
+
+-- Record ids are handed out by the writer in blocks of 65536 (one nextval per block),
+-- so a batch knows its ids before COPY and can publish them after commit.
+CREATE SEQUENCE logs_id_block_seq;
+
+-- Forward protocol chunk ids already stored (Forward Protocol v1, "option.chunk"):
+-- a client that resends a chunk it got no ack for must not store it twice. Written in
+-- the same transaction as the chunk's records; old rows are pruned.
+CREATE TABLE forward_chunks (
+  chunk       text        PRIMARY KEY,
+  stored_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX forward_chunks_stored_at ON forward_chunks (stored_at);
+
+-- Docker partial-line parts acked before their line is complete
+-- (collector/normalize/partial-join.ts). The joined line deletes them when written.
+CREATE TABLE partial_parts (
+  key        text        NOT NULL,
+  ordinal    integer     NOT NULL,
+  stashed_at timestamptz NOT NULL DEFAULT now(),
+  record     jsonb       NOT NULL,
+  PRIMARY KEY (key, ordinal)
+);
