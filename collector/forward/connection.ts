@@ -50,7 +50,11 @@ function chunkKey(chunk: unknown): string | null {
   return `json:${JSON.stringify(chunk)}`;
 }
 
-export function handleForwardConnection(socket: net.Socket, health: ListenerHealth, ctx: ForwardContext): void {
+export function handleForwardConnection(
+  socket: net.Socket,
+  health: ListenerHealth,
+  ctx: ForwardContext,
+): void {
   const framer = new ForwardFramer(ctx.maxFrameBytes);
   const log = ctx.log.child({ listener: health.listener, remote: socket.remoteAddress ?? 'unix' });
   let ackChain: Promise<unknown> = Promise.resolve();
@@ -94,7 +98,14 @@ export function handleForwardConnection(socket: net.Socket, health: ListenerHeal
     clearTimeout(hs.timer);
     handshake = null;
     const salt = Array.isArray(req.handshake) ? req.handshake[2] : undefined;
-    const pong = buildPong(res.ok, res.ok ? '' : res.reason, sec.serverHostname, salt, hs.nonce, sec.sharedKey);
+    const pong = buildPong(
+      res.ok,
+      res.ok ? '' : res.reason,
+      sec.serverHostname,
+      salt,
+      hs.nonce,
+      sec.sharedKey,
+    );
     if (!res.ok) {
       socket.end(pong);
       fail(`handshake refused: ${res.reason}`);
@@ -104,7 +115,12 @@ export function handleForwardConnection(socket: net.Socket, health: ListenerHeal
     socket.write(pong);
   };
 
-  const sendAck = (chunk: unknown, mode: 'msgpack' | 'json', started: number, done: Promise<void>) => {
+  const sendAck = (
+    chunk: unknown,
+    mode: 'msgpack' | 'json',
+    started: number,
+    done: Promise<void>,
+  ) => {
     ackChain = ackChain
       .then(() => done)
       .then(
@@ -130,7 +146,12 @@ export function handleForwardConnection(socket: net.Socket, health: ListenerHeal
       if (seen) {
         // A resent chunk: acknowledge it once the first copy is stored; store nothing.
         ctx.telemetry.duplicates.inc();
-        sendAck(chunk, framer.mode ?? 'msgpack', started, seen.state === 'pending' ? seen.done : Promise.resolve());
+        sendAck(
+          chunk,
+          framer.mode ?? 'msgpack',
+          started,
+          seen.state === 'pending' ? seen.done : Promise.resolve(),
+        );
         return;
       }
     }
@@ -152,7 +173,8 @@ export function handleForwardConnection(socket: net.Socket, health: ListenerHeal
         });
         if (req.kind === 'heartbeat') continue;
         if (handshake) {
-          if (req.kind !== 'handshake') return fail('expected PING before any event (shared key is set)');
+          if (req.kind !== 'handshake')
+            return fail('expected PING before any event (shared key is set)');
           onHandshake(req);
           continue;
         }
@@ -175,7 +197,8 @@ function toUnit(req: ForwardRequest, host: string | null, joiner: PartialJoiner)
   for (const ev of req.events) {
     const n = normalizeForwardEvent(req.tag, ev.tsSec, ev.tsNano, ev.record, host);
     // Fluent Bit's event metadata ([EventTime, {metadata}]) is kept beside the fields.
-    if (ev.meta && Object.keys(ev.meta).length > 0) n.record.attrs = { ...n.record.attrs, fluent_meta: toAttrs(ev.meta) };
+    if (ev.meta && Object.keys(ev.meta).length > 0)
+      n.record.attrs = { ...n.record.attrs, fluent_meta: toAttrs(ev.meta) };
     if (!n.partial) {
       records.push(n.record);
       continue;

@@ -32,7 +32,12 @@ const UINT32_MINUS_1 = 0xffffffff;
 const UINT32_MINUS_2 = 0xfffffffe;
 
 /** Read a time at the reader's position; `depth` = containers open around it. */
-export function readTime(r: MsgpackReader, depth: number, out: TimeSlot, now: () => number): TimeProblem {
+export function readTime(
+  r: MsgpackReader,
+  depth: number,
+  out: TimeSlot,
+  now: () => number,
+): TimeProblem {
   out.meta = undefined;
   const n = r.arrayHeader();
   if (n < 0) return readPlainTime(r, out, now);

@@ -202,7 +202,9 @@ export class MsgpackReader {
     for (let i = 0; i < n; i++) {
       const key = this.readKey(depth + 1);
       obj[key] =
-        key === 'log' || key === 'message' ? this.readLogValue(depth + 1) : this.readValue(depth + 1);
+        key === 'log' || key === 'message'
+          ? this.readLogValue(depth + 1)
+          : this.readValue(depth + 1);
     }
     return obj;
   }
@@ -220,26 +222,74 @@ export class MsgpackReader {
       else if (b <= 0xbf) this.advance(b & 0x1f);
       else {
         switch (b) {
-          case 0xc4: case 0xd9: this.advance(this.u8()); break;
-          case 0xc5: case 0xda: this.advance(this.u16()); break;
-          case 0xc6: case 0xdb: this.advance(this.u32()); break;
-          case 0xc7: this.advance(this.u8() + 1); break;
-          case 0xc8: this.advance(this.u16() + 1); break;
-          case 0xc9: this.advance(this.u32() + 1); break;
-          case 0xca: case 0xce: case 0xd2: this.advance(4); break;
-          case 0xcb: case 0xcf: case 0xd3: this.advance(8); break;
-          case 0xcc: case 0xd0: this.advance(1); break;
-          case 0xcd: case 0xd1: this.advance(2); break;
-          case 0xd4: this.advance(2); break;
-          case 0xd5: this.advance(3); break;
-          case 0xd6: this.advance(5); break;
-          case 0xd7: this.advance(9); break;
-          case 0xd8: this.advance(17); break;
-          case 0xdc: left += this.u16(); break;
-          case 0xdd: left += this.u32(); break;
-          case 0xde: left += this.u16() * 2; break;
-          case 0xdf: left += this.u32() * 2; break;
-          default: throw new ForwardDecodeError('byte 0xc1 is never valid msgpack', true);
+          case 0xc4:
+          case 0xd9:
+            this.advance(this.u8());
+            break;
+          case 0xc5:
+          case 0xda:
+            this.advance(this.u16());
+            break;
+          case 0xc6:
+          case 0xdb:
+            this.advance(this.u32());
+            break;
+          case 0xc7:
+            this.advance(this.u8() + 1);
+            break;
+          case 0xc8:
+            this.advance(this.u16() + 1);
+            break;
+          case 0xc9:
+            this.advance(this.u32() + 1);
+            break;
+          case 0xca:
+          case 0xce:
+          case 0xd2:
+            this.advance(4);
+            break;
+          case 0xcb:
+          case 0xcf:
+          case 0xd3:
+            this.advance(8);
+            break;
+          case 0xcc:
+          case 0xd0:
+            this.advance(1);
+            break;
+          case 0xcd:
+          case 0xd1:
+            this.advance(2);
+            break;
+          case 0xd4:
+            this.advance(2);
+            break;
+          case 0xd5:
+            this.advance(3);
+            break;
+          case 0xd6:
+            this.advance(5);
+            break;
+          case 0xd7:
+            this.advance(9);
+            break;
+          case 0xd8:
+            this.advance(17);
+            break;
+          case 0xdc:
+            left += this.u16();
+            break;
+          case 0xdd:
+            left += this.u32();
+            break;
+          case 0xde:
+            left += this.u16() * 2;
+            break;
+          case 0xdf:
+            left += this.u32() * 2;
+            break;
+          default:
+            throw new ForwardDecodeError('byte 0xc1 is never valid msgpack', true);
         }
       }
     }
@@ -268,7 +318,12 @@ export class MsgpackReader {
       key = this.str(b & 0x1f);
     } else {
       const v = this.readValue(depth);
-      key = typeof v === 'string' ? v : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+      key =
+        typeof v === 'string'
+          ? v
+          : typeof v === 'object' && v !== null
+            ? JSON.stringify(v)
+            : String(v);
     }
     return key === '__proto__' ? '__proto_' : key;
   }
@@ -322,7 +377,8 @@ export class MsgpackReader {
     if (type === 0 && len === 8) return this.buf.readUInt32BE(s);
     if (type === -1) {
       if (len === 4) return this.buf.readUInt32BE(s);
-      if (len === 8) return (this.buf.readUInt32BE(s) & 0x3) * TWO_32 + this.buf.readUInt32BE(s + 4);
+      if (len === 8)
+        return (this.buf.readUInt32BE(s) & 0x3) * TWO_32 + this.buf.readUInt32BE(s + 4);
       if (len === 12) return Number(this.buf.readBigInt64BE(s + 4));
     }
     return null;

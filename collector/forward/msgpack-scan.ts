@@ -63,21 +63,52 @@ export class MsgpackScanner implements FrameScanner {
       } else {
         const need = headerSize(b);
         if (need < 0) {
-          throw new ForwardDecodeError(`byte 0x${b.toString(16)} at offset ${pos - start} is never valid msgpack`, true);
+          throw new ForwardDecodeError(
+            `byte 0x${b.toString(16)} at offset ${pos - start} is never valid msgpack`,
+            true,
+          );
         }
         if (pos + need > end) break;
         switch (b) {
-          case 0xc4: case 0xd9: size = 2 + buf[pos + 1]!; break; // bin8, str8
-          case 0xc5: case 0xda: size = 3 + buf.readUInt16BE(pos + 1); break; // bin16, str16
-          case 0xc6: case 0xdb: size = 5 + buf.readUInt32BE(pos + 1); break; // bin32, str32
-          case 0xc7: size = 3 + buf[pos + 1]!; break; // ext8: len, type, data
-          case 0xc8: size = 4 + buf.readUInt16BE(pos + 1); break; // ext16
-          case 0xc9: size = 6 + buf.readUInt32BE(pos + 1); break; // ext32
-          case 0xdc: size = 3; count = buf.readUInt16BE(pos + 1); break; // array16
-          case 0xdd: size = 5; count = buf.readUInt32BE(pos + 1); break; // array32
-          case 0xde: size = 3; count = buf.readUInt16BE(pos + 1) * 2; break; // map16
-          case 0xdf: size = 5; count = buf.readUInt32BE(pos + 1) * 2; break; // map32
-          default: size = need; // nil, bool, numbers, fixext: the header is the whole element
+          case 0xc4:
+          case 0xd9:
+            size = 2 + buf[pos + 1]!;
+            break; // bin8, str8
+          case 0xc5:
+          case 0xda:
+            size = 3 + buf.readUInt16BE(pos + 1);
+            break; // bin16, str16
+          case 0xc6:
+          case 0xdb:
+            size = 5 + buf.readUInt32BE(pos + 1);
+            break; // bin32, str32
+          case 0xc7:
+            size = 3 + buf[pos + 1]!;
+            break; // ext8: len, type, data
+          case 0xc8:
+            size = 4 + buf.readUInt16BE(pos + 1);
+            break; // ext16
+          case 0xc9:
+            size = 6 + buf.readUInt32BE(pos + 1);
+            break; // ext32
+          case 0xdc:
+            size = 3;
+            count = buf.readUInt16BE(pos + 1);
+            break; // array16
+          case 0xdd:
+            size = 5;
+            count = buf.readUInt32BE(pos + 1);
+            break; // array32
+          case 0xde:
+            size = 3;
+            count = buf.readUInt16BE(pos + 1) * 2;
+            break; // map16
+          case 0xdf:
+            size = 5;
+            count = buf.readUInt32BE(pos + 1) * 2;
+            break; // map32
+          default:
+            size = need; // nil, bool, numbers, fixext: the header is the whole element
         }
       }
       if (pos + size > end) break;
@@ -114,22 +145,54 @@ export class MsgpackScanner implements FrameScanner {
  */
 function headerSize(b: number): number {
   switch (b) {
-    case 0xc0: case 0xc2: case 0xc3: return 1; // nil, false, true
-    case 0xc4: case 0xd9: case 0xc7: return 2; // bin8, str8, ext8 (len)
-    case 0xc5: case 0xda: case 0xc8: case 0xdc: case 0xde: return 3;
-    case 0xc6: case 0xdb: case 0xc9: case 0xdd: case 0xdf: return 5;
-    case 0xca: return 5; // float32
-    case 0xcb: return 9; // float64
-    case 0xcc: case 0xd0: return 2; // uint8, int8
-    case 0xcd: case 0xd1: return 3;
-    case 0xce: case 0xd2: return 5;
-    case 0xcf: case 0xd3: return 9;
-    case 0xd4: return 3; // fixext1: type + 1
-    case 0xd5: return 4;
-    case 0xd6: return 6;
-    case 0xd7: return 10;
-    case 0xd8: return 18;
-    default: return -1; // 0xc1
+    case 0xc0:
+    case 0xc2:
+    case 0xc3:
+      return 1; // nil, false, true
+    case 0xc4:
+    case 0xd9:
+    case 0xc7:
+      return 2; // bin8, str8, ext8 (len)
+    case 0xc5:
+    case 0xda:
+    case 0xc8:
+    case 0xdc:
+    case 0xde:
+      return 3;
+    case 0xc6:
+    case 0xdb:
+    case 0xc9:
+    case 0xdd:
+    case 0xdf:
+      return 5;
+    case 0xca:
+      return 5; // float32
+    case 0xcb:
+      return 9; // float64
+    case 0xcc:
+    case 0xd0:
+      return 2; // uint8, int8
+    case 0xcd:
+    case 0xd1:
+      return 3;
+    case 0xce:
+    case 0xd2:
+      return 5;
+    case 0xcf:
+    case 0xd3:
+      return 9;
+    case 0xd4:
+      return 3; // fixext1: type + 1
+    case 0xd5:
+      return 4;
+    case 0xd6:
+      return 6;
+    case 0xd7:
+      return 10;
+    case 0xd8:
+      return 18;
+    default:
+      return -1; // 0xc1
   }
 }
 

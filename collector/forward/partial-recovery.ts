@@ -8,7 +8,11 @@ import type { Pool } from '../../core/db/pool.js';
 import type { LogRecord } from '../../core/record.js';
 import type { Writer } from '../writer/writer.js';
 
-export async function recoverStalePartials(pool: Pool, writer: Writer, olderThanMs: number): Promise<number> {
+export async function recoverStalePartials(
+  pool: Pool,
+  writer: Writer,
+  olderThanMs: number,
+): Promise<number> {
   const r = await pool.query<{ key: string; ordinal: number; record: LogRecord }>(
     `SELECT key, ordinal, record FROM partial_parts
       WHERE key IN (SELECT key FROM partial_parts GROUP BY key

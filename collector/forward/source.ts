@@ -28,19 +28,36 @@ export interface ForwardSource {
 
 function writeJoined(writer: Writer, lines: JoinedLine[], log: Logger): void {
   for (const line of lines) {
-    const unit = { records: [line.record], claims: line.claim ? [{ key: line.claim, index: 0 }] : undefined };
-    writer.submit(unit).catch((e: Error) => log.error({ err: e.message }, 'partial line not stored'));
+    const unit = {
+      records: [line.record],
+      claims: line.claim ? [{ key: line.claim, index: 0 }] : undefined,
+    };
+    writer
+      .submit(unit)
+      .catch((e: Error) => log.error({ err: e.message }, 'partial line not stored'));
   }
 }
 
-export async function startForward(cfg: Config, pool: Pool, writer: Writer, log: Logger, telemetry: Telemetry): Promise<ForwardSource> {
-  const joiner = new PartialJoiner({ timeoutMs: cfg.partialTimeoutMs, maxBytes: cfg.maxLineBytes, maxPending: 10_000 });
+export async function startForward(
+  cfg: Config,
+  pool: Pool,
+  writer: Writer,
+  log: Logger,
+  telemetry: Telemetry,
+): Promise<ForwardSource> {
+  const joiner = new PartialJoiner({
+    timeoutMs: cfg.partialTimeoutMs,
+    maxBytes: cfg.maxLineBytes,
+    maxPending: 10_000,
+  });
   const ctx: ForwardContext = {
     writer,
     joiner,
     log,
     telemetry,
-    security: cfg.sharedKey ? { sharedKey: cfg.sharedKey, users: cfg.forwardUsers, serverHostname: cfg.forwardHostname } : null,
+    security: cfg.sharedKey
+      ? { sharedKey: cfg.sharedKey, users: cfg.forwardUsers, serverHostname: cfg.forwardHostname }
+      : null,
     maxFrameBytes: cfg.maxFrameBytes,
     maxDecompressedBytes: cfg.maxDecompressedBytes,
     handshakeTimeoutMs: cfg.handshakeTimeoutMs,
@@ -52,14 +69,24 @@ export async function startForward(cfg: Config, pool: Pool, writer: Writer, log:
     handshakeTimeoutMs: cfg.handshakeTimeoutMs,
     log,
     telemetry,
-    onConnection: (socket: import('node:net').Socket, health: import('../../core/telemetry.js').ListenerHealth) =>
-      handleForwardConnection(socket, health, ctx),
+    onConnection: (
+      socket: import('node:net').Socket,
+      health: import('../../core/telemetry.js').ListenerHealth,
+    ) => handleForwardConnection(socket, health, ctx),
   };
-  const tlsFiles = cfg.tlsCertFile && cfg.tlsKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile, caFile: cfg.tlsCaFile } : undefined;
+  const tlsFiles =
+    cfg.tlsCertFile && cfg.tlsKeyFile
+      ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile, caFile: cfg.tlsCaFile }
+      : undefined;
   const streams: StreamListener[] = [];
   let udp: UdpListener | null = null;
   if (cfg.forwardAddr) {
-    const tcp = await listenStream({ ...common, name: 'forward-tcp', transport: 'tcp', ...cfg.forwardAddr });
+    const tcp = await listenStream({
+      ...common,
+      name: 'forward-tcp',
+      transport: 'tcp',
+      ...cfg.forwardAddr,
+    });
     streams.push(tcp);
     udp = await listenUdp({
       name: 'forward-udp-heartbeat',
@@ -68,15 +95,36 @@ export async function startForward(cfg: Config, pool: Pool, writer: Writer, log:
       port: tcp.port!,
       log,
       telemetry,
-      onMessage: (_msg, rinfo, socket) => socket.send(HEARTBEAT_RESPONSE, rinfo.port, rinfo.address),
+      onMessage: (_msg, rinfo, socket) =>
+        socket.send(HEARTBEAT_RESPONSE, rinfo.port, rinfo.address),
     });
   }
-  if (cfg.forwardTlsAddr) streams.push(await listenStream({ ...common, name: 'forward-tls', transport: 'tls', ...cfg.forwardTlsAddr, tls: tlsFiles }));
-  if (cfg.forwardSocket) streams.push(await listenStream({ ...common, name: 'forward-unix', transport: 'unix', path: cfg.forwardSocket }));
+  if (cfg.forwardTlsAddr)
+    streams.push(
+      await listenStream({
+        ...common,
+        name: 'forward-tls',
+        transport: 'tls',
+        ...cfg.forwardTlsAddr,
+        tls: tlsFiles,
+      }),
+    );
+  if (cfg.forwardSocket)
+    streams.push(
+      await listenStream({
+        ...common,
+        name: 'forward-unix',
+        transport: 'unix',
+        path: cfg.forwardSocket,
+      }),
+    );
 
   // Lines whose last part never came are written (marked) after the partial timeout;
   // stashes left by a process that died are written after twice that.
-  const tick = setInterval(() => writeJoined(writer, joiner.expire(Date.now()), log), Math.min(1000, cfg.partialTimeoutMs));
+  const tick = setInterval(
+    () => writeJoined(writer, joiner.expire(Date.now()), log),
+    Math.min(1000, cfg.partialTimeoutMs),
+  );
   const recover = () =>
     recoverStalePartials(pool, writer, cfg.partialTimeoutMs * 2).catch((e: Error) =>
       log.warn({ err: e.message }, 'partial-line recovery failed; will retry'),

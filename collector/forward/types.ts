@@ -17,7 +17,8 @@ export interface ForwardEvent {
   meta?: Record<string, unknown>;
 }
 
-export type RequestKind = 'heartbeat' | 'message' | 'forward' | 'packed' | 'compressed' | 'handshake';
+export type RequestKind =
+  'heartbeat' | 'message' | 'forward' | 'packed' | 'compressed' | 'handshake';
 
 export interface ForwardOption {
   /** The chunk id as sent (str -> string, bin -> Buffer, anything else decoded): echo it in the ack. */

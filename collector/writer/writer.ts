@@ -238,6 +238,10 @@ export class Writer extends EventEmitter {
   private async writeBatch(batch: Pending[]): Promise<Committed[]> {
     const client = await this.pool.connect();
     let broken = false;
+    // A connection that dies mid-batch also emits 'error' on the client; the failing
+    // query reports it, so this listener only keeps it from crashing the process.
+    const onError = () => (broken = true);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const skipUnit = await this.dedupeChunks(client, batch);
@@ -264,6 +268,7 @@ export class Writer extends EventEmitter {
       await client.query('ROLLBACK').catch(() => (broken = true));
       throw e;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

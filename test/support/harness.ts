@@ -1,0 +1,75 @@
+/**
+ * A real logharbor (collector + API, in this process) on a fresh migrated database,
+ * every listener on a free port. Tests talk to it over real sockets and read the rows
+ * back from PostgreSQL.
+ */
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../../api/app.js';
+import { startCollector, type Collector } from '../../collector/collector.js';
+import { loadConfig, type Config } from '../../core/config.js';
+import { migrate } from '../../core/db/migrate.js';
+import { createPool } from '../../core/db/pool.js';
+import { silentLogger, type Logger } from '../../core/log.js';
+import { Telemetry } from '../../core/telemetry.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+export interface Harness {
+  cfg: Config;
+  db: TestDatabase;
+  pool: pg.Pool;
+  collector: Collector;
+  app: FastifyInstance;
+  telemetry: Telemetry;
+  forwardPort: number;
+  /** Rows of `logs` in arrival order. */
+  rows(where?: string): Promise<Record<string, unknown>[]>;
+  /** Waits until `count` rows exist (bounded), then returns them. */
+  waitForRows(count: number, where?: string, timeoutMs?: number): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string> = {}, log: Logger = silentLogger): Promise<Harness> {
+  const db = await createTestDatabase();
+  const cfg = loadConfig({
+    DATABASE_URL: db.url,
+    LOGHARBOR_HTTP_ADDR: '127.0.0.1:0',
+    LOGHARBOR_FORWARD_ADDR: '127.0.0.1:0',
+    LOGHARBOR_SYSLOG_UDP_ADDR: '127.0.0.1:0',
+    LOGHARBOR_SYSLOG_TCP_ADDR: '127.0.0.1:0',
+    LOGHARBOR_FLUSH_MS: '20',
+    ...env,
+  });
+  const pool = createPool(db.url, { max: 10 });
+  await migrate(pool);
+  const telemetry = new Telemetry();
+  const collector = await startCollector(cfg, pool, log, telemetry);
+  const app = await buildApp({ pool, telemetry, log, apiToken: cfg.apiToken });
+  const tcp = collector.forward.streams.find((s) => s.name === 'forward-tcp');
+  const rows = async (where = 'true') =>
+    (await pool.query(`SELECT * FROM logs WHERE ${where} ORDER BY id`)).rows as Record<string, unknown>[];
+  return {
+    cfg,
+    db,
+    pool,
+    collector,
+    app,
+    telemetry,
+    forwardPort: tcp?.port ?? 0,
+    rows,
+    async waitForRows(count, where, timeoutMs = 15_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const r = await rows(where);
+        if (r.length >= count || Date.now() > until) return r;
+        await new Promise((res) => setTimeout(res, 25));
+      }
+    },
+    async close() {
+      await app.close();
+      await collector.close();
+      await pool.end();
+      await db.drop();
+    },
+  };
+}
