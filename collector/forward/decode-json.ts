@@ -97,12 +97,13 @@ function unproto<T>(v: T): T {
   if (Array.isArray(v)) {
     for (const item of v) unproto(item);
   } else if (isObject(v)) {
-    if (Object.hasOwn(v, '__proto__')) {
-      const inner = v['__proto__'];
-      delete v['__proto__'];
-      v['__proto_'] = inner;
+    const obj: JsonObject = v;
+    if (Object.hasOwn(obj, '__proto__')) {
+      const inner = obj['__proto__'];
+      delete obj['__proto__'];
+      obj['__proto_'] = inner;
     }
-    for (const key in v) unproto(v[key]);
+    for (const key in obj) unproto(obj[key]);
   }
   return v;
 }

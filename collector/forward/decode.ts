@@ -36,6 +36,15 @@ import {
   type SkippedEvent,
 } from './types.js';
 
+export type {
+  DecodeLimits,
+  ForwardEvent,
+  ForwardOption,
+  ForwardRequest,
+  RequestKind,
+  SkippedEvent,
+} from './types.js';
+
 export function decodeRequest(frame: Buffer, mode: WireMode, limits: DecodeLimits): ForwardRequest {
   return mode === 'json' ? decodeJsonRequest(frame, limits) : decodeMsgpackRequest(frame, limits);
 }

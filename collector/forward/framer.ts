@@ -27,13 +27,8 @@ import { MsgpackScanner, type FrameScanner } from './msgpack-scan.js';
 
 export type WireMode = 'msgpack' | 'json';
 
-export interface FramerOptions {
-  /** Largest request accepted, in bytes (compressed size for CompressedPackedForward). */
-  maxFrameBytes: number;
-  /** Deepest container nesting accepted in a request. */
-  maxDepth: number;
-}
-
+/** Default deepest container nesting: a Forward record sits at level 4. */
+export const DEFAULT_MAX_DEPTH = 64;
 const MIN_PENDING_CAPACITY = 4096;
 
 export class ForwardFramer {
@@ -43,8 +38,16 @@ export class ForwardFramer {
   private pending: Buffer | null = null;
   private pendingLen = 0;
 
-  constructor(private readonly opts: FramerOptions) {
-    if (!(opts.maxFrameBytes >= 1)) throw new RangeError('maxFrameBytes must be >= 1');
+  /**
+   * @param maxFrameBytes largest request accepted, in bytes (the compressed size for
+   *   CompressedPackedForward)
+   * @param maxDepth deepest container nesting accepted in a request
+   */
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly maxDepth: number = DEFAULT_MAX_DEPTH,
+  ) {
+    if (!(maxFrameBytes >= 1)) throw new RangeError('maxFrameBytes must be >= 1');
   }
 
   /** Bytes of an unfinished request held between pushes; > 0 at close means a cut request. */
@@ -69,9 +72,7 @@ export class ForwardFramer {
   private chooseMode(first: number): FrameScanner {
     this.mode = first === 0x7b || first === 0x5b ? 'json' : 'msgpack';
     this.scanner =
-      this.mode === 'json'
-        ? new JsonScanner(this.opts.maxDepth)
-        : new MsgpackScanner(this.opts.maxDepth);
+      this.mode === 'json' ? new JsonScanner(this.maxDepth) : new MsgpackScanner(this.maxDepth);
     return this.scanner;
   }
 
@@ -80,7 +81,7 @@ export class ForwardFramer {
    * `chunk` just past the completed frame, or -1 when the frame still needs more bytes.
    */
   private continuePending(scanner: FrameScanner, chunk: Buffer, frames: Buffer[]): number {
-    const max = this.opts.maxFrameBytes;
+    const max = this.maxFrameBytes;
     const before = this.pendingLen;
     const take = Math.min(chunk.length, max - before);
     this.append(chunk, take);
@@ -97,7 +98,7 @@ export class ForwardFramer {
   }
 
   private scanInPlace(scanner: FrameScanner, chunk: Buffer, offset: number, frames: Buffer[]) {
-    const max = this.opts.maxFrameBytes;
+    const max = this.maxFrameBytes;
     const len = chunk.length;
     const json = this.mode === 'json';
     while (offset < len) {
@@ -124,7 +125,7 @@ export class ForwardFramer {
     let buf = this.pending;
     if (buf === null || buf.length < needed) {
       const grown = Math.max(needed, MIN_PENDING_CAPACITY, buf === null ? 0 : buf.length * 2);
-      const next = Buffer.allocUnsafe(Math.min(grown, Math.max(needed, this.opts.maxFrameBytes)));
+      const next = Buffer.allocUnsafe(Math.min(grown, Math.max(needed, this.maxFrameBytes)));
       if (buf !== null) buf.copy(next, 0, 0, this.pendingLen);
       this.pending = buf = next;
     }

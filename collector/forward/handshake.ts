@@ -89,18 +89,22 @@ export function verifyPing(ping: unknown[], ctx: PingContext): PingResult {
 }
 
 /**
- * PONG for a verified PING (`ok`), or the failure answer. `sharedKeySalt` is the one from the
- * PING (verifyPing returns it); unused on failure.
+ * PONG for a verified PING (`ok`), or the failure answer. `sharedKeySalt` is the PING's salt
+ * (verifyPing returns it as a Buffer; the raw PING element, str or bin, works too); it is
+ * unused on failure, and a PONG cannot claim success without one.
  */
 export function buildPong(
   ok: boolean,
   reason: string,
   serverHostname: string,
-  sharedKeySalt: Buffer,
+  sharedKeySalt: unknown,
   nonce: Buffer,
   sharedKey: string,
 ): Buffer {
-  if (!ok) return packr.pack(['PONG', false, reason, '', '']);
-  const digest = sha512Hex([sharedKeySalt, serverHostname, nonce, sharedKey]).toString('latin1');
+  const salt = bytesOf(sharedKeySalt);
+  if (!ok || salt === null) {
+    return packr.pack(['PONG', false, ok ? 'invalid ping message' : reason, '', '']);
+  }
+  const digest = sha512Hex([salt, serverHostname, nonce, sharedKey]).toString('latin1');
   return packr.pack(['PONG', true, '', serverHostname, digest]);
 }

@@ -71,7 +71,6 @@ export function dockerFields(m: SyslogMessage): DockerSyslogFields | null {
     tag,
     containerId: idIndex >= 0 ? (segments[idIndex] ?? null) : null,
     containerName: before !== undefined && NAME.test(before) ? before : null,
-    stream:
-      m.severity === SEVERITY_INFO ? 'stdout' : m.severity === SEVERITY_ERR ? 'stderr' : null,
+    stream: m.severity === SEVERITY_INFO ? 'stdout' : m.severity === SEVERITY_ERR ? 'stderr' : null,
   };
 }

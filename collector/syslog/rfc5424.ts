@@ -7,7 +7,13 @@
  * a NILVALUE or unreadable TIMESTAMP means the arrival time, structured data that does
  * not parse is kept as the start of MSG, fields longer than the RFC's maxima are kept.
  */
-import { arrivalTime, splitPri, type ParseContext, type SyslogMessage, type StructuredData } from './message.js';
+import {
+  arrivalTime,
+  splitPri,
+  type ParseContext,
+  type SyslogMessage,
+  type StructuredData,
+} from './message.js';
 import { readRfc3339 } from './timestamp.js';
 import { readMessage } from './text.js';
 
@@ -112,7 +118,11 @@ function addParam(element: Record<string, string | string[]>, name: string, valu
  * past the last ']', or null when the bytes are not valid structured data. A repeated
  * SD-ID (against section 6.3.2, but seen) merges into one element.
  */
-export function readStructuredData(buf: Buffer, pos: number, end: number): [StructuredData, number] | null {
+export function readStructuredData(
+  buf: Buffer,
+  pos: number,
+  end: number,
+): [StructuredData, number] | null {
   const sd: StructuredData = Object.create(null) as StructuredData;
   let i = pos;
   while (i < end && buf[i] === OPEN) {

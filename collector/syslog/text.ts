@@ -8,7 +8,12 @@
 /** [text, bytes] of buf[pos, end) without a leading BOM; bytes is a view, not a copy. */
 export function readMessage(buf: Buffer, pos: number, end: number): [string, Buffer] {
   let start = pos;
-  if (buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf && start + 3 <= end) {
+  if (
+    buf[start] === 0xef &&
+    buf[start + 1] === 0xbb &&
+    buf[start + 2] === 0xbf &&
+    start + 3 <= end
+  ) {
     start += 3;
   }
   return [buf.toString('utf8', start, end), buf.subarray(start, end)];

@@ -110,7 +110,9 @@ export function readRfc3339(
 /** Month number from a three-letter English abbreviation (any case), or 0. */
 function monthAt(buf: Uint8Array, pos: number): number {
   const key =
-    (((buf[pos] ?? 0) | 0x20) << 16) | (((buf[pos + 1] ?? 0) | 0x20) << 8) | ((buf[pos + 2] ?? 0) | 0x20);
+    (((buf[pos] ?? 0) | 0x20) << 16) |
+    (((buf[pos + 1] ?? 0) | 0x20) << 8) |
+    ((buf[pos + 2] ?? 0) | 0x20);
   switch (key) {
     case 0x6a616e:
       return 1; // jan

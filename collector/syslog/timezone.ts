@@ -149,7 +149,10 @@ export function wallToEpoch(tz: string, wallSec: number): number {
   // Cache only when the whole wall hour shares the offset (true unless a zone changes
   // its offset at a non-hour boundary, as Lord Howe's half-hour DST does).
   const start = hour * 3600;
-  if (offsetForWall(state.fmt, start) === offset && offsetForWall(state.fmt, start + 3599) === offset) {
+  if (
+    offsetForWall(state.fmt, start) === offset &&
+    offsetForWall(state.fmt, start + 3599) === offset
+  ) {
     if (state.byWallHour.size >= MAX_CACHED_HOURS) state.byWallHour.clear();
     state.byWallHour.set(hour, offset);
   }
