@@ -21,6 +21,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { ForwardDecodeError } from './errors.js';
+import { cachedUtf8, utf8 } from './string-cache.js';
 
 const TWO_32 = 4294967296;
 
@@ -304,7 +305,7 @@ export class MsgpackReader {
     if (!this.readRaw()) return this.readValue(depth);
     const { rawStart: s, rawEnd: e } = this;
     if (!this.rawIsStr) return this.copy(s, e);
-    const text = this.buf.toString('utf8', s, e);
+    const text = utf8(this.buf, s, e);
     // U+FFFD in the result means replaced bytes, or a real U+FFFD: only then ask isUtf8.
     if (text.includes('\ufffd') && !isUtf8(this.buf.subarray(s, e))) return this.copy(s, e);
     return text;
@@ -358,7 +359,7 @@ export class MsgpackReader {
     this.need(len);
     const s = this.pos;
     this.pos += len;
-    return this.buf.toString('utf8', s, s + len);
+    return cachedUtf8(this.buf, s, len);
   }
 
   private base64(len: number): string {

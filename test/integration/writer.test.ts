@@ -48,6 +48,19 @@ describe('writer', () => {
     await w.close();
   });
 
+  it('keeps the container list (counts, ids, Compose names) in the same commit', async () => {
+    const w = newWriter();
+    const web = { containerName: 'cl-web', containerId: 'abc', project: 'shop', service: 'web' };
+    await w.submit({ records: [rec('cl 1', web), rec('cl 2', web), rec('cl 3', { containerName: 'cl-db' })] });
+    await w.submit({ records: [rec('cl 4', web)] });
+    const r = await pool.query(`SELECT container_name, container_id, project, service, count::int FROM containers WHERE container_name LIKE 'cl-%' ORDER BY 1`);
+    expect(r.rows).toEqual([
+      { container_name: 'cl-db', container_id: null, project: null, service: null, count: 1 },
+      { container_name: 'cl-web', container_id: 'abc', project: 'shop', service: 'web', count: 3 },
+    ]);
+    await w.close();
+  });
+
   it('escapes every COPY special character and keeps unicode', async () => {
     const w = newWriter();
     const tricky = 'back\\slash tab\t newline\n cr\r \\N ünïcødé 🚀 \u2400';
