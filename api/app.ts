@@ -12,6 +12,9 @@ import { installAuth } from './auth.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { logsRoutes } from './routes/logs.js';
+import { containersRoutes } from './routes/containers.js';
+import { contextRoutes } from './routes/context.js';
+import { sourcesRoutes } from './routes/sources.js';
 
 export interface ApiOptions {
   pool: Pool;
@@ -34,5 +37,8 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
   installAuth(app, o.apiToken);
   healthRoutes(app, o.pool, o.telemetry);
   logsRoutes(app, o.pool);
+  contextRoutes(app, o.pool);
+  containersRoutes(app, o.pool);
+  sourcesRoutes(app, o.telemetry);
   return app;
 }

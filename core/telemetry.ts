@@ -17,6 +17,9 @@ export interface ListenerHealth {
   lastErrorAt: string | null;
 }
 
+const RATE_SAMPLE_MS = 5000;
+const RATE_WINDOW = 13; // 12 intervals: one minute
+
 export class Telemetry {
   readonly registry = new Registry();
   readonly received = new Counter({ name: 'logharbor_events_received_total', help: 'Events decoded from the wire', labelNames: ['listener'], registers: [this.registry] });
@@ -33,9 +36,30 @@ export class Telemetry {
   readonly querySeconds = new Histogram({ name: 'logharbor_query_seconds', help: 'Search API query time', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.3, 1, 3, 10], registers: [this.registry] });
 
   private readonly listeners = new Map<string, ListenerHealth>();
+  /** Per listener, `received` sampled every RATE_SAMPLE_MS, newest last. */
+  private readonly samples = new Map<string, number[]>();
+  private readonly sampler: NodeJS.Timeout;
 
   constructor(defaultMetrics = false) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'logharbor_' });
+    this.sampler = setInterval(() => this.sample(), RATE_SAMPLE_MS);
+    this.sampler.unref();
+  }
+
+  private sample(): void {
+    for (const h of this.listeners.values()) {
+      const s = this.samples.get(h.listener) ?? [];
+      s.push(h.received);
+      if (s.length > RATE_WINDOW) s.shift();
+      this.samples.set(h.listener, s);
+    }
+  }
+
+  /** Events per second over the sampled window (up to a minute). */
+  rate(listener: string): number {
+    const s = this.samples.get(listener);
+    if (!s || s.length < 2) return 0;
+    return Math.round(((s[s.length - 1]! - s[0]!) * 1000) / ((s.length - 1) * RATE_SAMPLE_MS));
   }
 
   addListener(listener: string, protocol: string, transport: string, address: string): ListenerHealth {

@@ -27,6 +27,7 @@ import { ForwardDecodeError } from './errors.js';
 import { readTime, type TimeSlot } from './event-time.js';
 import type { WireMode } from './framer.js';
 import { MsgpackReader } from './msgpack-reader.js';
+import { cachedUtf8 } from './string-cache.js';
 import {
   DEFAULT_MAX_EVENTS,
   type DecodeLimits,
@@ -117,7 +118,7 @@ function decodeMsgpackRequest(frame: Buffer, limits: DecodeLimits): ForwardReque
   if (n < 0) throw fatal('request is neither an array nor nil');
   if (n < 2 || n > 6) throw fatal(`request array has ${n} elements`);
   if (!r.readRaw()) throw fatal('tag is not a string');
-  const tag = frame.toString('utf8', r.rawStart, r.rawEnd);
+  const tag = cachedUtf8(frame, r.rawStart, r.rawEnd - r.rawStart);
   if (n === 6) {
     if (tag !== 'PING') throw fatal('request array has 6 elements and is not a PING');
     return finish(r, readPing(r));
@@ -227,7 +228,7 @@ function readOption(r: MsgpackReader): ForwardOption | null {
       r.skip();
       continue;
     }
-    const key = r.buf.toString('latin1', r.rawStart, r.rawEnd);
+    const key = cachedUtf8(r.buf, r.rawStart, r.rawEnd - r.rawStart);
     if (key === 'chunk') option.chunk = readRawOrValue(r, false);
     else if (key === 'size') option.size = r.readValue(2);
     else if (key === 'compressed') {

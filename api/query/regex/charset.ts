@@ -13,7 +13,7 @@ export const MAX_CODE_POINT = 0x10ffff;
 
 export const UNIVERSE: CharSet = [0, 0xd7ff, 0xe000, MAX_CODE_POINT];
 
-/** ASCII only, as in PostgreSQL's C locale; see regex/README in dialect.ts. */
+/** ASCII only, as in PostgreSQL's C locale (the dialect is described in parse.ts). */
 export const DIGIT: CharSet = [0x30, 0x39];
 export const WORD: CharSet = [0x30, 0x39, 0x41, 0x5a, 0x5f, 0x5f, 0x61, 0x7a];
 /** Tab, LF, VT, FF, CR and space: C isspace(). */

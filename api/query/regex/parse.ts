@@ -25,7 +25,6 @@ import {
   foldAsciiCase,
   isEmpty,
   normalize,
-  union,
   type CharSet,
 } from './charset.js';
 
@@ -117,7 +116,7 @@ class RegexParser {
 
   /** `{n}`, `{n,}` or `{n,m}` at the cursor; consumed only when `consume`. */
   private bound(consume: boolean): { min: number; max: number } | null {
-    const m = /^\{(\d+)(,(\d*))?\}/.exec(this.src.slice(this.i, this.i + 16));
+    const m = /^\{(\d+)(,(\d*))?\}/.exec(this.src.slice(this.i, this.i + 32));
     if (!m) return null;
     const min = Number(m[1]);
     const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
@@ -138,7 +137,7 @@ class RegexParser {
       case '(':
         return this.group();
       case '[':
-        return this.set(this.charClass());
+        return { t: 'set', set: this.charClass() };
       case '.':
         this.i++;
         return this.set(UNIVERSE);
@@ -316,5 +315,3 @@ export function parseRegex(pattern: string, ignoreCase: boolean): RegexNode {
   }
   return new RegexParser(pattern, ignoreCase).parse();
 }
-
-export { union };
