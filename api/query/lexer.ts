@@ -121,11 +121,13 @@ class Lexer {
     let i = start + 1;
     for (;;) {
       const c = t[i];
-      if (c === undefined) throw syntaxError(t, start, 'unterminated regular expression: missing /');
+      if (c === undefined)
+        throw syntaxError(t, start, 'unterminated regular expression: missing /');
       if (c === '/') break;
       if (c === '\\') {
         const e = t[i + 1];
-        if (e === undefined) throw syntaxError(t, start, 'unterminated regular expression: missing /');
+        if (e === undefined)
+          throw syntaxError(t, start, 'unterminated regular expression: missing /');
         // `\/` is how a slash is written inside /.../; every other escape is the regex's own.
         pattern += e === '/' ? '/' : c + e;
         i += 2;
@@ -142,7 +144,11 @@ class Lexer {
       i++;
     }
     if (!isDelimiter(t[i])) {
-      throw syntaxError(t, i, "unexpected character after a regular expression (the only flag is 'i')");
+      throw syntaxError(
+        t,
+        i,
+        "unexpected character after a regular expression (the only flag is 'i')",
+      );
     }
     this.tokens.push({ kind: 'regex', start, pattern, ignoreCase });
     this.pos = i;

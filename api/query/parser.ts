@@ -67,7 +67,8 @@ class Parser {
     if (this.peek().kind === 'eof') return null;
     const node = this.or();
     const t = this.peek();
-    if (t.kind === 'rparen') throw syntaxError(this.text, t.start, "unexpected ')' with no '(' before it");
+    if (t.kind === 'rparen')
+      throw syntaxError(this.text, t.start, "unexpected ')' with no '(' before it");
     if (t.kind !== 'eof') throw syntaxError(this.text, t.start, 'unexpected token');
     return node;
   }
@@ -128,7 +129,8 @@ class Parser {
     switch (t.kind) {
       case 'lparen': {
         this.enter(t);
-        if (this.peek().kind === 'rparen') throw syntaxError(this.text, t.start, 'empty parentheses');
+        if (this.peek().kind === 'rparen')
+          throw syntaxError(this.text, t.start, 'empty parentheses');
         const node = this.or();
         const close = this.next();
         if (close.kind !== 'rparen') {
@@ -140,7 +142,11 @@ class Parser {
       case 'text':
         return this.term(t, { type: 'text', value: t.value }, t.start);
       case 'regex':
-        return this.term(t, { type: 'regex', pattern: t.pattern, ignoreCase: t.ignoreCase }, t.start + 1);
+        return this.term(
+          t,
+          { type: 'regex', pattern: t.pattern, ignoreCase: t.ignoreCase },
+          t.start + 1,
+        );
       case 'field':
         return this.term(
           t,

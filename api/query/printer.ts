@@ -4,7 +4,7 @@
  * negation, parentheses only where precedence needs them, quotes only where the bare form
  * would lex differently (the lexer itself decides, so the two cannot drift apart).
  */
-import type { Node } from './ast.js';
+import type { Node, Op } from './ast.js';
 import { lex } from './lexer.js';
 
 function quote(s: string): string {
@@ -22,8 +22,12 @@ function isBareWord(value: string): boolean {
   }
 }
 
-/** A bare field value runs to the next space, parenthesis or quote. */
-function isBareValue(value: string): boolean {
+/**
+ * A bare field value runs to the next space, parenthesis or quote; after `<` or `>` a
+ * leading `=` would be read as part of the operator.
+ */
+function isBareValue(op: Op, value: string): boolean {
+  if ((op === '<' || op === '>') && value.startsWith('=')) return false;
   return value !== '' && !/[\s()"]/.test(value);
 }
 
@@ -67,7 +71,7 @@ export function print(node: Node | null): string {
       return printRegex(node.pattern, node.ignoreCase);
     case 'field': {
       const path = node.path.map((s) => `.${BARE_SEGMENT.test(s) ? s : quote(s)}`).join('');
-      const value = isBareValue(node.value) ? node.value : quote(node.value);
+      const value = isBareValue(node.op, node.value) ? node.value : quote(node.value);
       return `${node.name}${path}${node.op}${value}`;
     }
   }

@@ -41,7 +41,7 @@ export function decodeJsonRequest(frame: Buffer, limits: DecodeLimits): ForwardR
   }
   if (!Array.isArray(msg)) throw fatal('request is not an array');
   const n = msg.length;
-  if (n < 2 || n > 6) throw fatal(`request array has ${n} elements`);
+  if (n < 2 || n === 5 || n > 6) throw fatal(`request array has ${n} elements`);
   const tag: unknown = msg[0];
   if (typeof tag !== 'string') throw fatal('tag is not a string');
   if (n === 6) {
@@ -63,15 +63,21 @@ export function decodeJsonRequest(frame: Buffer, limits: DecodeLimits): ForwardR
     }
   };
 
+  // As for msgpack: only a Message has 4 elements; a [time, meta] time is told from
+  // Forward's entries by its first item.
   const second: unknown = msg[1];
-  if (typeof second === 'string') throw fatal('PackedForward is not possible on a JSON connection');
-  const messageV2 =
-    n >= 3 && Array.isArray(second) && second.length === 2 && !Array.isArray(second[0]);
-  if (Array.isArray(second) && !messageV2) {
-    if (n > 3) throw fatal(`Forward request has ${n} elements`);
+  const forward =
+    n <= 3 &&
+    Array.isArray(second) &&
+    !(n === 3 && second.length === 2 && !Array.isArray(second[0]));
+  if (n <= 3 && typeof second === 'string') {
+    throw fatal('PackedForward is not possible on a JSON connection');
+  }
+  if (forward) {
     const max = limits.maxEvents ?? DEFAULT_MAX_EVENTS;
-    if (second.length > max)
+    if (second.length > max) {
       throw new ForwardDecodeError(`request holds more than ${max} events`, false);
+    }
     second.forEach((entry: unknown, i) => {
       if (Array.isArray(entry) && entry.length >= 2) add(entry[0], entry[1], i);
       else skipped.push({ index: i, reason: 'entry is not [time, record]' });

@@ -116,32 +116,31 @@ function decodeMsgpackRequest(frame: Buffer, limits: DecodeLimits): ForwardReque
   }
   const n = r.arrayHeader();
   if (n < 0) throw fatal('request is neither an array nor nil');
-  if (n < 2 || n > 6) throw fatal(`request array has ${n} elements`);
+  if (n < 2 || n === 5 || n > 6) throw fatal(`request array has ${n} elements`);
   if (!r.readRaw()) throw fatal('tag is not a string');
   const tag = cachedUtf8(frame, r.rawStart, r.rawEnd - r.rawStart);
   if (n === 6) {
     if (tag !== 'PING') throw fatal('request array has 6 elements and is not a PING');
     return finish(r, readPing(r));
   }
+  // The mode from the second element's format (only a Message has 4 elements; a Message's
+  // time may be a [time, meta] array, told from Forward's entries by its first item).
   const second = r.peek();
-  if (
+  const stringish =
     (second >= 0xa0 && second <= 0xbf) ||
     (second >= 0xc4 && second <= 0xc6) ||
-    (second >= 0xd9 && second <= 0xdb)
-  ) {
-    if (n > 3) throw fatal(`PackedForward request has ${n} elements`);
-    return finish(r, decodePacked(r, n, tag, sink, limits));
+    (second >= 0xd9 && second <= 0xdb);
+  const arrayish = isArrayByte(second);
+  if (n === 4 || (!stringish && !arrayish) || (arrayish && n === 3 && startsWithPlainTime(r))) {
+    if (n < 3) throw fatal('Message request has no record');
+    sink.add(r, 1, 0);
+    return finish(r, sink.request('message', tag, n === 4 ? readOption(r) : null));
   }
-  if (isArrayByte(second) && !(n >= 3 && startsWithPlainTime(r))) {
-    if (n > 3) throw fatal(`Forward request has ${n} elements`);
-    const count = r.arrayHeader();
-    sink.checkCount(count);
-    for (let i = 0; i < count; i++) sink.addEntry(r, 2, i);
-    return finish(r, sink.request('forward', tag, n === 3 ? readOption(r) : null));
-  }
-  if (n < 3) throw fatal('Message request has no record');
-  sink.add(r, 1, 0);
-  return finish(r, sink.request('message', tag, n === 4 ? readOption(r) : null));
+  if (stringish) return finish(r, decodePacked(r, n, tag, sink, limits));
+  const count = r.arrayHeader();
+  sink.checkCount(count);
+  for (let i = 0; i < count; i++) sink.addEntry(r, 2, i);
+  return finish(r, sink.request('forward', tag, n === 3 ? readOption(r) : null));
 }
 
 function finish(r: MsgpackReader, req: ForwardRequest): ForwardRequest {

@@ -56,14 +56,14 @@ export function timeFromJson(v: unknown, out: TimeSlot, now: () => number): Time
   out.meta = undefined;
   if (Array.isArray(v)) {
     if (v.length !== 2) return 'time array is not [time, metadata]';
-    if (Array.isArray(v[0])) return 'time is a object';
+    if (Array.isArray(v[0])) return 'time is an array';
     const problem = timeFromJson(v[0], out, now);
     if (problem !== null) return problem;
     return withMeta(out, v[1]);
   }
   if (v === null) return setNow(out, now);
   if (typeof v === 'number') return setNumber(out, v, now);
-  return `time is a ${typeof v}`;
+  return `time is ${describe(v)}`;
 }
 
 function withMeta(out: TimeSlot, meta: unknown): TimeProblem {
@@ -78,33 +78,29 @@ function withMeta(out: TimeSlot, meta: unknown): TimeProblem {
 
 function readPlainTime(r: MsgpackReader, out: TimeSlot, now: () => number): TimeProblem {
   const b = r.peek();
-  if (b === 0xd7 || b === 0xc7 || b === 0xd6) return readExtTime(r, b, out, now);
-  if (b >= 0x80 && b <= 0xbf) {
-    r.skip();
-    return 'time is not a number';
-  }
+  if ((b >= 0xd4 && b <= 0xd8) || (b >= 0xc7 && b <= 0xc9)) return readExtTime(r, b, out, now);
   const v = r.readValue(0);
+  // readValue gives null for nil and for NaN/infinities (ext went to readExtTime).
   if (v === null) return b === 0xc0 ? setNow(out, now) : 'time is not finite';
   if (typeof v === 'number') return setNumber(out, v, now);
   if (typeof v === 'string' && (b === 0xcf || b === 0xd3)) return 'time out of range';
-  return `time is a ${typeof v}`;
+  return `time is ${describe(v)}`;
 }
 
-/** fixext4 / fixext8 / ext8 carrying EventTime (type 0) or a msgpack timestamp (type -1). */
+/** An ext value carrying EventTime (type 0, 8 bytes) or a msgpack timestamp (type -1). */
 function readExtTime(r: MsgpackReader, b: number, out: TimeSlot, now: () => number): TimeProblem {
-  const buf = r.buf;
   const p = r.pos;
-  let len = b === 0xd7 ? 8 : 4;
+  r.skip(); // checks the declared length against the bytes left
+  const buf = r.buf;
+  let len: number;
   let typeAt = p + 1;
-  if (b === 0xc7) {
-    if (p + 2 >= r.end) return skipped(r, 'truncated time');
-    len = buf[p + 1]!;
-    typeAt = p + 2;
-  }
-  const body = typeAt + 1;
-  if (body + len > r.end) return skipped(r, 'truncated time');
+  if (b >= 0xd4)
+    len = 1 << (b - 0xd4); // fixext 1, 2, 4, 8, 16
+  else if (b === 0xc7) [len, typeAt] = [buf[p + 1]!, p + 2];
+  else if (b === 0xc8) [len, typeAt] = [buf.readUInt16BE(p + 1), p + 3];
+  else [len, typeAt] = [buf.readUInt32BE(p + 1), p + 5];
   const type = buf.readInt8(typeAt);
-  r.pos = body + len;
+  const body = typeAt + 1;
   let sec: number;
   let nano: number;
   if (type === 0 && len === 8) {
@@ -130,9 +126,10 @@ function readExtTime(r: MsgpackReader, b: number, out: TimeSlot, now: () => numb
   return null;
 }
 
-function skipped(r: MsgpackReader, problem: string): TimeProblem {
-  r.skip();
-  return problem;
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'a map';
+  return `a ${typeof v}`;
 }
 
 function setNumber(out: TimeSlot, v: number, now: () => number): TimeProblem {

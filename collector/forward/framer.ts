@@ -17,7 +17,8 @@
  * `{` or `[` means JSON for the connection's whole life, anything else msgpack.
  *
  * Errors (always fatal: the stream cannot resync): a frame longer than maxFrameBytes (thrown
- * as soon as the pending bytes reach the limit, never buffering more), a byte that can never
+ * as soon as the scanner knows it, e.g. at a str32 header declaring 4 GiB, and never after
+ * buffering more than the limit), a byte that can never
  * start a msgpack object, nesting deeper than maxDepth, a JSON text not starting with `[`/`{`.
  * After an error the framer must be discarded with its connection.
  */
@@ -30,6 +31,8 @@ export type WireMode = 'msgpack' | 'json';
 /** Default deepest container nesting: a Forward record sits at level 4. */
 export const DEFAULT_MAX_DEPTH = 64;
 const MIN_PENDING_CAPACITY = 4096;
+/** Bytes copied at least per step when feeding a pending frame whose next need is small. */
+const COPY_STEP = 4096;
 
 export class ForwardFramer {
   /** Decided by the first byte pushed; null until then (a zero-byte connection stays null). */
@@ -77,24 +80,31 @@ export class ForwardFramer {
   }
 
   /**
-   * Append (at most up to the limit) and resume the pending frame. Returns the offset in
-   * `chunk` just past the completed frame, or -1 when the frame still needs more bytes.
+   * Copy from `chunk` what the pending frame needs (as far as the scanner can tell, in steps
+   * of at least COPY_STEP bytes) and resume it. Returns the offset in `chunk` just past the
+   * completed frame, or -1 when the whole chunk went in and the frame still needs more.
    */
   private continuePending(scanner: FrameScanner, chunk: Buffer, frames: Buffer[]): number {
     const max = this.maxFrameBytes;
     const before = this.pendingLen;
-    const take = Math.min(chunk.length, max - before);
-    this.append(chunk, take);
-    const pending = this.pending!;
-    const end = scanner.scan(pending, 0, this.pendingLen);
-    if (end < 0) {
-      if (this.pendingLen >= max) throw frameTooLarge(max);
-      return -1;
+    let used = 0;
+    for (;;) {
+      // Never 0: a pending frame always has minLength <= max (else it was refused).
+      const want = Math.max(scanner.minLength - this.pendingLen, COPY_STEP);
+      const take = Math.min(want, chunk.length - used, max - this.pendingLen);
+      this.append(chunk, used, take, scanner.minLength);
+      used += take;
+      const pending = this.pending!;
+      const end = scanner.scan(pending, 0, this.pendingLen);
+      if (end >= 0) {
+        frames.push(pending.subarray(0, end));
+        this.pending = null;
+        this.pendingLen = 0;
+        return end - before;
+      }
+      if (scanner.minLength > max) throw frameTooLarge(max);
+      if (used === chunk.length) return -1;
     }
-    frames.push(pending.subarray(0, end));
-    this.pending = null;
-    this.pendingLen = 0;
-    return end - before;
   }
 
   private scanInPlace(scanner: FrameScanner, chunk: Buffer, offset: number, frames: Buffer[]) {
@@ -107,11 +117,10 @@ export class ForwardFramer {
         if (offset === len) return;
       }
       // Never scan past the limit: a frame that has not ended by then is too large anyway.
-      const limit = Math.min(len, offset + max);
-      const end = scanner.scan(chunk, offset, limit);
+      const end = scanner.scan(chunk, offset, Math.min(len, offset + max));
       if (end < 0) {
-        if (limit - offset >= max) throw frameTooLarge(max);
-        this.append(chunk.subarray(offset), len - offset);
+        if (scanner.minLength > max) throw frameTooLarge(max);
+        this.append(chunk, offset, len - offset, scanner.minLength);
         return;
       }
       frames.push(chunk.subarray(offset, end));
@@ -119,17 +128,20 @@ export class ForwardFramer {
     }
   }
 
-  /** Copy `count` bytes of `src` after the pending bytes, growing by doubling up to the limit. */
-  private append(src: Buffer, count: number): void {
+  /**
+   * Copy `count` bytes of `src` from `from` after the pending bytes, growing the buffer by
+   * doubling (or straight to `hint`, the frame's known minimum length), never past the limit.
+   */
+  private append(src: Buffer, from: number, count: number, hint: number): void {
     const needed = this.pendingLen + count;
     let buf = this.pending;
     if (buf === null || buf.length < needed) {
-      const grown = Math.max(needed, MIN_PENDING_CAPACITY, buf === null ? 0 : buf.length * 2);
+      const grown = Math.max(needed, hint, MIN_PENDING_CAPACITY, buf === null ? 0 : buf.length * 2);
       const next = Buffer.allocUnsafe(Math.min(grown, Math.max(needed, this.maxFrameBytes)));
       if (buf !== null) buf.copy(next, 0, 0, this.pendingLen);
       this.pending = buf = next;
     }
-    src.copy(buf, this.pendingLen, 0, count);
+    src.copy(buf, this.pendingLen, from, from + count);
     this.pendingLen = needed;
   }
 }

@@ -25,6 +25,8 @@ export class JsonScanner implements FrameScanner {
   private inString = false;
   private escaped = false;
   private resume = 0;
+  /** A JSON text gives no lengths: all we know is that one more byte is needed. */
+  minLength = 0;
 
   constructor(private readonly maxDepth: number) {
     if (!Number.isInteger(maxDepth) || maxDepth < 1) throw new RangeError('maxDepth must be >= 1');
@@ -35,6 +37,7 @@ export class JsonScanner implements FrameScanner {
     this.inString = false;
     this.escaped = false;
     this.resume = 0;
+    this.minLength = 0;
   }
 
   scan(buf: Buffer, start: number, end: number): number {
@@ -72,6 +75,7 @@ export class JsonScanner implements FrameScanner {
     this.inString = inString;
     this.escaped = escaped;
     this.resume = pos - start;
+    this.minLength = this.resume + 1;
     return -1;
   }
 }

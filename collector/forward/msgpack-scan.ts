@@ -24,6 +24,12 @@ export interface FrameScanner {
    * `start`), but must pass them all again, plus any new ones.
    */
   scan(buf: Buffer, start: number, end: number): number;
+  /**
+   * After scan() returned -1: bytes of the object (from its first byte) known to be needed
+   * before it can end; more than were scanned. Lets the framer copy no more than it must
+   * and refuse a declared 4 GiB string at once.
+   */
+  readonly minLength: number;
   /** Forget a partly scanned object. */
   reset(): void;
 }
@@ -33,6 +39,7 @@ export class MsgpackScanner implements FrameScanner {
   private depth = 0;
   /** Offset, relative to the object's first byte, of the first element not yet scanned. */
   private resume = 0;
+  minLength = 0;
 
   constructor(private readonly maxDepth: number) {
     if (!Number.isInteger(maxDepth) || maxDepth < 1) throw new RangeError('maxDepth must be >= 1');
@@ -42,12 +49,14 @@ export class MsgpackScanner implements FrameScanner {
   reset(): void {
     this.depth = 0;
     this.resume = 0;
+    this.minLength = 0;
   }
 
   scan(buf: Buffer, start: number, end: number): number {
     const rem = this.remaining;
     let depth = this.depth;
     let pos = start + this.resume;
+    let missing = 1; // bytes known to be needed past `end` when we run out
     while (pos < end) {
       const b = buf[pos]!;
       let size = 1; // bytes of this element (header + body) when it is not a container
@@ -68,7 +77,10 @@ export class MsgpackScanner implements FrameScanner {
             true,
           );
         }
-        if (pos + need > end) break;
+        if (pos + need > end) {
+          missing = pos + need - end;
+          break;
+        }
         switch (b) {
           case 0xc4:
           case 0xd9:
@@ -111,7 +123,10 @@ export class MsgpackScanner implements FrameScanner {
             size = need; // nil, bool, numbers, fixext: the header is the whole element
         }
       }
-      if (pos + size > end) break;
+      if (pos + size > end) {
+        missing = pos + size - end;
+        break;
+      }
       pos += size;
       if (count >= 0) {
         if (depth >= this.maxDepth) {
@@ -134,6 +149,7 @@ export class MsgpackScanner implements FrameScanner {
     }
     this.depth = depth;
     this.resume = pos - start;
+    this.minLength = end - start + missing;
     return -1;
   }
 }

@@ -100,7 +100,7 @@ function sdName(buf: Buffer, pos: number, end: number, stopA: number, stopB: num
   while (i < end) {
     const c = buf[i];
     if (c === stopA || c === stopB) break;
-    if (c === SP || c === EQ || c === CLOSE || c === QUOTE || c === OPEN) return -1;
+    if (c === SP || c === EQ || c === CLOSE || c === QUOTE) return -1;
     i++;
   }
   return i === pos || i >= end ? -1 : i;

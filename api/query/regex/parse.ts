@@ -93,7 +93,8 @@ class RegexParser {
   private quantified(atom: RegexNode, start: number): RegexNode {
     const q = this.quantifier();
     if (q === null) return atom;
-    if (atom.t === 'assert') this.fail('nothing to repeat: an anchor or \\b cannot take a quantifier', start);
+    if (atom.t === 'assert')
+      this.fail('nothing to repeat: an anchor or \\b cannot take a quantifier', start);
     if (this.src[this.i] === '?') this.i++;
     if (this.quantifierAhead()) this.fail('nothing to repeat: two quantifiers in a row');
     return { t: 'repeat', item: atom, min: q.min, max: q.max };
@@ -108,7 +109,11 @@ class RegexParser {
     const c = this.src[this.i];
     if (c === '*' || c === '+' || c === '?') {
       this.i++;
-      return c === '*' ? { min: 0, max: Infinity } : c === '+' ? { min: 1, max: Infinity } : { min: 0, max: 1 };
+      return c === '*'
+        ? { min: 0, max: Infinity }
+        : c === '+'
+          ? { min: 1, max: Infinity }
+          : { min: 0, max: 1 };
     }
     if (c === '{') return this.bound(true);
     return null;
@@ -177,10 +182,10 @@ class RegexParser {
       const rest = this.src.slice(this.i, this.i + 3);
       if (rest.startsWith('?:')) this.i += 2;
       else if (/^\?<[=!]/.test(rest) || /^\?[=!]/.test(rest)) {
-        this.fail('lookahead and lookbehind are not supported');
+        this.fail('lookahead and lookbehind are not supported', open);
       } else {
         const named = /^\?<[A-Za-z_][A-Za-z0-9_]*>/.exec(this.src.slice(this.i, this.i + 64));
-        if (!named) this.fail('unsupported group syntax after (?');
+        if (!named) this.fail('unsupported group syntax after (?', open);
         this.i += named[0].length;
       }
     }
@@ -188,6 +193,7 @@ class RegexParser {
       throw new RegexError(open, `groups nested more than ${MAX_GROUP_DEPTH} deep`, true);
     }
     if (this.src[this.i] === ')') this.fail('empty group', open);
+    if (this.i >= this.src.length) this.fail("missing ')'", open);
     const inner = this.alt();
     if (this.src[this.i] !== ')') this.fail("missing ')'", open);
     this.i++;
@@ -237,7 +243,7 @@ class RegexParser {
       case 'x':
         return this.hexEscape(at, /^[0-9A-Fa-f]{2}/, 2);
       case 'u':
-        if (this.src[at + 2] === '{') return this.hexEscape(at, /^\{([0-9A-Fa-f]{1,6})\}/, 1);
+        if (this.src[at + 2] === '{') return this.hexEscape(at, /^\{([0-9A-Fa-f]{1,6})\}/, 2);
         return this.hexEscape(at, /^[0-9A-Fa-f]{4}/, 2);
     }
     if (/[1-9]/.test(e) || e === 'k') return this.fail('backreferences are not supported', at);
@@ -269,11 +275,16 @@ class RegexParser {
       if (c === undefined) this.fail("missing ']'", open);
       if (c === ']') break;
       const lo = this.classAtom();
-      if (this.src[this.i] === '-' && this.src[this.i + 1] !== ']' && this.src[this.i + 1] !== undefined) {
+      if (
+        this.src[this.i] === '-' &&
+        this.src[this.i + 1] !== ']' &&
+        this.src[this.i + 1] !== undefined
+      ) {
         const dash = this.i;
         this.i++;
         const hi = this.classAtom();
-        if (!isSingle(lo) || !isSingle(hi)) this.fail('a range needs a single character at each end', dash);
+        if (!isSingle(lo) || !isSingle(hi))
+          this.fail('a range needs a single character at each end', dash);
         if (lo[0]! > hi[0]!) this.fail('range out of order', dash);
         parts.push(lo[0]!, hi[0]!);
       } else {

@@ -53,26 +53,99 @@ const O = (n: number, time?: string): Line => ['stdout', n, time];
 const E = (n: number, time?: string): Line => ['stderr', n, time];
 
 const DOCKER: DockerCase[] = [
-  { file: 'syslog-udp-default.bin', format: 'rfc3164', hostname: null, id: '4a638af11575', time: '06:23:47', lines: [E(1), E(2), E(3), O(1), O(2), O(3)] },
-  { file: 'syslog-tcp-default.bin', format: 'rfc3164', hostname: null, id: '599aea6725e3', time: '06:23:48', lines: [O(1), E(1), E(2), E(3), O(2), O(3)] },
-  { file: 'syslog-udp-rfc3164.bin', format: 'rfc3164', hostname: 'vm', id: '957eabe35d27', time: '06:23:47', lines: [O(1), O(2), O(3), E(1), E(2), E(3)] },
-  { file: 'syslog-tcp-rfc3164.bin', format: 'rfc3164', hostname: 'vm', id: 'b7197e388310', time: '06:23:49', lines: [O(1), O(2), O(3), E(1), E(2), E(3)] },
-  { file: 'syslog-udp-rfc5424.bin', format: 'rfc5424', hostname: 'vm', id: 'ec1b05c07ebc', time: '06:23:47', lines: [O(1), O(2), E(1), E(2), E(3), O(3)] },
-  { file: 'syslog-tcp-rfc5424.bin', format: 'rfc5424', hostname: 'vm', id: '2f6182904d20', time: '06:23:49', lines: [E(1), E(2), E(3), O(1), O(2), O(3)] },
-  { file: 'syslog-tls-rfc5424.bin', format: 'rfc5424', hostname: 'vm', id: '7b4d0753bf43', time: '06:23:50', lines: [O(1), O(2), O(3), E(1), E(2), E(3)] },
   {
-    file: 'syslog-udp-rfc5424micro.bin', format: 'rfc5424', hostname: 'vm', id: 'f3a8176ff2b9', time: '06:23:48',
-    lines: [O(1, '337553'), O(2, '337596'), O(3, '337601'), E(1, '337642'), E(2, '337647'), E(3, '337650')],
+    file: 'syslog-udp-default.bin',
+    format: 'rfc3164',
+    hostname: null,
+    id: '4a638af11575',
+    time: '06:23:47',
+    lines: [E(1), E(2), E(3), O(1), O(2), O(3)],
   },
   {
-    file: 'syslog-tcp-rfc5424micro.bin', format: 'rfc5424', hostname: 'vm', id: '157244bf82aa', time: '06:23:49',
-    lines: [O(1, '935570'), O(2, '935638'), O(3, '935648'), E(1, '935580'), E(2, '935815'), E(3, '935844')],
+    file: 'syslog-tcp-default.bin',
+    format: 'rfc3164',
+    hostname: null,
+    id: '599aea6725e3',
+    time: '06:23:48',
+    lines: [O(1), E(1), E(2), E(3), O(2), O(3)],
+  },
+  {
+    file: 'syslog-udp-rfc3164.bin',
+    format: 'rfc3164',
+    hostname: 'vm',
+    id: '957eabe35d27',
+    time: '06:23:47',
+    lines: [O(1), O(2), O(3), E(1), E(2), E(3)],
+  },
+  {
+    file: 'syslog-tcp-rfc3164.bin',
+    format: 'rfc3164',
+    hostname: 'vm',
+    id: 'b7197e388310',
+    time: '06:23:49',
+    lines: [O(1), O(2), O(3), E(1), E(2), E(3)],
+  },
+  {
+    file: 'syslog-udp-rfc5424.bin',
+    format: 'rfc5424',
+    hostname: 'vm',
+    id: 'ec1b05c07ebc',
+    time: '06:23:47',
+    lines: [O(1), O(2), E(1), E(2), E(3), O(3)],
+  },
+  {
+    file: 'syslog-tcp-rfc5424.bin',
+    format: 'rfc5424',
+    hostname: 'vm',
+    id: '2f6182904d20',
+    time: '06:23:49',
+    lines: [E(1), E(2), E(3), O(1), O(2), O(3)],
+  },
+  {
+    file: 'syslog-tls-rfc5424.bin',
+    format: 'rfc5424',
+    hostname: 'vm',
+    id: '7b4d0753bf43',
+    time: '06:23:50',
+    lines: [O(1), O(2), O(3), E(1), E(2), E(3)],
+  },
+  {
+    file: 'syslog-udp-rfc5424micro.bin',
+    format: 'rfc5424',
+    hostname: 'vm',
+    id: 'f3a8176ff2b9',
+    time: '06:23:48',
+    lines: [
+      O(1, '337553'),
+      O(2, '337596'),
+      O(3, '337601'),
+      E(1, '337642'),
+      E(2, '337647'),
+      E(3, '337650'),
+    ],
+  },
+  {
+    file: 'syslog-tcp-rfc5424micro.bin',
+    format: 'rfc5424',
+    hostname: 'vm',
+    id: '157244bf82aa',
+    time: '06:23:49',
+    lines: [
+      O(1, '935570'),
+      O(2, '935638'),
+      O(3, '935648'),
+      E(1, '935580'),
+      E(2, '935815'),
+      E(3, '935844'),
+    ],
   },
 ];
 
 describe('Docker 20.10 syslog driver captures', () => {
   it.each(DOCKER.map((c) => [c.file, c] as const))('%s', (file, c) => {
-    const raw = file.startsWith('syslog-udp') ? datagrams(`docker-20.10/${file}`) : frames(`docker-20.10/${file}`);
+    const raw = file.startsWith('syslog-udp')
+      ? datagrams(`docker-20.10/${file}`)
+      : frames(`docker-20.10/${file}`);
     const got = raw.map((b) => parseSyslog(b, ctx));
     expect(got).toHaveLength(c.lines.length);
     got.forEach((m, i) => {
@@ -110,49 +183,140 @@ describe('util-linux logger captures', () => {
   it('tcp-rfc3164-octet.bin (octet count without LF)', () => {
     const [m, ...rest] = frames('logger/tcp-rfc3164-octet.bin').map((b) => parseSyslog(b, ctx));
     expect(rest).toEqual([]);
-    expect(m && [m.pri, m.format, isoNano(m.tsSec, m.tsNano), m.hostname, m.appName, m.procId, m.message]).toEqual(
-      [13, 'rfc3164', '2026-11-28T06:23:03.000000000Z', 'vm', 'myapp', null, 'hello rfc3164 octet'],
-    );
+    expect(
+      m && [
+        m.pri,
+        m.format,
+        isoNano(m.tsSec, m.tsNano),
+        m.hostname,
+        m.appName,
+        m.procId,
+        m.message,
+      ],
+    ).toEqual([
+      13,
+      'rfc3164',
+      '2026-11-28T06:23:03.000000000Z',
+      'vm',
+      'myapp',
+      null,
+      'hello rfc3164 octet',
+    ]);
   });
 
   it('udp-rfc3164.bin', () => {
     const [m, ...rest] = datagrams('logger/udp-rfc3164.bin').map((b) => parseSyslog(b, ctx));
     expect(rest).toEqual([]);
-    expect(m && [m.pri, m.format, isoNano(m.tsSec, m.tsNano), m.hostname, m.appName, m.procId, m.message]).toEqual(
-      [13, 'rfc3164', '2026-11-28T06:23:03.000000000Z', 'vm', 'myapp', null, 'hello udp 3164'],
-    );
+    expect(
+      m && [
+        m.pri,
+        m.format,
+        isoNano(m.tsSec, m.tsNano),
+        m.hostname,
+        m.appName,
+        m.procId,
+        m.message,
+      ],
+    ).toEqual([
+      13,
+      'rfc3164',
+      '2026-11-28T06:23:03.000000000Z',
+      'vm',
+      'myapp',
+      null,
+      'hello udp 3164',
+    ]);
   });
 
   const rfc5424 = (file: string, split: (f: string) => Buffer[]) =>
     split(file).map((b) => {
       const m = parseSyslog(b, ctx);
       expect(dockerFields(m)).toBe(null);
-      return [m.pri, m.format, isoNano(m.tsSec, m.tsNano), m.hostname, m.appName, m.procId, m.msgId, m.structuredData, m.message];
+      return [
+        m.pri,
+        m.format,
+        isoNano(m.tsSec, m.tsNano),
+        m.hostname,
+        m.appName,
+        m.procId,
+        m.msgId,
+        m.structuredData,
+        m.message,
+      ];
     });
 
   it('tcp-rfc5424-octet.bin (--msgid --sd-id --sd-param)', () => {
     expect(rfc5424('logger/tcp-rfc5424-octet.bin', frames)).toEqual([
-      [134, 'rfc5424', '2026-11-28T06:23:02.683789000Z', 'vm', 'myapp', null, 'MSG1',
-        { timeQuality, 'test@32473': { k: 'v' } }, 'hello from logger 1 second arg same message'],
+      [
+        134,
+        'rfc5424',
+        '2026-11-28T06:23:02.683789000Z',
+        'vm',
+        'myapp',
+        null,
+        'MSG1',
+        { timeQuality, 'test@32473': { k: 'v' } },
+        'hello from logger 1 second arg same message',
+      ],
     ]);
   });
 
   it('tcp-rfc5424-octet-stdin.bin (two frames, no LF between them)', () => {
     expect(rfc5424('logger/tcp-rfc5424-octet-stdin.bin', frames)).toEqual([
-      [13, 'rfc5424', '2026-11-28T06:23:03.821885000Z', 'vm', 'myapp', null, null, { timeQuality }, 'line one'],
-      [13, 'rfc5424', '2026-11-28T06:23:03.821933000Z', 'vm', 'myapp', null, null, { timeQuality }, 'line two'],
+      [
+        13,
+        'rfc5424',
+        '2026-11-28T06:23:03.821885000Z',
+        'vm',
+        'myapp',
+        null,
+        null,
+        { timeQuality },
+        'line one',
+      ],
+      [
+        13,
+        'rfc5424',
+        '2026-11-28T06:23:03.821933000Z',
+        'vm',
+        'myapp',
+        null,
+        null,
+        { timeQuality },
+        'line two',
+      ],
     ]);
   });
 
   it('tcp-rfc5424-lf.bin', () => {
     expect(rfc5424('logger/tcp-rfc5424-lf.bin', frames)).toEqual([
-      [13, 'rfc5424', '2026-11-28T06:23:02.915574000Z', 'vm', 'myapp', null, null, { timeQuality }, 'hello LF-framed'],
+      [
+        13,
+        'rfc5424',
+        '2026-11-28T06:23:02.915574000Z',
+        'vm',
+        'myapp',
+        null,
+        null,
+        { timeQuality },
+        'hello LF-framed',
+      ],
     ]);
   });
 
   it('udp-rfc5424.bin', () => {
     expect(rfc5424('logger/udp-rfc5424.bin', datagrams)).toEqual([
-      [13, 'rfc5424', '2026-11-28T06:23:03.373213000Z', 'vm', 'myapp', null, null, { timeQuality }, 'hello udp 5424'],
+      [
+        13,
+        'rfc5424',
+        '2026-11-28T06:23:03.373213000Z',
+        'vm',
+        'myapp',
+        null,
+        null,
+        { timeQuality },
+        'hello udp 5424',
+      ],
     ]);
   });
 });

@@ -20,7 +20,9 @@ describe('parseSyslog: test vectors (RFC 5424 6.5, RFC 3164 5.4, Docker, logger,
   it('takes a Buffer and a string alike', () => {
     const line = '<30>Nov 28 06:23:48 599aea6725e3[29811]: hello stdout 1';
     const ctx = { receivedAt: RECEIVED_AT, timezone: 'UTC' };
-    expect(asExpected(parseSyslog(Buffer.from(line), ctx))).toEqual(asExpected(parseSyslog(line, ctx)));
+    expect(asExpected(parseSyslog(Buffer.from(line), ctx))).toEqual(
+      asExpected(parseSyslog(line, ctx)),
+    );
   });
 
   it('keeps sub-millisecond arrival time when the message has no time', () => {

@@ -6,7 +6,11 @@
  * 5.4 examples, the Docker 20.10 and util-linux logger captures in ../shared/fixtures, and
  * the shapes rsyslog, glibc syslog(3), Go's log/syslog and network gear send.
  */
-import type { SyslogFormat, SyslogMessage, StructuredData } from '../../../collector/syslog/message.js';
+import type {
+  SyslogFormat,
+  SyslogMessage,
+  StructuredData,
+} from '../../../collector/syslog/message.js';
 
 /** Arrival time of every vector unless it says otherwise: just after the Docker captures. */
 export const RECEIVED_AT = Date.UTC(2026, 10, 28, 6, 24, 0);
@@ -55,7 +59,12 @@ function v3164(
   e: Pick<Expected, 'pri' | 'time' | 'hostname' | 'appName' | 'procId' | 'message'>,
   extra: Partial<Vector> = {},
 ): Vector {
-  return { name, line, expect: { ...e, format: 'rfc3164', msgId: null, structuredData: null }, ...extra };
+  return {
+    name,
+    line,
+    expect: { ...e, format: 'rfc3164', msgId: null, structuredData: null },
+    ...extra,
+  };
 }
 
 function unknown(name: string, line: string | Buffer, pri: number | null, message: string): Vector {
@@ -64,7 +73,8 @@ function unknown(name: string, line: string | Buffer, pri: number | null, messag
 
 const DONUTS =
   "%% It's time to make the do-nuts.  %%  Ingredients: Mix=OK, Jelly=OK # Devices: Mixer=OK, Jelly_Injector=OK, Frier=OK # Transport: Conveyer1=OK, Conveyer2=OK # %%";
-const FOLKS = "1990 Oct 22 10:52:01 TZ-6 scapegoat.dmz.example.org 10.1.2.3 sched[0]: That's All Folks!";
+const FOLKS =
+  "1990 Oct 22 10:52:01 TZ-6 scapegoat.dmz.example.org 10.1.2.3 sched[0]: That's All Folks!";
 const EXAMPLE_SD = '[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"]';
 const exampleSd = { iut: '3', eventSource: 'Application', eventID: '1011' };
 
@@ -120,7 +130,10 @@ export const VECTORS: Vector[] = [
       appName: 'evntslog',
       procId: null,
       msgId: 'ID47',
-      structuredData: { 'exampleSDID@32473': exampleSd, 'examplePriority@32473': { class: 'high' } },
+      structuredData: {
+        'exampleSDID@32473': exampleSd,
+        'examplePriority@32473': { class: 'high' },
+      },
       message: '',
     },
   ),
@@ -195,15 +208,19 @@ export const VECTORS: Vector[] = [
     msgId: 'm',
     message: 'x',
   }),
-  v5424('rfc5424 fraction past 9 digits truncated', '<14>1 2026-11-28T06:23:49.1234567891234Z h a p m - x', {
-    pri: 14,
-    time: '2026-11-28T06:23:49.123456789Z',
-    hostname: 'h',
-    appName: 'a',
-    procId: 'p',
-    msgId: 'm',
-    message: 'x',
-  }),
+  v5424(
+    'rfc5424 fraction past 9 digits truncated',
+    '<14>1 2026-11-28T06:23:49.1234567891234Z h a p m - x',
+    {
+      pri: 14,
+      time: '2026-11-28T06:23:49.123456789Z',
+      hostname: 'h',
+      appName: 'a',
+      procId: 'p',
+      msgId: 'm',
+      message: 'x',
+    },
+  ),
   v5424(
     'rfc5424 param escapes \\" \\\\ \\] and an invalid escape kept',
     '<14>1 2026-11-28T06:23:49Z h a - - [ex@1 q="say \\"hi\\"" b="C:\\\\dir" c="[x\\]" d="a\\nb" e=""] m',
@@ -285,15 +302,19 @@ export const VECTORS: Vector[] = [
     hostname: 'host',
     message: '',
   }),
-  v5424('rfc5424 impossible date: arrival time, fields kept', '<14>1 2026-02-30T06:23:49Z h a - - - m', {
-    pri: 14,
-    time: null,
-    hostname: 'h',
-    appName: 'a',
-    procId: null,
-    msgId: null,
-    message: 'm',
-  }),
+  v5424(
+    'rfc5424 impossible date: arrival time, fields kept',
+    '<14>1 2026-02-30T06:23:49Z h a - - - m',
+    {
+      pri: 14,
+      time: null,
+      hostname: 'h',
+      appName: 'a',
+      procId: null,
+      msgId: null,
+      message: 'm',
+    },
+  ),
   // RFC 3164 section 5.4
   v3164(
     'rfc3164 example 1',
@@ -346,14 +367,18 @@ export const VECTORS: Vector[] = [
     procId: '29811',
     message: 'hello stdout 1',
   }),
-  v3164('docker default, day padded with a space', '<27>Nov  2 06:23:48 web1/599aea6725e3[29811]: err', {
-    pri: 27,
-    time: '2026-11-02T06:23:48.000000000Z',
-    hostname: null,
-    appName: 'web1/599aea6725e3',
-    procId: '29811',
-    message: 'err',
-  }),
+  v3164(
+    'docker default, day padded with a space',
+    '<27>Nov  2 06:23:48 web1/599aea6725e3[29811]: err',
+    {
+      pri: 27,
+      time: '2026-11-02T06:23:48.000000000Z',
+      hostname: null,
+      appName: 'web1/599aea6725e3',
+      procId: '29811',
+      message: 'err',
+    },
+  ),
   v3164(
     'docker default, tag with image:tag, message with colons',
     '<30>Nov 28 06:23:48 nginx:1.25/web1/599aea6725e3[29811]: GET /: 200',
@@ -383,14 +408,18 @@ export const VECTORS: Vector[] = [
     procId: null,
     message: 'hello udp 3164',
   }),
-  v3164('glibc syslog(3) on /dev/log: no HOSTNAME, tag[pid]', '<13>Nov 28 06:23:03 myapp[123]: local', {
-    pri: 13,
-    time: '2026-11-28T06:23:03.000000000Z',
-    hostname: null,
-    appName: 'myapp',
-    procId: '123',
-    message: 'local',
-  }),
+  v3164(
+    'glibc syslog(3) on /dev/log: no HOSTNAME, tag[pid]',
+    '<13>Nov 28 06:23:03 myapp[123]: local',
+    {
+      pri: 13,
+      time: '2026-11-28T06:23:03.000000000Z',
+      hostname: null,
+      appName: 'myapp',
+      procId: '123',
+      message: 'local',
+    },
+  ),
   v3164('no HOSTNAME, tag without pid', '<13>Nov 28 06:23:03 myapp: no pid', {
     pri: 13,
     time: '2026-11-28T06:23:03.000000000Z',
@@ -534,7 +563,12 @@ export const VECTORS: Vector[] = [
   ),
   // Not syslog headers: kept whole
   unknown('PRI then plain text', '<13>hello there', 13, 'hello there'),
-  unknown('PRI over 191 is not a PRI', '<192>Nov 28 06:23:03 vm app: x', null, '<192>Nov 28 06:23:03 vm app: x'),
+  unknown(
+    'PRI over 191 is not a PRI',
+    '<192>Nov 28 06:23:03 vm app: x',
+    null,
+    '<192>Nov 28 06:23:03 vm app: x',
+  ),
   unknown('empty line', '', null, ''),
 ];
 

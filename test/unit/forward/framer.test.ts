@@ -1,0 +1,238 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ForwardDecodeError } from '../../../collector/forward/errors.js';
+import { ForwardFramer } from '../../../collector/forward/framer.js';
+import { arr, cat, fixture, pack, str } from './mp.js';
+
+const FIXTURE_FILES = [
+  'fluentd-default.bin',
+  'fluentd-ack-subsecond.bin',
+  'fluentd-partial.bin',
+  'fluentd-tag-labels-env.bin',
+  'fluentd-ack-race.bin',
+];
+
+/** Push `pieces` in order; return every frame and the framer. */
+function frameAll(
+  pieces: Buffer[],
+  maxFrameBytes = 1 << 20,
+): { frames: Buffer[]; framer: ForwardFramer } {
+  const framer = new ForwardFramer(maxFrameBytes);
+  const frames: Buffer[] = [];
+  for (const p of pieces) frames.push(...framer.push(p));
+  return { frames, framer };
+}
+
+/** Byte-equal frame lists (cheaper than deep equality on 40 KB frames, 40,000 times). */
+function sameFrames(a: Buffer[], b: Buffer[]): boolean {
+  return a.length === b.length && a.every((f, i) => f.equals(b[i]!));
+}
+
+/** Cut `buf` at the given sorted offsets. */
+function cutAt(buf: Buffer, offsets: number[]): Buffer[] {
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const o of offsets) {
+    out.push(buf.subarray(prev, o));
+    prev = o;
+  }
+  out.push(buf.subarray(prev));
+  return out;
+}
+
+describe('ForwardFramer on real Docker captures', () => {
+  it.each(FIXTURE_FILES)('%s: the same frames however it is split in two', (name) => {
+    const buf = fixture(name);
+    const whole = frameAll([buf]);
+    expect(whole.framer.mode).toBe('msgpack');
+    expect(whole.framer.pendingBytes).toBe(0);
+    expect(Buffer.concat(whole.frames).equals(buf)).toBe(true);
+    for (let at = 0; at <= buf.length; at++) {
+      const split = frameAll([buf.subarray(0, at), buf.subarray(at)]);
+      if (!sameFrames(split.frames, whole.frames))
+        expect.fail(`different frames when split at ${at}`);
+      expect(split.framer.pendingBytes).toBe(0);
+    }
+  });
+
+  it('counts requests per capture', () => {
+    const counts = FIXTURE_FILES.map((n) => frameAll([fixture(n)]).frames.length);
+    expect(counts).toEqual([6, 3, 4, 1, 40]);
+  });
+
+  it.each(FIXTURE_FILES)('%s: property: the same frames for any chunking', (name) => {
+    const buf = fixture(name);
+    const whole = frameAll([buf]).frames;
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: buf.length - 1 }), { maxLength: 40 }),
+        (cuts) => {
+          const frames = frameAll(
+            cutAt(
+              buf,
+              [...cuts].sort((a, b) => a - b),
+            ),
+          ).frames;
+          expect(sameFrames(frames, whole)).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('ForwardFramer behaviour', () => {
+  it('hands out views of the chunk when nothing is pending', () => {
+    const a = pack(['t', 1, { a: 1 }]);
+    const chunk = cat(a, a);
+    const frames = new ForwardFramer(1024).push(chunk);
+    expect(frames).toHaveLength(2);
+    expect(frames[0]!.buffer).toBe(chunk.buffer);
+  });
+
+  it('keeps earlier frames intact after later pushes reuse nothing', () => {
+    const a = pack(['first', 1, { log: 'a'.repeat(50) }]);
+    const b = pack(['second', 2, { log: 'b'.repeat(50) }]);
+    const framer = new ForwardFramer(1024);
+    expect(framer.push(a.subarray(0, 10))).toEqual([]);
+    const [fa] = framer.push(cat(a.subarray(10), b.subarray(0, 10)));
+    const copy = Buffer.from(fa!);
+    framer.push(b.subarray(10));
+    expect(fa!.equals(copy)).toBe(true);
+    expect(fa!.equals(a)).toBe(true);
+  });
+
+  it('treats a zero-byte connection and empty chunks as nothing', () => {
+    const framer = new ForwardFramer(1024);
+    expect(framer.push(Buffer.alloc(0))).toEqual([]);
+    expect(framer.mode).toBeNull();
+    expect(framer.pendingBytes).toBe(0);
+  });
+
+  it('yields a nil heartbeat as its own one-byte frame', () => {
+    const msg = pack(['t', 1, {}]);
+    const { frames } = frameAll([cat([0xc0], msg, [0xc0])]);
+    expect(frames.map((f) => f.toString('hex'))).toEqual(['c0', msg.toString('hex'), 'c0']);
+  });
+
+  it('reports the bytes of a request cut by the end of the stream', () => {
+    const msg = pack(['t', 1, { log: 'cut' }]);
+    const framer = new ForwardFramer(1024);
+    expect(framer.push(msg.subarray(0, msg.length - 2))).toEqual([]);
+    expect(framer.pendingBytes).toBe(msg.length - 2);
+  });
+
+  it('accepts a frame of exactly maxFrameBytes, split or not', () => {
+    const msg = pack(['t', 1, { log: 'x'.repeat(100) }]);
+    expect(frameAll([msg], msg.length).frames).toHaveLength(1);
+    expect(frameAll([msg.subarray(0, 50), msg.subarray(50)], msg.length).frames).toHaveLength(1);
+  });
+
+  it('throws fatal frame-too-large one byte past the limit, in one chunk or many', () => {
+    const msg = pack(['t', 1, { log: 'x'.repeat(100) }]);
+    for (const pieces of [
+      [msg],
+      [msg.subarray(0, 10), msg.subarray(10)],
+      cutAt(msg, [1, 2, 3, 50, 90]),
+    ]) {
+      let err: unknown;
+      try {
+        frameAll(pieces, msg.length - 1);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ForwardDecodeError);
+      expect((err as ForwardDecodeError).fatal).toBe(true);
+      expect((err as ForwardDecodeError).code).toBe('LH_FORWARD_FRAME_TOO_LARGE');
+    }
+  });
+
+  it('never buffers past the limit, even for a stream that never ends a frame', () => {
+    const framer = new ForwardFramer(64 * 1024);
+    // An array32 declaring 2^32-1 items, then an endless run of fixints.
+    framer.push(Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff]));
+    const filler = Buffer.alloc(16 * 1024, 1);
+    let threw = false;
+    for (let i = 0; i < 10 && !threw; i++) {
+      try {
+        framer.push(filler);
+        expect(framer.pendingBytes).toBeLessThanOrEqual(64 * 1024);
+      } catch (e) {
+        expect((e as ForwardDecodeError).code).toBe('LH_FORWARD_FRAME_TOO_LARGE');
+        threw = true;
+      }
+    }
+    expect(threw).toBe(true);
+  });
+
+  it('refuses a declared 4 GiB string at its header, buffering nothing', () => {
+    const framer = new ForwardFramer(1 << 20);
+    const head = cat(arr(3), str('t'), [0xdb, 0xff, 0xff, 0xff, 0xff]);
+    expect(() => framer.push(head)).toThrow(/exceeds 1048576 bytes/);
+    const split = new ForwardFramer(1 << 20);
+    expect(split.push(head.subarray(0, 4))).toEqual([]);
+    expect(() => split.push(head.subarray(4))).toThrow(ForwardDecodeError);
+  });
+
+  it('throws fatal on a byte that is never msgpack', () => {
+    expect(() => new ForwardFramer(1024).push(cat(arr(2), str('t'), [0xc1]))).toThrow(
+      ForwardDecodeError,
+    );
+  });
+
+  it('throws fatal on nesting past maxDepth', () => {
+    const deep = cat(...new Array<Buffer>(100).fill(arr(1)), pack(1));
+    expect(() => new ForwardFramer(1024, 32).push(deep)).toThrow(/nesting deeper than 32/);
+  });
+});
+
+describe('ForwardFramer on a JSON connection', () => {
+  const a = '["app.web", 1700000000, {"log": "a \\"quoted\\" ]} value", "n": [1, {"x": "}"}]}]';
+  const b = '["app.web", [[1700000001, {"log": "b\\\\"}]], {"chunk": "abc"}]';
+  const text = `${a}\n  ${b}\r\n`;
+
+  it('decides JSON from the first byte and splits texts outside strings', () => {
+    const { frames, framer } = frameAll([Buffer.from(text)]);
+    expect(framer.mode).toBe('json');
+    expect(frames.map((f) => f.toString())).toEqual([a, b]);
+    for (const f of frames) expect(() => JSON.parse(f.toString()) as unknown).not.toThrow();
+  });
+
+  it('splits the same at every byte offset', () => {
+    const buf = Buffer.from(text);
+    const whole = frameAll([buf]).frames;
+    for (let at = 0; at <= buf.length; at++) {
+      expect(sameFrames(frameAll([buf.subarray(0, at), buf.subarray(at)]).frames, whole)).toBe(
+        true,
+      );
+    }
+  });
+
+  it('keeps a UTF-8 sequence split across reads', () => {
+    const buf = Buffer.from('["t", 1, {"log": "h\u00e9llo \u2603"}]');
+    for (let at = 0; at <= buf.length; at++) {
+      const { frames } = frameAll([buf.subarray(0, at), buf.subarray(at)]);
+      expect(JSON.parse(frames[0]!.toString())).toEqual(['t', 1, { log: 'h\u00e9llo \u2603' }]);
+    }
+  });
+
+  it('starts JSON on `{` too (Fluentd ignores such objects; decode refuses them)', () => {
+    const { frames, framer } = frameAll([Buffer.from('{"a": 1}{"b": 2}')]);
+    expect(framer.mode).toBe('json');
+    expect(frames).toHaveLength(2);
+  });
+
+  it('throws fatal when a text does not start with [ or {', () => {
+    expect(() => frameAll([Buffer.from('["t", 1, {}] 42')])).toThrow(/must start with/);
+  });
+
+  it('treats leading whitespace as msgpack, as Fluentd looks only at the first byte', () => {
+    expect(frameAll([Buffer.from(' ["t"]')]).framer.mode).toBe('msgpack');
+  });
+
+  it('throws frame-too-large and deep nesting for JSON too', () => {
+    expect(() => frameAll([Buffer.from(`["${'x'.repeat(100)}"]`)], 50)).toThrow(ForwardDecodeError);
+    const framer = new ForwardFramer(1 << 20, 10);
+    expect(() => framer.push(Buffer.from('['.repeat(11)))).toThrow(/nesting deeper than 10/);
+  });
+});

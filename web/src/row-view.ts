@@ -1,0 +1,141 @@
+/**
+ * One line of the list, and its details when expanded (issue 5, point 4): time in the
+ * chosen zone, severity colour, container, stderr mark, ANSI colours, and on expand the
+ * whole message, a JSON tree, the attrs and every field. Actions are named in
+ * `data-action` and handled by one listener on the list, not one per row.
+ */
+import { parseAnsi } from './ansi.js';
+import { appendAnsi } from './ansi-dom.js';
+import { h } from './dom.js';
+import { colorSlot, originName, severityLabel } from './format.js';
+import { detectJson, outline } from './json-outline.js';
+import { jsonTree } from './json-view.js';
+import type { Row } from './store.js';
+import { formatFullTime, formatLineTime, localOffset, parseTs, type Zone } from './time.js';
+import type { LogRecord } from './wire.js';
+
+/** Characters drawn on a collapsed row; the rest is on expand. */
+export const LINE_CHARS = 2000;
+/** Characters drawn in the details; a longer message says how much is left out. */
+export const DETAIL_CHARS = 100_000;
+
+export interface RowOptions {
+  zone: Zone;
+  expanded: boolean;
+  /** A link to the lines around a record (a URL carrying `ctx=<id>`). */
+  contextHref(id: string): string;
+  /** Marks the record the context view is centred on. */
+  focus?: boolean;
+}
+
+function offsetFor(zone: Zone, ts: string): number {
+  if (zone === 'utc') return 0;
+  return localOffset(parseTs(ts)?.ms ?? Date.now());
+}
+
+function lineEl(r: LogRecord, o: RowOptions): HTMLElement {
+  const off = offsetFor(o.zone, r.ts);
+  const origin = originName(r);
+  const msg = h('span', { class: 'msg' });
+  const text = r.message.length > LINE_CHARS ? r.message.slice(0, LINE_CHARS) : r.message;
+  appendAnsi(msg, parseAnsi(text), true);
+  if (r.message.length > LINE_CHARS) msg.append(h('span', { class: 'more', text: ' …' }));
+  const src = h('span', {
+    class: `src c${colorSlot(origin)}`,
+    text: origin,
+    title: [r.container_name, r.container_id?.slice(0, 12), r.host].filter(Boolean).join(' · '),
+    attrs: { 'data-action': 'container' },
+  });
+  return h(
+    'div',
+    { class: 'line' },
+    h('button', {
+      class: 'tg',
+      text: o.expanded ? '▾' : '▸',
+      title: o.expanded ? 'Hide details' : 'Show details',
+      attrs: { 'data-action': 'toggle', type: 'button', tabindex: '-1' },
+    }),
+    h('span', { class: 'ts', text: formatLineTime(r.ts, off), title: formatFullTime(r.ts, off) }),
+    h('span', { class: 'sev', text: severityLabel(r.severity) }),
+    src,
+    h('span', { class: 'st', text: r.stream === 'stderr' ? 'err' : '' }),
+    msg,
+    h('a', {
+      class: 'ctx',
+      text: '⋯',
+      title: 'Show the lines around this one',
+      attrs: { href: o.contextHref(r.id), 'data-action': 'context' },
+    }),
+  );
+}
+
+function field(name: string, value: string | number | null): HTMLElement[] {
+  if (value === null || value === '') return [];
+  return [h('dt', { text: name }), h('dd', { text: String(value) })];
+}
+
+function detailEl(r: LogRecord, o: RowOptions): HTMLElement {
+  const full = h('pre', { class: 'full' });
+  const text = r.message.length > DETAIL_CHARS ? r.message.slice(0, DETAIL_CHARS) : r.message;
+  appendAnsi(full, parseAnsi(text), false);
+  if (r.message.length > DETAIL_CHARS) {
+    full.append(h('span', { class: 'more', text: `\n… ${r.message.length - DETAIL_CHARS} more characters (download to see all)` }));
+  }
+  const parsed = detectJson(r.message);
+  const fields = h(
+    'dl',
+    { class: 'fields' },
+    ...field('time (UTC)', formatFullTime(r.ts, 0)),
+    ...(o.zone === 'local' ? field('time (local)', formatFullTime(r.ts, offsetFor('local', r.ts))) : []),
+    ...field('received', r.received_at),
+    ...field('container', r.container_name),
+    ...field('container id', r.container_id),
+    ...field('project', r.project),
+    ...field('service', r.service),
+    ...field('host', r.host),
+    ...field('stream', r.stream),
+    ...field('source', r.source),
+    ...field('tag', r.tag),
+    ...field('app', r.app),
+    ...field('severity', r.severity === null ? null : `${r.severity} ${severityLabel(r.severity).toLowerCase()}`),
+    ...field('facility', r.facility),
+    ...field('id', r.id),
+  );
+  return h(
+    'div',
+    { class: 'detail' },
+    parsed === undefined ? full : jsonTree(outline(parsed)),
+    fields,
+    r.attrs && Object.keys(r.attrs).length > 0
+      ? h('div', { class: 'attrs' }, h('div', { class: 'label', text: 'attrs' }), jsonTree(outline(r.attrs)))
+      : null,
+    h(
+      'div',
+      { class: 'actions' },
+      h('a', { text: 'Lines around this one', attrs: { href: o.contextHref(r.id), 'data-action': 'context' } }),
+      r.container_name
+        ? h('button', { text: `Only ${r.container_name}`, attrs: { type: 'button', 'data-action': 'container' } })
+        : null,
+      parsed === undefined ? null : h('button', { text: 'Raw text', attrs: { type: 'button', 'data-action': 'raw' } }),
+    ),
+    parsed === undefined ? null : h('pre', { class: 'full raw hidden' }, r.message.slice(0, DETAIL_CHARS)),
+  );
+}
+
+export function renderRow(row: Row, o: RowOptions): HTMLElement {
+  if (row.kind === 'notice') {
+    const el = h('div', { class: 'row notice', text: row.text });
+    el.dataset.seq = String(row.seq);
+    return el;
+  }
+  const r = row.record;
+  let cls = 'row';
+  if (r.severity !== null) cls += ` s${r.severity}`;
+  if (r.stream === 'stderr') cls += ' stderr';
+  if (o.expanded) cls += ' open';
+  if (o.focus) cls += ' focus';
+  const el = h('div', { class: cls }, lineEl(r, o), o.expanded ? detailEl(r, o) : null);
+  el.dataset.seq = String(row.seq);
+  el.dataset.id = r.id;
+  return el;
+}

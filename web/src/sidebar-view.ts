@@ -1,0 +1,130 @@
+/**
+ * The containers side list (issue 5, point 3): grouped by Compose project with counts
+ * and last seen. A click on a name shows only that container; the checkbox adds it to
+ * the ones already picked, which merge into one view.
+ */
+import { groupByProject, toggleName } from './containers.js';
+import { h } from './dom.js';
+import { colorSlot, formatCount, formatInt } from './format.js';
+import { ageText } from './time.js';
+import type { ContainerInfo } from './wire.js';
+
+export interface SidebarOptions {
+  onSelect(containers: string[]): void;
+  now(): number;
+}
+
+export class SidebarView {
+  private list: ContainerInfo[] = [];
+  private selected: string[] = [];
+  private filter = '';
+  private readonly collapsed = new Set<string>();
+  private readonly body: HTMLElement;
+  private readonly chips: HTMLElement;
+
+  constructor(
+    host: HTMLElement,
+    private readonly o: SidebarOptions,
+  ) {
+    const search = h('input', {
+      class: 'side-filter',
+      attrs: { type: 'search', placeholder: 'Filter containers', 'aria-label': 'Filter containers' },
+    });
+    search.addEventListener('input', () => {
+      this.filter = search.value.trim().toLowerCase();
+      this.render();
+    });
+    this.chips = h('div', { class: 'chips' });
+    this.body = h('div', { class: 'side-body' });
+    host.replaceChildren(search, this.chips, this.body);
+    this.body.addEventListener('click', (e) => this.click(e));
+  }
+
+  setContainers(list: ContainerInfo[]): void {
+    this.list = list;
+    this.render();
+  }
+
+  setSelected(names: readonly string[]): void {
+    this.selected = [...names];
+    this.render();
+  }
+
+  private click(e: MouseEvent): void {
+    const t = e.target;
+    if (!(t instanceof Element)) return;
+    const group = t.closest<HTMLElement>('[data-project]');
+    if (group && t.closest('.grp-head')) {
+      const key = group.dataset.project ?? '';
+      if (this.collapsed.has(key)) this.collapsed.delete(key);
+      else this.collapsed.add(key);
+      this.render();
+      return;
+    }
+    const item = t.closest<HTMLElement>('[data-name]');
+    const name = item?.dataset.name;
+    if (name === undefined) return;
+    if (t instanceof HTMLInputElement || e.ctrlKey || e.metaKey) {
+      this.o.onSelect(toggleName(this.selected, name));
+    } else {
+      const only = this.selected.length === 1 && this.selected[0] === name;
+      this.o.onSelect(only ? [] : [name]);
+    }
+  }
+
+  private render(): void {
+    const now = this.o.now();
+    this.chips.replaceChildren(
+      ...this.selected.map((n) => {
+        const x = h('button', { class: 'chip', text: `${n} ×`, title: `Stop filtering on ${n}`, attrs: { type: 'button' } });
+        x.addEventListener('click', () => this.o.onSelect(this.selected.filter((s) => s !== n)));
+        return x;
+      }),
+    );
+    const shown = this.filter
+      ? this.list.filter((c) => `${c.containerName} ${c.project ?? ''} ${c.service ?? ''}`.toLowerCase().includes(this.filter))
+      : this.list;
+    const groups = groupByProject(shown).map((g) => {
+      const key = g.project ?? '';
+      const open = !this.collapsed.has(key);
+      const head = h(
+        'div',
+        { class: 'grp-head', title: open ? 'Collapse' : 'Expand' },
+        h('span', { class: 'caret', text: open ? '▾' : '▸' }),
+        h('span', { class: 'grp-name', text: g.project ?? 'no project' }),
+        h('span', { class: 'count', text: formatCount(g.total) }),
+      );
+      const items = open
+        ? g.containers.map((c) => {
+            const picked = this.selected.includes(c.containerName);
+            const box = h('input', { attrs: { type: 'checkbox', 'aria-label': `Add ${c.containerName}` } });
+            box.checked = picked;
+            const seen = c.lastSeen ? Date.parse(c.lastSeen) : NaN;
+            const el = h(
+              'div',
+              {
+                class: `ctr${picked ? ' picked' : ''}`,
+                title: `${c.containerName}${c.service ? ` (service ${c.service})` : ''}\n${formatInt(c.count)} lines${
+                  Number.isNaN(seen) ? '' : `\nlast seen ${new Date(seen).toISOString()}`
+                }\nclick: only this one · checkbox or Ctrl-click: add to the view`,
+              },
+              box,
+              h('span', { class: `dot c${colorSlot(c.containerName)}` }),
+              h('span', { class: 'name', text: c.containerName }),
+              h('span', { class: 'count', text: formatCount(c.count) }),
+              h('span', { class: 'age', text: Number.isNaN(seen) ? '' : ageText(seen, now) }),
+            );
+            el.dataset.name = c.containerName;
+            return el;
+          })
+        : [];
+      const g2 = h('div', { class: 'grp' }, head, ...items);
+      g2.dataset.project = key;
+      return g2;
+    });
+    if (groups.length === 0) {
+      groups.push(h('div', { class: 'side-empty', text: this.list.length ? 'No container matches' : 'No containers yet' }));
+    }
+    this.body.replaceChildren(...groups);
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * Runtime guards for everything the API sends (DESIGN.md, "The API"). Nothing that came
+ * off the wire is cast: each shape is checked field by field, and a record that does not
+ * fit is skipped rather than half-rendered.
+ */
+import type { Attrs, Source, StoredRecord, Stream } from '../../core/record.js';
+
+export type LogRecord = StoredRecord;
+
+export interface LogsPage {
+  records: LogRecord[];
+  nextCursor: string | null;
+}
+
+export interface HistogramData {
+  /** Bucket start times in ms since the epoch, ascending. */
+  buckets: { start: number; count: number }[];
+  intervalMs: number;
+}
+
+export interface ContainerInfo {
+  containerName: string;
+  containerId: string | null;
+  project: string | null;
+  service: string | null;
+  count: number;
+  lastSeen: string | null;
+}
+
+export interface ListenerHealth {
+  listener: string;
+  protocol: string;
+  transport: string;
+  address: string;
+  connections: number;
+  received: number;
+  errors: number;
+  dropped: number;
+  lastError: string | null;
+  ratePerS: number;
+}
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  column: number | null;
+}
+
+export type TailMessage =
+  | { type: 'records'; records: LogRecord[] }
+  | { type: 'dropped'; count: number }
+  | { type: 'error'; error: ApiErrorBody };
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optStr(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function intIn(v: unknown, lo: number, hi: number): number | null {
+  return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : null;
+}
+
+/** Record ids are PostgreSQL bigints sent as decimal text. */
+const ID = /^\d{1,20}$/;
+
+export function isId(v: unknown): v is string {
+  return typeof v === 'string' && ID.test(v);
+}
+
+/** Numeric order of two decimal id strings without leading zeros (they exceed 2^53). */
+export function compareIds(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The value came from JSON.parse, so every nested value is already a JSON value and
+ * therefore an AttrValue: checking the top level is a complete check.
+ */
+function attrs(v: unknown): Attrs | null {
+  return isObj(v) ? (v as Attrs) : null;
+}
+
+function source(v: unknown): Source | null {
+  return v === 'forward' || v === 'syslog' ? v : null;
+}
+
+function stream(v: unknown): Stream | null {
+  return v === 'stdout' || v === 'stderr' ? v : null;
+}
+
+export function toRecord(v: unknown): LogRecord | null {
+  if (!isObj(v) || !isId(v.id) || typeof v.ts !== 'string' || typeof v.message !== 'string') {
+    return null;
+  }
+  const src = source(v.source);
+  if (src === null) return null;
+  return {
+    id: v.id,
+    ts: v.ts,
+    received_at: optStr(v.received_at) ?? v.ts,
+    source: src,
+    host: optStr(v.host),
+    container_id: optStr(v.container_id),
+    container_name: optStr(v.container_name),
+    stream: stream(v.stream),
+    tag: optStr(v.tag),
+    app: optStr(v.app),
+    project: optStr(v.project),
+    service: optStr(v.service),
+    severity: intIn(v.severity, 0, 7),
+    facility: intIn(v.facility, 0, 23),
+    message: v.message,
+    attrs: attrs(v.attrs),
+  };
+}
+
+function records(v: unknown): LogRecord[] | null {
+  if (!Array.isArray(v)) return null;
+  const out: LogRecord[] = [];
+  for (const r of v) {
+    const rec = toRecord(r);
+    if (rec) out.push(rec);
+  }
+  return out;
+}
+
+export function parseLogsPage(v: unknown): LogsPage | null {
+  if (!isObj(v)) return null;
+  const recs = records(v.records);
+  if (!recs) return null;
+  return { records: recs, nextCursor: optStr(v.next_cursor) };
+}
+
+export function parseContext(v: unknown): LogRecord[] | null {
+  return isObj(v) ? records(v.records) : null;
+}
+
+export function parseHistogram(v: unknown): HistogramData | null {
+  if (!isObj(v) || !Array.isArray(v.buckets)) return null;
+  const intervalMs = num(v.interval_ms);
+  if (intervalMs === null || intervalMs <= 0) return null;
+  const buckets: HistogramData['buckets'] = [];
+  for (const b of v.buckets) {
+    if (!isObj(b) || typeof b.start !== 'string') continue;
+    const start = Date.parse(b.start);
+    const count = num(b.count);
+    if (Number.isNaN(start) || count === null || count < 0) continue;
+    buckets.push({ start, count });
+  }
+  buckets.sort((a, b) => a.start - b.start);
+  return { buckets, intervalMs };
+}
+
+export function parseContainers(v: unknown): ContainerInfo[] | null {
+  if (!isObj(v) || !Array.isArray(v.containers)) return null;
+  const out: ContainerInfo[] = [];
+  for (const c of v.containers) {
+    if (!isObj(c) || typeof c.container_name !== 'string' || c.container_name === '') continue;
+    out.push({
+      containerName: c.container_name,
+      containerId: optStr(c.container_id),
+      project: optStr(c.project),
+      service: optStr(c.service),
+      count: num(c.count) ?? 0,
+      lastSeen: optStr(c.last_seen),
+    });
+  }
+  return out;
+}
+
+export function parseSources(v: unknown): ListenerHealth[] | null {
+  if (!isObj(v) || !Array.isArray(v.listeners)) return null;
+  const out: ListenerHealth[] = [];
+  for (const l of v.listeners) {
+    if (!isObj(l) || typeof l.listener !== 'string') continue;
+    out.push({
+      listener: l.listener,
+      protocol: optStr(l.protocol) ?? '',
+      transport: optStr(l.transport) ?? '',
+      address: optStr(l.address) ?? '',
+      connections: num(l.connections) ?? 0,
+      received: num(l.received) ?? 0,
+      errors: num(l.errors) ?? 0,
+      dropped: num(l.dropped) ?? 0,
+      lastError: optStr(l.last_error),
+      ratePerS: num(l.rate_per_s) ?? 0,
+    });
+  }
+  return out;
+}
+
+/** `{"error": {"code", "message", "column"?}}`, or the bare inner object as the tail sends it. */
+export function parseErrorBody(v: unknown): ApiErrorBody | null {
+  const e = isObj(v) && isObj(v.error) ? v.error : v;
+  if (!isObj(e) || typeof e.code !== 'string') return null;
+  return {
+    code: e.code,
+    message: typeof e.message === 'string' ? e.message : e.code,
+    column: intIn(e.column, 1, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+export function parseTailMessage(text: string): TailMessage | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObj(v)) return null;
+  if (v.type === 'records') {
+    const recs = records(v.records);
+    return recs ? { type: 'records', records: recs } : null;
+  }
+  if (v.type === 'dropped') {
+    const count = intIn(v.count, 0, Number.MAX_SAFE_INTEGER);
+    return count === null ? null : { type: 'dropped', count };
+  }
+  if (v.type === 'error') {
+    const error = parseErrorBody(v);
+    return error ? { type: 'error', error } : null;
+  }
+  return null;
+}
