@@ -8,12 +8,14 @@ import { maintainPartitions } from '../core/db/partitions.js';
 import type { Logger } from '../core/log.js';
 import type { Telemetry } from '../core/telemetry.js';
 import { startForward, type ForwardSource } from './forward/source.js';
+import { startSyslog, type SyslogSource } from './syslog/source.js';
 import type { StreamListener } from './listen/stream-listener.js';
 import { Writer } from './writer/writer.js';
 
 export interface Collector {
   writer: Writer;
   forward: ForwardSource;
+  syslog: SyslogSource;
   /** Every listener with its bound address, for the start-up banner and /api/sources. */
   listeners: { name: string; address: string }[];
   /** Graceful: stop accepting, commit and ack what is held, then close connections. */
@@ -37,7 +39,8 @@ export async function startCollector(cfg: Config, pool: Pool, log: Logger, telem
   );
   const writer = new Writer(pool, { batchSize: cfg.batchSize, flushMs: cfg.flushMs, queueMax: cfg.queueMax }, log, telemetry);
   const forward = await startForward(cfg, pool, writer, log, telemetry);
-  const streams: StreamListener[] = [...forward.streams];
+  const syslog = await startSyslog(cfg, writer, log, telemetry);
+  const streams: StreamListener[] = [...forward.streams, ...syslog.streams];
   writer.on('pressure', () => {
     log.warn({ queued: writer.depth }, 'writer behind: pausing TCP senders');
     for (const s of streams) s.pauseAll();
@@ -46,19 +49,21 @@ export async function startCollector(cfg: Config, pool: Pool, log: Logger, telem
     log.info({ queued: writer.depth }, 'writer caught up: resuming TCP senders');
     for (const s of streams) s.resumeAll();
   });
-  const listeners = [...forward.streams.map((s) => ({ name: s.name, address: s.address }))];
-  if (forward.udp) listeners.push({ name: forward.udp.name, address: forward.udp.address });
+  const listeners = [...streams, forward.udp, syslog.udp]
+    .filter((l) => l !== null)
+    .map((l) => ({ name: l.name, address: l.address }));
   return {
     writer,
     forward,
+    syslog,
     listeners,
     async close() {
       clearInterval(timer);
-      await forward.stop();
+      await Promise.all([forward.stop(), syslog.stop()]);
       await writer.close();
       // Let acks already queued on the sockets go out before the connections close.
       await new Promise((r) => setTimeout(r, 50));
-      await forward.close();
+      await Promise.all([forward.close(), syslog.close()]);
     },
   };
 }

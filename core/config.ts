@@ -167,6 +167,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     bad(syslogTlsAddr ? 'LOGHARBOR_SYSLOG_TLS_ADDR' : 'LOGHARBOR_FORWARD_TLS_ADDR', 'a TLS listener needs LOGHARBOR_TLS_CERT_FILE and LOGHARBOR_TLS_KEY_FILE');
   }
 
+  const tz = raw.LOGHARBOR_SYSLOG_TIMEZONE;
+  if (tz !== 'local') {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    } catch {
+      bad('LOGHARBOR_SYSLOG_TIMEZONE', `unknown time zone ${JSON.stringify(tz)} (use local, UTC or an IANA name like Europe/Berlin)`);
+    }
+  }
+
   const sharedKey = raw.LOGHARBOR_SHARED_KEY === '' ? null : raw.LOGHARBOR_SHARED_KEY;
   const forwardUsers = new Map<string, string>();
   for (const pair of raw.LOGHARBOR_FORWARD_USERS.split(',').filter((p) => p.trim() !== '')) {

@@ -43,7 +43,11 @@ for (const f of (await readdir(dist)).sort()) {
     raw += bytes.length;
     gz += z;
   }
-  rows.push(`${f.padEnd(14)} ${String(bytes.length).padStart(8)} B  ${String(z).padStart(7)} B gzip`);
+  rows.push(
+    `${f.padEnd(14)} ${String(bytes.length).padStart(8)} B  ${String(z).padStart(7)} B gzip`,
+  );
 }
 console.log(rows.join('\n'));
-console.log(`${'first load'.padEnd(14)} ${String(raw).padStart(8)} B  ${String(gz).padStart(7)} B gzip (without the .map)`);
+console.log(
+  `${'first load'.padEnd(14)} ${String(raw).padStart(8)} B  ${String(gz).padStart(7)} B gzip (without the .map)`,
+);

@@ -203,7 +203,7 @@ function toUnit(req: ForwardRequest, host: string | null, joiner: PartialJoiner)
       records.push(n.record);
       continue;
     }
-    const res = joiner.add(n.record, n.partial, now);
+    const res = joiner.add(n.record, n.partial, now, n.raw);
     if (res.stash) (stash ??= []).push({ ...res.stash, record: n.record });
     for (const line of res.done) {
       if (line.claim) (claims ??= []).push({ key: line.claim, index: records.length });

@@ -6,9 +6,10 @@
  * Push parser in the manner of pg-protocol's parser:
  *
  *   chunk ──► nothing pending? scan the chunk in place ──► frames are views of the chunk
- *        └──► a frame is pending? append to the pending buffer (grown by doubling, never
- *             past maxFrameBytes), resume the scan; the finished frame is a view of that
- *             buffer, and the rest of the chunk is scanned in place again.
+ *        └──► a frame is pending? copy into the pending buffer only what the resumable
+ *             scanner says it needs (grown by doubling, never past maxFrameBytes), resume
+ *             the scan; the finished frame is a view of that buffer, and the rest of the
+ *             chunk is scanned in place again.
  *
  * The pending buffer is dropped once its frame is handed out, so a returned frame is never
  * overwritten: frames stay valid after later pushes.
@@ -18,9 +19,9 @@
  *
  * Errors (always fatal: the stream cannot resync): a frame longer than maxFrameBytes (thrown
  * as soon as the scanner knows it, e.g. at a str32 header declaring 4 GiB, and never after
- * buffering more than the limit), a byte that can never
- * start a msgpack object, nesting deeper than maxDepth, a JSON text not starting with `[`/`{`.
- * After an error the framer must be discarded with its connection.
+ * buffering more than the limit), a byte that can never start a msgpack object, nesting
+ * deeper than maxDepth, a JSON text not starting with `[` or `{`. After an error the framer
+ * must be discarded with its connection.
  */
 import { frameTooLarge } from './errors.js';
 import { isJsonWhitespace, JsonScanner } from './json-scan.js';

@@ -16,16 +16,19 @@
  * payloads come as str from Fluentd and must stay bytes), throws on unknown ext types, and
  * would need a second walk for the rules above. Declared lengths are checked against the
  * bytes left before anything is allocated; nesting is bounded by maxDepth (the recursion is
- * bounded by it too). Every malformed input throws a ForwardDecodeError (fatal: the caller
- * decides whether the damage is confined to a payload).
+ * bounded by it too), skipped values included. Every malformed input throws a fatal
+ * ForwardDecodeError (the caller decides whether the damage is confined to a payload).
  */
 import { isUtf8 } from 'node:buffer';
 import { ForwardDecodeError } from './errors.js';
+import { MsgpackScanner } from './msgpack-scan.js';
 import { cachedUtf8, utf8 } from './string-cache.js';
 
 const TWO_32 = 4294967296;
 
 export class MsgpackReader {
+  private skipper: MsgpackScanner | null = null;
+
   constructor(
     public buf: Buffer,
     public pos: number,
@@ -67,13 +70,15 @@ export class MsgpackReader {
     return -1;
   }
 
-  /**
-   * If the next element is str or bin, consume it and return its payload's [start, end) as
-   * `rawStart`/`rawEnd` with `rawIsStr`; otherwise return false, consuming nothing.
-   */
+  /** The payload of the last str/bin read by readRaw: [rawStart, rawEnd) of `buf`. */
   rawStart = 0;
   rawEnd = 0;
   rawIsStr = false;
+
+  /**
+   * If the next element is str or bin, consume it, set rawStart/rawEnd/rawIsStr and return
+   * true; otherwise return false, consuming nothing.
+   */
   readRaw(): boolean {
     const b = this.peek();
     let len: number;
@@ -210,90 +215,15 @@ export class MsgpackReader {
     return obj;
   }
 
-  /** Skip one value of any depth without allocating (an item counter, no stack). */
+  /** Skip one value without decoding it (nesting still bounded by maxDepth). */
   skip(): void {
-    let left = 1;
-    while (left > 0) {
-      if (this.pos >= this.end) this.truncated();
-      const b = this.buf[this.pos++]!;
-      left--;
-      if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) continue;
-      if (b <= 0x8f) left += (b & 0x0f) * 2;
-      else if (b <= 0x9f) left += b & 0x0f;
-      else if (b <= 0xbf) this.advance(b & 0x1f);
-      else {
-        switch (b) {
-          case 0xc4:
-          case 0xd9:
-            this.advance(this.u8());
-            break;
-          case 0xc5:
-          case 0xda:
-            this.advance(this.u16());
-            break;
-          case 0xc6:
-          case 0xdb:
-            this.advance(this.u32());
-            break;
-          case 0xc7:
-            this.advance(this.u8() + 1);
-            break;
-          case 0xc8:
-            this.advance(this.u16() + 1);
-            break;
-          case 0xc9:
-            this.advance(this.u32() + 1);
-            break;
-          case 0xca:
-          case 0xce:
-          case 0xd2:
-            this.advance(4);
-            break;
-          case 0xcb:
-          case 0xcf:
-          case 0xd3:
-            this.advance(8);
-            break;
-          case 0xcc:
-          case 0xd0:
-            this.advance(1);
-            break;
-          case 0xcd:
-          case 0xd1:
-            this.advance(2);
-            break;
-          case 0xd4:
-            this.advance(2);
-            break;
-          case 0xd5:
-            this.advance(3);
-            break;
-          case 0xd6:
-            this.advance(5);
-            break;
-          case 0xd7:
-            this.advance(9);
-            break;
-          case 0xd8:
-            this.advance(17);
-            break;
-          case 0xdc:
-            left += this.u16();
-            break;
-          case 0xdd:
-            left += this.u32();
-            break;
-          case 0xde:
-            left += this.u16() * 2;
-            break;
-          case 0xdf:
-            left += this.u32() * 2;
-            break;
-          default:
-            throw new ForwardDecodeError('byte 0xc1 is never valid msgpack', true);
-        }
-      }
+    this.skipper ??= new MsgpackScanner(this.maxDepth);
+    const end = this.skipper.scan(this.buf, this.pos, this.end);
+    if (end < 0) {
+      this.skipper.reset();
+      this.truncated();
     }
+    this.pos = end;
   }
 
   /** A copy of bytes [start, end): decoded values never alias the request's buffer. */
@@ -428,11 +358,6 @@ export class MsgpackReader {
   private u32After(): number {
     this.pos++;
     return this.u32();
-  }
-
-  private advance(n: number): void {
-    this.need(n);
-    this.pos += n;
   }
 
   private need(n: number): void {

@@ -55,11 +55,11 @@ export interface DecodeLimits {
   maxDepth: number;
   /**
    * Most events accepted in one request (memory: a 3-byte entry becomes a ~200-byte object).
-   * Default 1_000_000.
+   * Default 500_000.
    */
   maxEvents?: number;
   /** Clock for "time 0 / nil means now" (ms since the epoch); default Date.now. */
   now?: () => number;
 }
 
-export const DEFAULT_MAX_EVENTS = 1_000_000;
+export const DEFAULT_MAX_EVENTS = 500_000;

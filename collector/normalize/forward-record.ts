@@ -22,6 +22,12 @@ export interface PartialInfo {
 export interface NormalizedEvent {
   record: LogRecord;
   partial: PartialInfo | null;
+  /**
+   * The text's exact bytes when it came as bytes (bin, or str that was not valid UTF-8):
+   * Docker cuts long lines at byte 16384, which can split a UTF-8 character, so partial
+   * parts are joined as bytes before they are decoded.
+   */
+  raw: Buffer | null;
 }
 
 const COMPOSE_PROJECT = 'com.docker.compose.project';
@@ -73,11 +79,13 @@ export function normalizeForwardEvent(
   const attrs: Attrs = {};
   let message: string | null = null;
   let textKey: string | null = null;
+  let raw: Buffer | null = null;
   for (const k of TEXT_KEYS) {
     if (k in rec) {
       message = textOf(rec[k], attrs);
       if (message !== null) {
         textKey = k;
+        if (Buffer.isBuffer(rec[k])) raw = rec[k];
         break;
       }
     }
@@ -110,5 +118,5 @@ export function normalizeForwardEvent(
     r.severity = severityOf(attrs.level ?? attrs.severity);
   }
   r.attrs = Object.keys(attrs).length > 0 ? attrs : null;
-  return { record: r, partial: partialOf(rec) };
+  return { record: r, partial: partialOf(rec), raw };
 }

@@ -12,6 +12,7 @@
  */
 import type { LogRecord } from '../../core/record.js';
 import type { PartialInfo } from './forward-record.js';
+import { cleanBytes } from './text.js';
 
 export interface JoinLimits {
   timeoutMs: number;
@@ -37,7 +38,8 @@ export interface JoinResult {
 interface Pending {
   key: string;
   first: LogRecord;
-  parts: Map<number, string>;
+  /** Part bytes by ordinal: joined before decoding, as a cut may split a character. */
+  parts: Map<number, Buffer>;
   bytes: number;
   since: number;
   piece: number;
@@ -57,7 +59,8 @@ export class PartialJoiner {
     return `${record.containerId ?? record.tag ?? ''}/${partial.id}`;
   }
 
-  add(record: LogRecord, partial: PartialInfo, now: number): JoinResult {
+  /** `raw`: the part's exact bytes when it came as bytes (else its text is used). */
+  add(record: LogRecord, partial: PartialInfo, now: number, raw: Buffer | null = null): JoinResult {
     const key = PartialJoiner.keyOf(record, partial);
     const done: JoinedLine[] = [];
     let p = this.pending.get(key);
@@ -74,8 +77,9 @@ export class PartialJoiner {
       // A resent part (a client retrying an unacked request): already held.
       return { stash: null, done };
     }
-    p.parts.set(partial.ordinal, record.message);
-    p.bytes += Buffer.byteLength(record.message, 'utf8');
+    const bytes = raw ?? Buffer.from(record.message, 'utf8');
+    p.parts.set(partial.ordinal, bytes);
+    p.bytes += bytes.length;
     if (partial.last) {
       this.pending.delete(key);
       done.push(this.finish(p, false));
@@ -121,11 +125,15 @@ export class PartialJoiner {
 
   private finish(p: Pending, unfinished: boolean, piece = false): JoinedLine {
     const ordinals = [...p.parts.keys()].sort((a, b) => a - b);
+    const joined = Buffer.concat(ordinals.map((o) => p.parts.get(o)!));
+    const text = cleanBytes(joined);
+    const { raw_base64: _partRaw, ...firstAttrs } = p.first.attrs ?? {};
     const record: LogRecord = {
       ...p.first,
-      message: ordinals.map((o) => p.parts.get(o)).join(''),
-      attrs: { ...p.first.attrs, partial_parts: ordinals.length },
+      message: text.text,
+      attrs: { ...firstAttrs, partial_parts: ordinals.length },
     };
+    if (text.lossy) record.attrs!.raw_base64 = joined.toString('base64');
     if (unfinished) record.attrs!.partial_unfinished = true;
     if (piece || p.piece > 0) record.attrs!.partial_piece = p.piece + 1;
     return { record, claim: p.stashed ? p.key : null };

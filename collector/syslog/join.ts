@@ -22,7 +22,10 @@ export interface JoinerOptions {
   timeoutMs: number;
   /** Emit a line once it holds this many bytes; the rest starts a new line. */
   maxBytes: number;
-  /** Bound on senders with a line held; past it the oldest is emitted. Default 1024. */
+  /**
+   * Bound on senders with a line held; past it the oldest is emitted. Default 1024.
+   * Memory held is at most maxPending x maxBytes.
+   */
   maxPending?: number;
   emit: (m: SyslogMessage) => void;
 }
@@ -74,7 +77,7 @@ export class SyslogLineJoiner {
       this.push(m, now);
       return;
     }
-    held.parts.push(m.messageBytes);
+    held.parts.push(isPiece ? Buffer.from(m.messageBytes) : m.messageBytes);
     held.bytes += m.messageBytes.length;
     held.lastAt = now;
     if (!isPiece) this.release(key, held);
@@ -98,10 +101,12 @@ export class SyslogLineJoiner {
       const oldest = this.pending.entries().next().value;
       if (oldest) this.release(oldest[0], oldest[1]);
     }
+    // Held bytes are copied: a view would keep the whole received chunk alive.
+    const bytes = Buffer.from(m.messageBytes);
     this.pending.set(key, {
-      first: m,
-      parts: [m.messageBytes],
-      bytes: m.messageBytes.length,
+      first: { ...m, messageBytes: bytes },
+      parts: [bytes],
+      bytes: bytes.length,
       lastAt: now,
     });
   }

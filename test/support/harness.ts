@@ -22,6 +22,8 @@ export interface Harness {
   app: FastifyInstance;
   telemetry: Telemetry;
   forwardPort: number;
+  /** The bound port of a listener by name (forward-tcp, forward-tls, syslog-udp, syslog-tcp, syslog-tls). */
+  port(listener: string): number;
   /** Rows of `logs` in arrival order. */
   rows(where?: string): Promise<Record<string, unknown>[]>;
   /** Waits until `count` rows exist (bounded), then returns them. */
@@ -56,6 +58,11 @@ export async function startHarness(env: Record<string, string> = {}, log: Logger
     app,
     telemetry,
     forwardPort: tcp?.port ?? 0,
+    port(listener: string) {
+      const l = collector.listeners.find((x) => x.name === listener);
+      if (!l) throw new Error(`no listener ${listener}`);
+      return Number(l.address.slice(l.address.lastIndexOf(':') + 1));
+    },
     rows,
     async waitForRows(count, where, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;

@@ -36,6 +36,8 @@ describe('config', () => {
     expect(() => loadConfig({ LOGHARBOR_LOG_LEVEL: 'loud' })).toThrow(/LOGHARBOR_LOG_LEVEL/);
     expect(() => loadConfig({ LOGHARBOR_TLS_CERT_FILE: '/x.pem' })).toThrow(/LOGHARBOR_TLS_KEY_FILE/);
     expect(() => loadConfig({ LOGHARBOR_FORWARD_USERS: 'a:b' })).toThrow(/LOGHARBOR_SHARED_KEY/);
+    expect(() => loadConfig({ LOGHARBOR_SYSLOG_TIMEZONE: 'Mars/Olympus' })).toThrow(/LOGHARBOR_SYSLOG_TIMEZONE/);
+    expect(loadConfig({ LOGHARBOR_SYSLOG_TIMEZONE: 'Europe/Berlin' }).syslogTimezone).toBe('Europe/Berlin');
   });
 
   it('reads secrets from NAME_FILE and refuses both', () => {

@@ -34,7 +34,11 @@ function segmentNode(seg: Segment, text: string): Node {
  * Appends the segments to `parent`. With `oneLine`, line breaks become a faint ↵ so a
  * multi-line message still reads on a single row.
  */
-export function appendAnsi(parent: HTMLElement, segments: readonly Segment[], oneLine: boolean): void {
+export function appendAnsi(
+  parent: HTMLElement,
+  segments: readonly Segment[],
+  oneLine: boolean,
+): void {
   for (const seg of segments) {
     if (!oneLine || !seg.text.includes('\n')) {
       parent.append(segmentNode(seg, seg.text));

@@ -38,7 +38,9 @@ export interface TokenStore {
 export const TOKEN_KEY = 'logharbor.token';
 
 /** The token kept in the browser (issue 5, point 7); a store that throws (privacy mode) keeps nothing. */
-export function storageTokenStore(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>): TokenStore {
+export function storageTokenStore(
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>,
+): TokenStore {
   return {
     get() {
       try {
@@ -97,7 +99,12 @@ export class ApiClient {
     return this.get('/api/logs', { ...p }, parseLogsPage, signal);
   }
 
-  async context(id: string, before: number, after: number, signal?: AbortSignal): Promise<LogRecord[]> {
+  async context(
+    id: string,
+    before: number,
+    after: number,
+    signal?: AbortSignal,
+  ): Promise<LogRecord[]> {
     const path = `/api/logs/${encodeURIComponent(id)}/context`;
     return this.get(path, { before, after }, parseContext, signal);
   }
@@ -156,7 +163,8 @@ export class ApiClient {
       const body: unknown = await res.json().catch(() => undefined);
       if (res.ok) {
         const value = parse(body);
-        if (value === null) throw new ApiError(res.status, 'LH_BAD_RESPONSE', `unexpected answer from ${path}`);
+        if (value === null)
+          throw new ApiError(res.status, 'LH_BAD_RESPONSE', `unexpected answer from ${path}`);
         return value;
       }
       const err = parseErrorBody(body);

@@ -18,6 +18,7 @@ import { ListView } from './list-view.js';
 import { Panels } from './panels.js';
 import { renderRow } from './row-view.js';
 import { SidebarView } from './sidebar-view.js';
+import { describeStatus, keyAction } from './status.js';
 import { RowStore, type AppendResult } from './store.js';
 import { TailStream, type Clock, type SocketFactory, type TailStatus } from './tail-stream.js';
 import { zoneOffset, type Zone } from './time.js';
@@ -71,7 +72,11 @@ export class App {
     });
     this.hist = new HistogramView(byId('hist', HTMLElement), {
       onZoom: (r) =>
-        this.navigate({ from: new Date(r.start).toISOString(), to: new Date(r.end).toISOString(), live: false }),
+        this.navigate({
+          from: new Date(r.start).toISOString(),
+          to: new Date(r.end).toISOString(),
+          live: false,
+        }),
       offset: (ms) => zoneOffset(this.zone, ms),
     });
     this.side = new SidebarView(byId('side', HTMLElement), {
@@ -169,12 +174,18 @@ export class App {
       clock: this.d.clock,
       onRecords: (r) => this.append(this.store.append(r)),
       onDropped: (n) =>
-        this.append(this.store.appendNotice(`⚠ ${formatInt(n)} lines were dropped: this view fell behind the live stream`)),
+        this.append(
+          this.store.appendNotice(
+            `⚠ ${formatInt(n)} lines were dropped: this view fell behind the live stream`,
+          ),
+        ),
       onStatus: (st) => this.tailStatus(st),
       onError: (err, fatal) => {
         this.fail(new ApiError(0, err.code, err.message, err.column));
         if (err.code === 'LH_UNAUTHORIZED') {
-          void this.d.api.requestToken('The live tail needs an API token.').then((ok) => ok && this.apply(this.state));
+          void this.d.api
+            .requestToken('The live tail needs an API token.')
+            .then((ok) => ok && this.apply(this.state));
         } else if (!fatal) this.paintStatus();
       },
     });
@@ -186,7 +197,9 @@ export class App {
     if (st.state === 'live') {
       if (this.lost) {
         const after = this.stream?.lastId ?? 'the start';
-        this.append(this.store.appendNotice(`Reconnected: resumed after line ${after}, nothing missed`));
+        this.append(
+          this.store.appendNotice(`Reconnected: resumed after line ${after}, nothing missed`),
+        );
       }
       this.wasLive = true;
       this.lost = false;
@@ -240,7 +253,8 @@ export class App {
       );
       if (gen === this.gen) this.hist.set(data);
     } catch (e) {
-      if (gen === this.gen && !(e instanceof ApiError && e.code === 'LH_QUERY_SYNTAX')) this.hist.set(null);
+      if (gen === this.gen && !(e instanceof ApiError && e.code === 'LH_QUERY_SYNTAX'))
+        this.hist.set(null);
     }
     if (gen === this.gen && this.state.live) {
       this.histTimer = this.d.clock.setTimeout(() => void this.loadHistogram(gen), HIST_REFRESH_MS);
@@ -271,53 +285,36 @@ export class App {
   }
 
   private paintStatus(): void {
+    const v = describeStatus({
+      live: this.state.live,
+      tail: this.tail,
+      loading: this.loading,
+      more: this.cursor !== null,
+      rows: this.store.length,
+      cap: this.store.cap,
+      following: this.list.isFollowing,
+      unseen: this.list.unseenLines,
+    });
     const el = byId('status-state', HTMLElement);
-    const count = byId('status-count', HTMLElement);
-    const pause = byId('pause-btn', HTMLButtonElement);
+    el.textContent = v.text;
+    el.className = v.cls;
+    byId('status-count', HTMLElement).textContent = v.count;
     const liveBtn = byId('live-btn', HTMLButtonElement);
-    const newLines = byId('new-lines', HTMLButtonElement);
-    const s = this.state;
-    const t = this.tail;
-    let text: string;
-    let cls: string;
-    if (!s.live) {
-      text = this.loading ? 'Searching…' : this.cursor ? 'More lines available: scroll down' : 'All matching lines loaded';
-      if (this.store.full) text = `Row cap of ${formatInt(this.store.cap)} reached: narrow the range`;
-      cls = 'search';
-    } else if (!t || t.state === 'connecting') {
-      text = t && t.attempt > 0 ? `Reconnecting (attempt ${t.attempt})…` : 'Connecting…';
-      cls = 'wait';
-    } else if (t.state === 'live') {
-      text = 'Live';
-      cls = 'live';
-    } else if (t.state === 'paused') {
-      text = t.stalled ? 'Paused · reading stopped, catches up on resume' : 'Paused';
-      cls = 'paused';
-    } else if (t.state === 'waiting') {
-      text = `Disconnected · retrying in ${Math.ceil(t.retryInMs / 1000)}s`;
-      cls = 'wait';
-    } else {
-      text = 'Stopped';
-      cls = 'error';
-    }
-    el.textContent = text;
-    el.className = `st-${cls}`;
-    count.textContent = `${formatInt(this.store.length)} lines${this.store.full ? ' (cap)' : ''}`;
-    liveBtn.classList.toggle('on', s.live);
-    liveBtn.setAttribute('aria-pressed', String(s.live));
-    pause.classList.toggle('hidden', !s.live);
-    const paused = t?.state === 'paused';
-    pause.textContent = paused ? '▶ Resume' : '❚❚ Pause';
-    const unseen = this.list.unseenLines;
-    newLines.classList.toggle('hidden', !s.live || (!paused && (this.list.isFollowing || unseen === 0)));
-    newLines.textContent = paused
-      ? `▶ Resume · ${formatInt(t.pending)} new lines`
-      : `↓ ${formatInt(unseen)} new lines`;
+    liveBtn.classList.toggle('on', this.state.live);
+    liveBtn.setAttribute('aria-pressed', String(this.state.live));
+    const pause = byId('pause-btn', HTMLButtonElement);
+    pause.classList.toggle('hidden', !this.state.live);
+    pause.textContent = v.pauseLabel;
+    const pill = byId('new-lines', HTMLButtonElement);
+    pill.classList.toggle('hidden', v.pill === null);
+    pill.textContent = v.pill ?? '';
     byId('zone-btn', HTMLButtonElement).textContent = this.zone === 'utc' ? 'UTC' : 'Local';
   }
 
   private wire(): void {
-    byId('live-btn', HTMLButtonElement).addEventListener('click', () => this.navigate({ live: !this.state.live }));
+    byId('live-btn', HTMLButtonElement).addEventListener('click', () =>
+      this.navigate({ live: !this.state.live }),
+    );
     byId('pause-btn', HTMLButtonElement).addEventListener('click', () => this.togglePause());
     byId('new-lines', HTMLButtonElement).addEventListener('click', () => {
       if (this.stream?.isPaused) this.stream.resume();
@@ -332,7 +329,11 @@ export class App {
       this.paintStatus();
     });
     byId('dl-ndjson', HTMLButtonElement).addEventListener('click', () =>
-      download(exportFileName('ndjson', this.d.clock.now()), toNdjson(this.store.records()), 'application/x-ndjson'),
+      download(
+        exportFileName('ndjson', this.d.clock.now()),
+        toNdjson(this.store.records()),
+        'application/x-ndjson',
+      ),
     );
     byId('dl-csv', HTMLButtonElement).addEventListener('click', () =>
       download(exportFileName('csv', this.d.clock.now()), toCsv(this.store.records()), 'text/csv'),
@@ -362,28 +363,28 @@ export class App {
       rowEl.querySelector('.raw')?.classList.toggle('hidden');
       rowEl.querySelector('.json')?.classList.toggle('hidden');
       this.list.refresh();
-    } else if (action === 'toggle' || (t.closest('.line') && window.getSelection()?.isCollapsed !== false)) {
+    } else if (
+      action === 'toggle' ||
+      (t.closest('.line') && window.getSelection()?.isCollapsed !== false)
+    ) {
       this.list.toggle(row.seq);
     }
   }
 
   private key(e: KeyboardEvent): void {
     const t = e.target;
-    const typing =
-      t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement ||
+    const field =
+      t instanceof HTMLInputElement ||
+      t instanceof HTMLTextAreaElement ||
+      t instanceof HTMLSelectElement ||
       (t instanceof HTMLElement && t.isContentEditable);
-    if (e.key === 'Escape') {
-      if (typing && t instanceof HTMLElement) t.blur();
-      return;
-    }
-    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.key === '/') {
-      e.preventDefault();
-      this.controls.focusQuery();
-    } else if (e.key === ' ' && this.state.live && !(t instanceof HTMLButtonElement)) {
-      e.preventDefault();
-      this.togglePause();
-    }
+    const target = field ? 'field' : t instanceof HTMLButtonElement ? 'button' : 'other';
+    const action = keyAction(e.key, target, e.ctrlKey || e.metaKey || e.altKey, this.state.live);
+    if (action === 'blur' && t instanceof HTMLElement) t.blur();
+    if (action !== 'focus-query' && action !== 'toggle-pause') return;
+    e.preventDefault();
+    if (action === 'focus-query') this.controls.focusQuery();
+    else this.togglePause();
   }
 }
 

@@ -3,7 +3,14 @@
  * under the query at its column (issue 5, point 2). Keyboard: `/` focuses the query.
  */
 import { byId, h } from './dom.js';
-import { formatInstant, fromInputValue, parseTimeParam, toInputValue, zoneOffset, type Zone } from './time.js';
+import {
+  formatInstant,
+  fromInputValue,
+  parseTimeParam,
+  toInputValue,
+  zoneOffset,
+  type Zone,
+} from './time.js';
 import type { ViewState } from './url-state.js';
 
 export const PRESETS: readonly { from: string; label: string }[] = [
@@ -55,7 +62,10 @@ export class Controls {
     const preset = s.to === '' && PRESETS.some((p) => p.from === s.from);
     this.range.replaceChildren(
       ...PRESETS.map((p) => h('option', { text: p.label, attrs: { value: p.from } })),
-      h('option', { text: preset ? 'Custom range…' : this.rangeLabel(s), attrs: { value: 'custom' } }),
+      h('option', {
+        text: preset ? 'Custom range…' : this.rangeLabel(s),
+        attrs: { value: 'custom' },
+      }),
     );
     this.range.value = preset ? s.from : 'custom';
     this.fillCustom(s);
@@ -73,8 +83,11 @@ export class Controls {
 
   /** The error message and, with a column, the query with a caret under that column. */
   showError(message: string, q: string, column: number | null): void {
-    const text = column === null ? message : message.replace(/ \(at (line \d+, )?column \d+\)$/, '');
-    const parts: HTMLElement[] = [h('div', { class: 'qerr-msg', text: column === null ? text : `${text} (column ${column})` })];
+    const text =
+      column === null ? message : message.replace(/ \(at (line \d+, )?column \d+\)$/, '');
+    const parts: HTMLElement[] = [
+      h('div', { class: 'qerr-msg', text: column === null ? text : `${text} (column ${column})` }),
+    ];
     if (column !== null && q !== '') {
       const line = q.replace(/\n/g, ' ');
       parts.push(
@@ -134,7 +147,10 @@ export class Controls {
       return;
     }
     this.custom.classList.add('hidden');
-    this.o.onSearch({ from: new Date(a).toISOString(), to: new Date(b).toISOString(), live: false });
+    this.o.onSearch({
+      from: new Date(a).toISOString(),
+      to: new Date(b).toISOString(),
+      live: false,
+    });
   }
 }
-

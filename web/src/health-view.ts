@@ -6,7 +6,17 @@ import { h } from './dom.js';
 import { formatInt, formatRate } from './format.js';
 import type { ListenerHealth } from './wire.js';
 
-const COLUMNS = ['Listener', 'Protocol', 'Address', 'Conns', 'Rate', 'Received', 'Errors', 'Dropped', 'Last error'];
+const COLUMNS = [
+  'Listener',
+  'Protocol',
+  'Address',
+  'Conns',
+  'Rate',
+  'Received',
+  'Errors',
+  'Dropped',
+  'Last error',
+];
 
 export function healthTable(list: readonly ListenerHealth[]): HTMLElement {
   if (list.length === 0) return h('p', { class: 'muted', text: 'No listeners are running.' });

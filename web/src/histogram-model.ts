@@ -50,14 +50,22 @@ export function bars(data: HistogramData, width: number, height: number): Bar[] 
     const h = Math.max(1, (b.count / max) * height);
     // A one-pixel gap between wide bars keeps them readable; narrow bars touch.
     const w = Math.max(1, x1 - x0 - (x1 - x0 > 4 ? 1 : 0));
-    out.push({ x: x0, y: height - h, w, h, start: b.start, end: b.start + data.intervalMs, count: b.count });
+    out.push({
+      x: x0,
+      y: height - h,
+      w,
+      h,
+      start: b.start,
+      end: b.start + data.intervalMs,
+      count: b.count,
+    });
   }
   return out;
 }
 
 const STEPS = [
-  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
-  172800, 604800, 2592000,
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800,
+  604800, 2592000,
 ].map((s) => s * 1000);
 
 export interface Tick {

@@ -16,6 +16,8 @@ export interface HistogramViewOptions {
 }
 
 const AXIS = 16;
+/** Room above the bars for the caption. */
+const TOP = 16;
 
 export class HistogramView {
   private data: HistogramData | null = null;
@@ -53,7 +55,7 @@ export class HistogramView {
     this.root.setAttribute('width', String(w));
     this.root.setAttribute('height', String(hgt));
     const nodes: SVGElement[] = [];
-    const plotH = Math.max(0, hgt - AXIS);
+    const plotH = Math.max(0, hgt - AXIS - TOP);
     const data = this.data;
     const d = data ? domainOf(data) : null;
     if (data && d && w > 0) {
@@ -64,20 +66,20 @@ export class HistogramView {
         max = Math.max(max, b.count);
       }
       for (const t of ticks(d, w, this.o.offset(d.end))) {
-        nodes.push(svg('line', { x1: t.x, x2: t.x, y1: 0, y2: plotH }, 'hist-grid'));
+        nodes.push(svg('line', { x1: t.x, x2: t.x, y1: TOP, y2: TOP + plotH }, 'hist-grid'));
         const label = svg('text', { x: t.x + 3, y: hgt - 4 }, 'hist-tick');
         label.textContent = t.label;
         nodes.push(label);
       }
-      for (const b of bars(data, w, plotH - 2)) {
-        const r = svg('rect', { x: b.x, y: b.y + 2, width: b.w, height: b.h }, 'hist-bar');
+      for (const b of bars(data, w, plotH)) {
+        const r = svg('rect', { x: b.x, y: b.y + TOP, width: b.w, height: b.h }, 'hist-bar');
         const title = svg('title');
         const off = this.o.offset(b.start);
         title.textContent = `${formatInstant(b.start, off)} – ${formatInstant(b.end, off)}: ${b.count} lines`;
         r.append(title);
         nodes.push(r);
       }
-      const caption = svg('text', { x: w - 6, y: 12 }, 'hist-caption');
+      const caption = svg('text', { x: w - 8, y: 12 }, 'hist-caption');
       caption.textContent = `${formatCount(total)} lines · peak ${formatCount(max)}/bucket`;
       nodes.push(caption);
     } else {
@@ -119,7 +121,7 @@ export class HistogramView {
   private drawSel(a: number, b: number): void {
     this.sel.setAttribute('x', String(Math.min(a, b)));
     this.sel.setAttribute('width', String(Math.abs(b - a)));
-    this.sel.setAttribute('height', String(Math.max(0, this.host.clientHeight - AXIS)));
+    this.sel.setAttribute('y', String(TOP));
+    this.sel.setAttribute('height', String(Math.max(0, this.host.clientHeight - AXIS - TOP)));
   }
-
 }

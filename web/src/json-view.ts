@@ -13,7 +13,12 @@ function keyEl(key: string | null): HTMLElement | null {
 
 function nodeEl(node: OutlineNode, depth: number): HTMLElement {
   if (!isBranch(node)) {
-    return h('div', { class: 'jl' }, keyEl(node.key), h('span', { class: `jv j-${node.kind}`, text: node.text }));
+    return h(
+      'div',
+      { class: 'jl' },
+      keyEl(node.key),
+      h('span', { class: `jv j-${node.kind}`, text: node.text }),
+    );
   }
   const d = h(
     'details',
@@ -22,7 +27,8 @@ function nodeEl(node: OutlineNode, depth: number): HTMLElement {
   );
   d.open = depth < OPEN_DEPTH;
   for (const c of node.children) d.append(nodeEl(c, depth + 1));
-  if (node.omitted > 0) d.append(h('div', { class: 'jl jmore', text: `… ${node.omitted} more not shown` }));
+  if (node.omitted > 0)
+    d.append(h('div', { class: 'jl jmore', text: `… ${node.omitted} more not shown` }));
   return d;
 }
 

@@ -96,7 +96,10 @@ export class RowLayout {
   ): { first: number; last: number } | null {
     if (count === 0) return null;
     const first = Math.max(0, this.indexAt(scrollTop, count, firstSeq) - overscan);
-    const last = Math.min(count - 1, this.indexAt(scrollTop + viewport, count, firstSeq) + overscan);
+    const last = Math.min(
+      count - 1,
+      this.indexAt(scrollTop + viewport, count, firstSeq) + overscan,
+    );
     return { first, last };
   }
 }

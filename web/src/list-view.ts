@@ -86,7 +86,8 @@ export class ListView {
       const firstSeq = this.store.firstSeq;
       const removed = this.layout.offsetOf(res.evicted, firstSeq - res.evicted);
       this.layout.prune(firstSeq);
-      if (!this.isFollowing) this.scroller.scrollTop = Math.max(0, this.scroller.scrollTop - removed);
+      if (!this.isFollowing)
+        this.scroller.scrollTop = Math.max(0, this.scroller.scrollTop - removed);
     }
     if (this.mode === 'tail' && !this.following && res.added > 0) {
       this.setFollow(false, this.unseen + res.added);
@@ -151,7 +152,8 @@ export class ListView {
       for (let i = vis.first; i <= vis.last; i++) {
         const row = this.store.at(i);
         if (!row) continue;
-        const el = this.rendered.get(row.seq) ?? this.o.renderRow(row, this.layout.isExpanded(row.seq));
+        const el =
+          this.rendered.get(row.seq) ?? this.o.renderRow(row, this.layout.isExpanded(row.seq));
         next.set(row.seq, el);
         order.push(el);
       }

@@ -45,7 +45,9 @@ function storage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> {
 function setupTheme(store: Pick<Storage, 'getItem' | 'setItem'>): void {
   const root = document.documentElement;
   const saved = store.getItem(THEME_KEY);
-  const light = saved ? saved === 'light' : window.matchMedia('(prefers-color-scheme: light)').matches;
+  const light = saved
+    ? saved === 'light'
+    : window.matchMedia('(prefers-color-scheme: light)').matches;
   root.dataset.theme = light ? 'light' : 'dark';
   byId('theme-btn', HTMLButtonElement).addEventListener('click', () => {
     const next = root.dataset.theme === 'light' ? 'dark' : 'light';

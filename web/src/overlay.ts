@@ -12,13 +12,23 @@ export class Overlay {
 
   constructor(host: HTMLElement) {
     this.titleEl = h('h2', {});
-    const close = h('button', { class: 'icon', text: '×', title: 'Close (Esc)', attrs: { type: 'button' } });
+    const close = h('button', {
+      class: 'icon',
+      text: '×',
+      title: 'Close (Esc)',
+      attrs: { type: 'button' },
+    });
     close.addEventListener('click', () => this.close());
     this.body = h('div', { class: 'ov-body' });
     this.root = h(
       'div',
       { class: 'overlay hidden', attrs: { role: 'dialog', 'aria-modal': 'true' } },
-      h('div', { class: 'ov-panel' }, h('div', { class: 'ov-head' }, this.titleEl, close), this.body),
+      h(
+        'div',
+        { class: 'ov-panel' },
+        h('div', { class: 'ov-head' }, this.titleEl, close),
+        this.body,
+      ),
     );
     this.root.addEventListener('click', (e) => {
       if (e.target === this.root) this.close();

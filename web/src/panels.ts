@@ -39,7 +39,9 @@ export class Panels {
     this.overlay.body.addEventListener('click', (e) => {
       const t = e.target;
       if (!(t instanceof Element) || e.ctrlKey || e.metaKey || e.shiftKey) return;
-      const id = t.closest('[data-action="context"]') ? t.closest<HTMLElement>('.row')?.dataset.id : undefined;
+      const id = t.closest('[data-action="context"]')
+        ? t.closest<HTMLElement>('.row')?.dataset.id
+        : undefined;
       if (id === undefined) return;
       e.preventDefault();
       o.openContext(id);
@@ -68,16 +70,25 @@ export class Panels {
       records.forEach((record, seq) => {
         const el = renderRow(
           { kind: 'record', seq, record },
-          { zone, expanded: false, focus: record.id === id, contextHref: (x) => this.o.href({ ctx: x }) },
+          {
+            zone,
+            expanded: false,
+            focus: record.id === id,
+            contextHref: (x) => this.o.href({ ctx: x }),
+          },
         );
         if (record.id === id) focus = el;
         list.append(el);
       });
       this.overlay.body.replaceChildren(list);
-      if (records.length === 0) this.overlay.body.append(h('p', { class: 'muted', text: 'That line is not stored any more.' }));
+      if (records.length === 0)
+        this.overlay.body.append(
+          h('p', { class: 'muted', text: 'That line is not stored any more.' }),
+        );
       (focus as HTMLElement | null)?.scrollIntoView({ block: 'center' });
     } catch (e) {
-      if (this.contextId === id) this.overlay.body.replaceChildren(h('p', { class: 'bad', text: String(e) }));
+      if (this.contextId === id)
+        this.overlay.body.replaceChildren(h('p', { class: 'bad', text: String(e) }));
       this.o.onError(e);
     }
   }
@@ -106,12 +117,17 @@ export class Panels {
         if (signal?.aborted) return;
         this.overlay.body.replaceChildren(
           healthTable(list),
-          h('p', { class: 'muted', text: `Updated ${new Date().toLocaleTimeString()} · refreshes every 5 s` }),
+          h('p', {
+            class: 'muted',
+            text: `Updated ${new Date().toLocaleTimeString()} · refreshes every 5 s`,
+          }),
         );
       } catch (e) {
-        if (!signal?.aborted) this.overlay.body.replaceChildren(h('p', { class: 'bad', text: String(e) }));
+        if (!signal?.aborted)
+          this.overlay.body.replaceChildren(h('p', { class: 'bad', text: String(e) }));
       }
-      if (!signal?.aborted) this.healthTimer = window.setTimeout(() => void load(), HEALTH_REFRESH_MS);
+      if (!signal?.aborted)
+        this.healthTimer = window.setTimeout(() => void load(), HEALTH_REFRESH_MS);
     };
     void load();
   }

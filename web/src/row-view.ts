@@ -79,14 +79,21 @@ function detailEl(r: LogRecord, o: RowOptions): HTMLElement {
   const text = r.message.length > DETAIL_CHARS ? r.message.slice(0, DETAIL_CHARS) : r.message;
   appendAnsi(full, parseAnsi(text), false);
   if (r.message.length > DETAIL_CHARS) {
-    full.append(h('span', { class: 'more', text: `\n… ${r.message.length - DETAIL_CHARS} more characters (download to see all)` }));
+    full.append(
+      h('span', {
+        class: 'more',
+        text: `\n… ${r.message.length - DETAIL_CHARS} more characters (download to see all)`,
+      }),
+    );
   }
   const parsed = detectJson(r.message);
   const fields = h(
     'dl',
     { class: 'fields' },
     ...field('time (UTC)', formatFullTime(r.ts, 0)),
-    ...(o.zone === 'local' ? field('time (local)', formatFullTime(r.ts, offsetFor('local', r.ts))) : []),
+    ...(o.zone === 'local'
+      ? field('time (local)', formatFullTime(r.ts, offsetFor('local', r.ts)))
+      : []),
     ...field('received', r.received_at),
     ...field('container', r.container_name),
     ...field('container id', r.container_id),
@@ -97,7 +104,10 @@ function detailEl(r: LogRecord, o: RowOptions): HTMLElement {
     ...field('source', r.source),
     ...field('tag', r.tag),
     ...field('app', r.app),
-    ...field('severity', r.severity === null ? null : `${r.severity} ${severityLabel(r.severity).toLowerCase()}`),
+    ...field(
+      'severity',
+      r.severity === null ? null : `${r.severity} ${severityLabel(r.severity).toLowerCase()}`,
+    ),
     ...field('facility', r.facility),
     ...field('id', r.id),
   );
@@ -107,18 +117,33 @@ function detailEl(r: LogRecord, o: RowOptions): HTMLElement {
     parsed === undefined ? full : jsonTree(outline(parsed)),
     fields,
     r.attrs && Object.keys(r.attrs).length > 0
-      ? h('div', { class: 'attrs' }, h('div', { class: 'label', text: 'attrs' }), jsonTree(outline(r.attrs)))
+      ? h(
+          'div',
+          { class: 'attrs' },
+          h('div', { class: 'label', text: 'attrs' }),
+          jsonTree(outline(r.attrs)),
+        )
       : null,
     h(
       'div',
       { class: 'actions' },
-      h('a', { text: 'Lines around this one', attrs: { href: o.contextHref(r.id), 'data-action': 'context' } }),
+      h('a', {
+        text: 'Lines around this one',
+        attrs: { href: o.contextHref(r.id), 'data-action': 'context' },
+      }),
       r.container_name
-        ? h('button', { text: `Only ${r.container_name}`, attrs: { type: 'button', 'data-action': 'container' } })
+        ? h('button', {
+            text: `Only ${r.container_name}`,
+            attrs: { type: 'button', 'data-action': 'container' },
+          })
         : null,
-      parsed === undefined ? null : h('button', { text: 'Raw text', attrs: { type: 'button', 'data-action': 'raw' } }),
+      parsed === undefined
+        ? null
+        : h('button', { text: 'Raw text', attrs: { type: 'button', 'data-action': 'raw' } }),
     ),
-    parsed === undefined ? null : h('pre', { class: 'full raw hidden' }, r.message.slice(0, DETAIL_CHARS)),
+    parsed === undefined
+      ? null
+      : h('pre', { class: 'full raw hidden' }, r.message.slice(0, DETAIL_CHARS)),
   );
 }
 

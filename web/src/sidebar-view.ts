@@ -28,7 +28,11 @@ export class SidebarView {
   ) {
     const search = h('input', {
       class: 'side-filter',
-      attrs: { type: 'search', placeholder: 'Filter containers', 'aria-label': 'Filter containers' },
+      attrs: {
+        type: 'search',
+        placeholder: 'Filter containers',
+        'aria-label': 'Filter containers',
+      },
     });
     search.addEventListener('input', () => {
       this.filter = search.value.trim().toLowerCase();
@@ -76,13 +80,22 @@ export class SidebarView {
     const now = this.o.now();
     this.chips.replaceChildren(
       ...this.selected.map((n) => {
-        const x = h('button', { class: 'chip', text: `${n} ×`, title: `Stop filtering on ${n}`, attrs: { type: 'button' } });
+        const x = h('button', {
+          class: 'chip',
+          text: `${n} ×`,
+          title: `Stop filtering on ${n}`,
+          attrs: { type: 'button' },
+        });
         x.addEventListener('click', () => this.o.onSelect(this.selected.filter((s) => s !== n)));
         return x;
       }),
     );
     const shown = this.filter
-      ? this.list.filter((c) => `${c.containerName} ${c.project ?? ''} ${c.service ?? ''}`.toLowerCase().includes(this.filter))
+      ? this.list.filter((c) =>
+          `${c.containerName} ${c.project ?? ''} ${c.service ?? ''}`
+            .toLowerCase()
+            .includes(this.filter),
+        )
       : this.list;
     const groups = groupByProject(shown).map((g) => {
       const key = g.project ?? '';
@@ -97,7 +110,9 @@ export class SidebarView {
       const items = open
         ? g.containers.map((c) => {
             const picked = this.selected.includes(c.containerName);
-            const box = h('input', { attrs: { type: 'checkbox', 'aria-label': `Add ${c.containerName}` } });
+            const box = h('input', {
+              attrs: { type: 'checkbox', 'aria-label': `Add ${c.containerName}` },
+            });
             box.checked = picked;
             const seen = c.lastSeen ? Date.parse(c.lastSeen) : NaN;
             const el = h(
@@ -123,7 +138,12 @@ export class SidebarView {
       return g2;
     });
     if (groups.length === 0) {
-      groups.push(h('div', { class: 'side-empty', text: this.list.length ? 'No container matches' : 'No containers yet' }));
+      groups.push(
+        h('div', {
+          class: 'side-empty',
+          text: this.list.length ? 'No container matches' : 'No containers yet',
+        }),
+      );
     }
     this.body.replaceChildren(...groups);
   }

@@ -26,7 +26,8 @@ export class RowStore {
   private nextSeq = 0;
 
   constructor(readonly cap: number = DEFAULT_ROW_CAP) {
-    if (!Number.isInteger(cap) || cap < 1) throw new RangeError('row cap must be a positive integer');
+    if (!Number.isInteger(cap) || cap < 1)
+      throw new RangeError('row cap must be a positive integer');
   }
 
   get length(): number {

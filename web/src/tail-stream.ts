@@ -196,7 +196,9 @@ export class TailStream {
     if (msg.type === 'dropped') {
       if (msg.count > 0) this.pending.push({ dropped: msg.count });
     } else {
-      const fresh = msg.records.filter((r) => this.last === null || compareIds(r.id, this.last) > 0);
+      const fresh = msg.records.filter(
+        (r) => this.last === null || compareIds(r.id, this.last) > 0,
+      );
       const room = this.o.maxPending - this.pendingCount;
       const kept = fresh.length > room && this.paused ? fresh.slice(0, Math.max(0, room)) : fresh;
       if (kept.length > 0) {

@@ -6,9 +6,18 @@ import { h } from './dom.js';
 
 export function askToken(reason: string): Promise<string | null> {
   const input = h('input', {
-    attrs: { type: 'password', autocomplete: 'current-password', required: '', 'aria-label': 'API token' },
+    attrs: {
+      type: 'password',
+      autocomplete: 'current-password',
+      required: '',
+      'aria-label': 'API token',
+    },
   });
-  const save = h('button', { class: 'primary', text: 'Save token', attrs: { type: 'submit', value: 'save' } });
+  const save = h('button', {
+    class: 'primary',
+    text: 'Save token',
+    attrs: { type: 'submit', value: 'save' },
+  });
   const cancel = h('button', { text: 'Cancel', attrs: { type: 'button' } });
   const form = h(
     'form',

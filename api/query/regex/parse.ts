@@ -93,8 +93,10 @@ class RegexParser {
   private quantified(atom: RegexNode, start: number): RegexNode {
     const q = this.quantifier();
     if (q === null) return atom;
-    if (atom.t === 'assert')
+    // A bare anchor cannot repeat (JavaScript agrees); a group holding one may, as in (?:^)?.
+    if (atom.t === 'assert' && this.src[start] !== '(') {
       this.fail('nothing to repeat: an anchor or \\b cannot take a quantifier', start);
+    }
     if (this.src[this.i] === '?') this.i++;
     if (this.quantifierAhead()) this.fail('nothing to repeat: two quantifiers in a row');
     return { t: 'repeat', item: atom, min: q.min, max: q.max };

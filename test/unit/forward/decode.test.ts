@@ -1,50 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeRequest } from '../../../collector/forward/decode.js';
 import { ForwardDecodeError } from '../../../collector/forward/errors.js';
 import { GROUP_MARKER } from '../../../collector/forward/event-time.js';
-import type { DecodeLimits } from '../../../collector/forward/types.js';
-import {
-  arr,
-  bin,
-  cat,
-  ext8Time,
-  fixext8Time,
-  limits,
-  map,
-  mapOf,
-  NOW_NANO,
-  NOW_SEC,
-  pack,
-  str,
-} from './mp.js';
-
-const decode = (frame: Buffer, l: DecodeLimits = limits) => decodeRequest(frame, 'msgpack', l);
-
-/** The error decode throws for `frame`, checked to be a ForwardDecodeError. */
-function decodeError(frame: Buffer, l: DecodeLimits = limits): ForwardDecodeError {
-  try {
-    decode(frame, l);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ForwardDecodeError);
-    return e as ForwardDecodeError;
-  }
-  throw new Error('decode did not throw');
-}
-
-const record = {
-  container_id: 'c'.repeat(64),
-  container_name: '/web',
-  source: 'stdout',
-  log: 'hi',
-};
-/** A Message request with this encoded time. */
-const messageWithTime = (time: Buffer) => cat(arr(3), str('app'), time, pack(record));
-const timeOf = (time: Buffer) => {
-  const { events } = decode(messageWithTime(time));
-  return [events[0]!.tsSec, events[0]!.tsNano];
-};
+import { decode, decodeError, messageWithTime, record } from './decode-helpers.js';
+import { arr, bin, cat, fixext8Time, limits, map, mapOf, pack, str } from './mp.js';
 
 describe('Message mode', () => {
   it('decodes Docker’s shape: [tag, int, record, {}]', () => {
@@ -89,82 +49,6 @@ describe('Message mode', () => {
       compressed: 'text',
     });
     expect(decode(cat(arr(4), str('t'), pack(1), pack(record), pack('nope'))).option).toBeNull();
-  });
-});
-
-describe('event time', () => {
-  it('reads integer seconds of every width, negative ones too', () => {
-    expect(timeOf(pack(1700000000))).toEqual([1700000000, 0]);
-    expect(timeOf(Buffer.from([0xcf, 0, 0, 0, 0, 0x65, 0x53, 0xf1, 0x00]))).toEqual([
-      1700000000, 0,
-    ]);
-    expect(timeOf(Buffer.from([0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe]))).toEqual([
-      -2, 0,
-    ]);
-  });
-
-  it('reads EventTime as fixext8 and as ext8, keeping nanoseconds', () => {
-    expect(timeOf(fixext8Time(1700000000, 123456789))).toEqual([1700000000, 123456789]);
-    expect(timeOf(ext8Time(1700000000, 999999999))).toEqual([1700000000, 999999999]);
-    expect(timeOf(fixext8Time(0xfffffff0, 1))).toEqual([0xfffffff0, 1]);
-  });
-
-  it('reads the msgpack timestamp extension (type -1) in its three sizes', () => {
-    expect(timeOf(cat([0xd6, 0xff], [0x65, 0x53, 0xf1, 0x00]))).toEqual([1700000000, 0]);
-    const t64 = Buffer.alloc(8);
-    t64.writeUInt32BE((5 << 2) | 0, 0);
-    t64.writeUInt32BE(1700000000, 4);
-    expect(timeOf(cat([0xd7, 0xff], t64))).toEqual([1700000000, 5]);
-    const t96 = Buffer.alloc(12);
-    t96.writeUInt32BE(7, 0);
-    t96.writeBigInt64BE(1700000000n, 4);
-    expect(timeOf(cat([0xc7, 12, 0xff], t96))).toEqual([1700000000, 7]);
-  });
-
-  it('splits float seconds into seconds and nanoseconds', () => {
-    expect(timeOf(pack(1700000000.25))).toEqual([1700000000, 250000000]);
-    expect(timeOf(cat([0xca], Buffer.from([0x3f, 0xc0, 0, 0])))).toEqual([1, 500000000]);
-  });
-
-  it('takes 0, nil and an EventTime of second 0 as "now"', () => {
-    for (const t of [pack(0), Buffer.from([0xc0]), fixext8Time(0, 5), pack(0.0)]) {
-      expect(timeOf(t)).toEqual([NOW_SEC, NOW_NANO]);
-    }
-  });
-
-  it('reads Fluent Bit’s [EventTime, {metadata}], keeping non-empty metadata', () => {
-    const v2 = cat(arr(2), fixext8Time(1700000000, 42), pack({ otlp: { severity: 'INFO' } }));
-    const { events } = decode(messageWithTime(v2));
-    expect(events[0]).toEqual({
-      tsSec: 1700000000,
-      tsNano: 42,
-      record,
-      meta: { otlp: { severity: 'INFO' } },
-    });
-    const empty = decode(messageWithTime(cat(arr(2), pack(1700000000), map(0)))).events[0]!;
-    expect(empty).toEqual({ tsSec: 1700000000, tsNano: 0, record });
-    expect('meta' in empty).toBe(false);
-  });
-
-  it('skips events whose time is no time, keeping the option for the ack', () => {
-    const cases: [Buffer, RegExp][] = [
-      [str('1700000000'), /time is a string/],
-      [pack(true), /time is a boolean/],
-      [pack({ sec: 1 }), /time is a map/],
-      [Buffer.from([0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0]), /not finite/],
-      [cat([0xd4, 0x05, 0x00]), /ext type 5/],
-      [cat(arr(3), pack(1), map(0), map(0)), /not \[time, metadata\]/],
-      [cat(arr(2), pack(1), pack('meta')), /metadata is not a map/],
-      [Buffer.from([0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), /out of range/],
-    ];
-    for (const [time, reason] of cases) {
-      const frame = cat(arr(4), str('t'), time, pack(record), pack({ chunk: 'c1' }));
-      const req = decode(frame);
-      expect(req.events).toEqual([]);
-      expect(req.skipped).toHaveLength(1);
-      expect(req.skipped[0]!.reason).toMatch(reason);
-      expect(req.option).toEqual({ chunk: 'c1' });
-    }
   });
 });
 
@@ -352,88 +236,6 @@ describe('PackedForward', () => {
 
   it('decodes an empty payload to no events', () => {
     expect(decode(packedReq(bin(Buffer.alloc(0)), { compressed: 'gzip' })).events).toEqual([]);
-  });
-});
-
-describe('record values', () => {
-  /** The record of a Message whose record is `{[key]: value}`. */
-  const one = (value: Buffer, key = 'v') =>
-    decode(cat(arr(3), str('t'), pack(1), mapOf([[key, value]]))).events[0]!.record;
-
-  it('keeps integers exact: numbers up to 2^53, decimal strings past it', () => {
-    expect(one(Buffer.from([0xcf, 0, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])).v).toBe(
-      Number.MAX_SAFE_INTEGER,
-    );
-    expect(one(Buffer.from([0xcf, 0, 0x20, 0, 0, 0, 0, 0, 0])).v).toBe('9007199254740992');
-    expect(one(Buffer.from([0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])).v).toBe(
-      '18446744073709551615',
-    );
-    expect(one(Buffer.from([0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0])).v).toBe('-9223372036854775808');
-    expect(one(Buffer.from([0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x85])).v).toBe(-123);
-    expect(one(Buffer.from([0xd1, 0xff, 0x38])).v).toBe(-200);
-  });
-
-  it('turns NaN and infinities into null', () => {
-    expect(one(Buffer.from([0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0])).v).toBeNull();
-    expect(one(Buffer.from([0xcb, 0xff, 0xf0, 0, 0, 0, 0, 0, 0])).v).toBeNull();
-    expect(one(Buffer.from([0xca, 0x7f, 0x80, 0, 0])).v).toBeNull();
-    expect(one(pack(1.5)).v).toBe(1.5);
-  });
-
-  it('turns bin into base64 except top-level log and message, kept as exact bytes', () => {
-    const bytes = Buffer.from([0, 1, 2, 0xff]);
-    expect(one(bin(bytes)).v).toBe('AAEC/w==');
-    expect(one(bin(bytes), 'log').log).toEqual(bytes);
-    expect(one(bin(bytes), 'message').message).toEqual(bytes);
-    expect(one(cat(map(1), str('log'), bin(bytes))).v).toEqual({ log: 'AAEC/w==' });
-  });
-
-  it('keeps valid UTF-8 logs as strings, a real U+FFFD included', () => {
-    expect(one(str('h\u00e9 \ufffd \u2603\u0000'), 'log').log).toBe('h\u00e9 \ufffd \u2603\u0000');
-    expect(one(str(Buffer.from([0x61, 0xff])), 'other').other).toBe('a\ufffd');
-  });
-
-  it('makes EventTime in a record whole seconds (Fluentd’s to_json) and other ext null', () => {
-    expect(one(fixext8Time(1700000000, 5)).v).toBe(1700000000);
-    expect(one(cat([0xd4, 0x05, 0x01])).v).toBeNull();
-    expect(one(cat([0xc8, 0x00, 0x02, 0x07, 0x01, 0x02])).v).toBeNull();
-  });
-
-  it('makes every key a string', () => {
-    const rec = decode(
-      cat(
-        arr(3),
-        str('t'),
-        pack(1),
-        map(4),
-        pack(1),
-        pack('a'),
-        [0xc0],
-        pack('b'),
-        pack(true),
-        pack('c'),
-        bin('k'),
-        pack('d'),
-      ),
-    ).events[0]!.record;
-    expect(rec).toEqual({ 1: 'a', null: 'b', true: 'c', 'aw==': 'd' });
-  });
-
-  it('renames __proto__ and pollutes no prototype', () => {
-    const rec = one(pack({ polluted: 'yes' }), '__proto__');
-    expect(Object.getPrototypeOf(rec)).toBe(Object.prototype);
-    expect(rec).toEqual({ __proto_: { polluted: 'yes' } });
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const nested = one(cat(map(1), str('__proto__'), pack({ polluted: 1 })));
-    expect(Object.getPrototypeOf(nested.v)).toBe(Object.prototype);
-    expect(nested.v).toEqual({ __proto_: { polluted: 1 } });
-  });
-
-  it('never aliases the request buffer', () => {
-    const frame = cat(arr(3), str('t'), pack(1), mapOf([['log', bin('abc')]]));
-    const log = decode(frame).events[0]!.record.log as Buffer;
-    frame.fill(0);
-    expect(log.toString()).toBe('abc');
   });
 });
 

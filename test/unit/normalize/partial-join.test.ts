@@ -57,3 +57,14 @@ describe('PartialJoiner', () => {
     expect(j.size).toBe(3);
   });
 });
+
+describe('PartialJoiner with raw bytes', () => {
+  it('joins bytes before decoding, so a character cut by the 16 KiB split comes back whole', () => {
+    const j = new PartialJoiner(limits);
+    const euro = Buffer.from('€'); // 3 bytes, cut after the first
+    j.add(part('\uFFFD'), { id: 'u', ordinal: 1, last: false }, 0, Buffer.concat([Buffer.from('a'), euro.subarray(0, 1)]));
+    const end = j.add(part('\uFFFD\uFFFDb'), { id: 'u', ordinal: 2, last: true }, 0, Buffer.concat([euro.subarray(1), Buffer.from('b')]));
+    expect(end.done[0]!.record.message).toBe('a€b');
+    expect(end.done[0]!.record.attrs).toEqual({ partial_parts: 2 });
+  });
+});

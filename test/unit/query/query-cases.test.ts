@@ -25,7 +25,10 @@ describe('query case table', () => {
         }
         expect(err).toBeInstanceOf(LogharborError);
         const le = err as LogharborError;
-        expect({ code: le.code, column: le.column }).toEqual({ code: c.error.code, column: c.error.column });
+        expect({ code: le.code, column: le.column }).toEqual({
+          code: c.error.code,
+          column: c.error.column,
+        });
         expect(le.status).toBe(400);
         if (c.error.message) expect(le.message).toMatch(c.error.message);
         return;
@@ -57,7 +60,9 @@ describe('toSql', () => {
     const q = parseQuery(`"'; DROP TABLE logs; --" container:"x'y" attrs."a'b":"c'd" /'/`);
     const sql = toSql(q);
     expect(sql.text).not.toContain('DROP');
-    expect(sql.text.replaceAll(`'number'`, '').replaceAll(`'string'`, '')).not.toMatch(/x'y|a'b|c'd|DROP/);
+    expect(sql.text.replaceAll(`'number'`, '').replaceAll(`'string'`, '')).not.toMatch(
+      /x'y|a'b|c'd|DROP/,
+    );
     expect(sql.values).toContain("%'; drop table logs; --%");
   });
 

@@ -1,0 +1,137 @@
+/**
+ * The syslog source: UDP, TCP, TLS (RFC 5425) and unix-stream listeners feeding one
+ * pipeline:
+ *
+ *   bytes ─► SyslogFramer (RFC 6587, per connection) ─► parseSyslog ─► SyslogLineJoiner
+ *         ─► syslogToRecord ─► Writer.submit
+ *
+ * Syslog has no acks: TCP senders are slowed by pausing their sockets when the writer
+ * is behind; UDP cannot be slowed, so what arrives then is dropped and counted, and so
+ * are the kernel's own receive-buffer drops.
+ */
+import type net from 'node:net';
+import type { Config } from '../../core/config.js';
+import type { Logger } from '../../core/log.js';
+import type { LogRecord } from '../../core/record.js';
+import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
+import { listenStream, type StreamListener } from '../listen/stream-listener.js';
+import { kernelUdpDrops } from '../listen/udp-drops.js';
+import { listenUdp, type UdpListener } from '../listen/udp-listener.js';
+import type { Writer } from '../writer/writer.js';
+import { SyslogFramer } from './framing.js';
+import { SyslogLineJoiner } from './join.js';
+import { parseSyslog } from './parse.js';
+import { syslogToRecord } from './record.js';
+
+export interface SyslogSource {
+  streams: StreamListener[];
+  udp: UdpListener | null;
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const TICK_MS = 500;
+
+export async function startSyslog(cfg: Config, writer: Writer, log: Logger, telemetry: Telemetry): Promise<SyslogSource> {
+  const ready: LogRecord[] = [];
+  const joiner = new SyslogLineJoiner({
+    timeoutMs: cfg.partialTimeoutMs,
+    maxBytes: cfg.maxLineBytes,
+    emit: (m) => ready.push(syslogToRecord(m, Date.now())),
+  });
+  const ctx = { receivedAt: 0, timezone: cfg.syslogTimezone };
+
+  const submitReady = () => {
+    if (ready.length === 0) return;
+    writer.submit({ records: ready.splice(0) }).catch((e: Error) => log.error({ err: e.message }, 'syslog records not stored'));
+  };
+  const ingest = (frames: Buffer[], health: ListenerHealth) => {
+    if (frames.length === 0) return;
+    ctx.receivedAt = Date.now();
+    for (const f of frames) joiner.push(parseSyslog(f, ctx), ctx.receivedAt);
+    telemetry.onReceived(health, frames.length);
+    submitReady();
+  };
+
+  const onConnection = (socket: net.Socket, health: ListenerHealth) => {
+    const framer = new SyslogFramer(cfg.maxFrameBytes);
+    let errors = 0;
+    const countErrors = () => {
+      if (framer.errors === errors) return;
+      telemetry.onError(health, `${framer.errors - errors} bad or oversized frame(s) skipped`);
+      errors = framer.errors;
+    };
+    socket.on('data', (chunk: Buffer) => {
+      ingest(framer.push(chunk), health);
+      countErrors();
+    });
+    socket.once('end', () => {
+      ingest(framer.flush(), health);
+      countErrors();
+    });
+  };
+
+  const common = {
+    protocol: 'syslog',
+    maxConnections: cfg.maxConnections,
+    idleTimeoutMs: cfg.idleTimeoutMs,
+    handshakeTimeoutMs: cfg.handshakeTimeoutMs,
+    log,
+    telemetry,
+    onConnection,
+  };
+  const streams: StreamListener[] = [];
+  if (cfg.syslogTcpAddr) streams.push(await listenStream({ ...common, name: 'syslog-tcp', transport: 'tcp', ...cfg.syslogTcpAddr }));
+  if (cfg.syslogTlsAddr) {
+    const tls = { certFile: cfg.tlsCertFile!, keyFile: cfg.tlsKeyFile!, caFile: cfg.tlsCaFile };
+    streams.push(await listenStream({ ...common, name: 'syslog-tls', transport: 'tls', ...cfg.syslogTlsAddr, tls }));
+  }
+  if (cfg.syslogSocket) streams.push(await listenStream({ ...common, name: 'syslog-unix', transport: 'unix', path: cfg.syslogSocket }));
+
+  let udp: UdpListener | null = null;
+  let kernelDropsSeen = 0;
+  if (cfg.syslogUdpAddr) {
+    udp = await listenUdp({
+      name: 'syslog-udp',
+      protocol: 'syslog',
+      ...cfg.syslogUdpAddr,
+      log,
+      telemetry,
+      onMessage: (msg, _rinfo, _socket, health) => {
+        if (writer.overloaded) {
+          // UDP cannot be slowed down: past the writer's queue limit it is dropped, counted.
+          telemetry.onDropped(health, 1, 'writer_overloaded');
+          return;
+        }
+        // RFC 5426 section 3.1: one message per datagram.
+        ingest([msg], health);
+      },
+    });
+    kernelDropsSeen = kernelUdpDrops(udp.port);
+  }
+
+  const tick = setInterval(() => {
+    joiner.tick(Date.now());
+    submitReady();
+    if (udp) {
+      const drops = kernelUdpDrops(udp.port);
+      if (drops > kernelDropsSeen) telemetry.onDropped(udp.health, drops - kernelDropsSeen, 'kernel_buffer_full');
+      kernelDropsSeen = drops;
+    }
+  }, TICK_MS);
+
+  return {
+    streams,
+    udp,
+    async stop() {
+      clearInterval(tick);
+      for (const s of streams) s.pauseAll();
+      await Promise.all([...streams.map((s) => s.close(false)), udp?.close()]);
+      joiner.flushAll();
+      submitReady();
+    },
+    async close() {
+      await Promise.all(streams.map((s) => s.close(true)));
+    },
+  };
+}

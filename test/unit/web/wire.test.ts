@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compareIds,
+  parseContainers,
+  parseErrorBody,
+  parseHistogram,
+  parseLogsPage,
+  parseSources,
+  parseTailMessage,
+  toRecord,
+} from '../../../web/src/wire.js';
+import { rec } from './records.js';
+
+describe('toRecord', () => {
+  it('accepts a record as the API sends it', () => {
+    const r = { ...rec(1), severity: 3, facility: 1, attrs: { a: { b: [1] } } };
+    expect(toRecord(JSON.parse(JSON.stringify(r)))).toEqual(r);
+  });
+
+  it('refuses a record without a usable id, time, message or source', () => {
+    expect(toRecord({ ...rec(1), id: 5 })).toBeNull();
+    expect(toRecord({ ...rec(1), id: '1e3' })).toBeNull();
+    expect(toRecord({ ...rec(1), ts: null })).toBeNull();
+    expect(toRecord({ ...rec(1), message: { html: '<b>' } })).toBeNull();
+    expect(toRecord({ ...rec(1), source: 'carrier-pigeon' })).toBeNull();
+    expect(toRecord(null)).toBeNull();
+    expect(toRecord([rec(1)])).toBeNull();
+  });
+
+  it('turns ill-typed optional fields into null instead of trusting them', () => {
+    const r = toRecord({
+      ...rec(1),
+      host: 42,
+      stream: 'stdin',
+      severity: 9,
+      facility: 2.5,
+      attrs: [1],
+    });
+    expect(r).toMatchObject({
+      host: null,
+      stream: null,
+      severity: null,
+      facility: null,
+      attrs: null,
+    });
+  });
+});
+
+describe('response shapes', () => {
+  it('a logs page skips bad records and keeps the cursor', () => {
+    expect(parseLogsPage({ records: [rec(2), { id: 'x' }, rec(1)], next_cursor: 'abc' })).toEqual({
+      records: [rec(2), rec(1)],
+      nextCursor: 'abc',
+    });
+    expect(parseLogsPage({ records: [], next_cursor: null })).toEqual({
+      records: [],
+      nextCursor: null,
+    });
+    expect(parseLogsPage({ rows: [] })).toBeNull();
+  });
+
+  it('a histogram is sorted and checked', () => {
+    const h = parseHistogram({
+      interval_ms: 1000,
+      buckets: [
+        { start: '2024-01-01T00:00:01Z', count: 2 },
+        { start: '2024-01-01T00:00:00Z', count: 1 },
+        { start: 'never', count: 1 },
+        { start: '2024-01-01T00:00:02Z', count: -1 },
+      ],
+    });
+    expect(h).toEqual({
+      intervalMs: 1000,
+      buckets: [
+        { start: Date.UTC(2024, 0, 1), count: 1 },
+        { start: Date.UTC(2024, 0, 1, 0, 0, 1), count: 2 },
+      ],
+    });
+    expect(parseHistogram({ interval_ms: 0, buckets: [] })).toBeNull();
+  });
+
+  it('containers and listeners', () => {
+    expect(
+      parseContainers({
+        containers: [
+          {
+            container_name: 'web',
+            container_id: 'abc',
+            project: 'shop',
+            service: 'web',
+            count: 3,
+            last_seen: 'x',
+          },
+          { container_name: '' },
+          { container_name: 'bare' },
+        ],
+      }),
+    ).toEqual([
+      {
+        containerName: 'web',
+        containerId: 'abc',
+        project: 'shop',
+        service: 'web',
+        count: 3,
+        lastSeen: 'x',
+      },
+      {
+        containerName: 'bare',
+        containerId: null,
+        project: null,
+        service: null,
+        count: 0,
+        lastSeen: null,
+      },
+    ]);
+    expect(
+      parseSources({ listeners: [{ listener: 'fwd', rate_per_s: 2.5, errors: 'many' }] }),
+    ).toEqual([
+      {
+        listener: 'fwd',
+        protocol: '',
+        transport: '',
+        address: '',
+        connections: 0,
+        received: 0,
+        errors: 0,
+        dropped: 0,
+        lastError: null,
+        ratePerS: 2.5,
+      },
+    ]);
+  });
+
+  it('error bodies, wrapped or bare', () => {
+    expect(parseErrorBody({ error: { code: 'LH_QUERY_SYNTAX', message: 'm', column: 3 } })).toEqual(
+      {
+        code: 'LH_QUERY_SYNTAX',
+        message: 'm',
+        column: 3,
+      },
+    );
+    expect(parseErrorBody({ code: 'LH_X', column: 0 })).toEqual({
+      code: 'LH_X',
+      message: 'LH_X',
+      column: null,
+    });
+    expect(parseErrorBody('<html>')).toBeNull();
+  });
+
+  it('tail messages', () => {
+    expect(parseTailMessage(JSON.stringify({ type: 'records', records: [rec(1)] }))).toEqual({
+      type: 'records',
+      records: [rec(1)],
+    });
+    expect(parseTailMessage('{"type":"dropped","count":5}')).toEqual({ type: 'dropped', count: 5 });
+    expect(parseTailMessage('{"type":"dropped","count":-1}')).toBeNull();
+    expect(parseTailMessage('{"type":"error","code":"LH_UNAUTHORIZED","message":"no"}')).toEqual({
+      type: 'error',
+      error: { code: 'LH_UNAUTHORIZED', message: 'no', column: null },
+    });
+    expect(parseTailMessage('{"type":"ping"}')).toBeNull();
+    expect(parseTailMessage('{')).toBeNull();
+  });
+});
+
+it('compareIds orders decimal ids past 2^53 numerically', () => {
+  expect(compareIds('9', '10')).toBeLessThan(0);
+  expect(compareIds('9007199254740993', '9007199254740992')).toBeGreaterThan(0);
+  expect(compareIds('42', '42')).toBe(0);
+});
