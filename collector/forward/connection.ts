@@ -21,6 +21,7 @@ import { ForwardFramer } from './framer.js';
 import { decodeRequest, type ForwardRequest } from './decode.js';
 import { ForwardDecodeError } from './errors.js';
 import { encodeAck } from './ack.js';
+import { GROUP_MARKER } from './event-time.js';
 import { buildHelo, buildPong, verifyPing } from './handshake.js';
 
 export interface ForwardSecurity {
@@ -135,6 +136,8 @@ export function handleForwardConnection(
 
   const onRequest = (req: ForwardRequest) => {
     for (const s of req.skipped) {
+      // Fluent Bit's group start/end markers are not events; skipping them is normal.
+      if (s.reason === GROUP_MARKER) continue;
       ctx.telemetry.onError(health, `event ${s.index} skipped: ${s.reason}`);
       log.warn({ tag: req.tag, reason: s.reason }, 'forward event skipped');
     }

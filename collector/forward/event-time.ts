@@ -78,7 +78,7 @@ function withMeta(out: TimeSlot, meta: unknown): TimeProblem {
 
 function readPlainTime(r: MsgpackReader, out: TimeSlot, now: () => number): TimeProblem {
   const b = r.peek();
-  if ((b >= 0xd4 && b <= 0xd8) || (b >= 0xc7 && b <= 0xc9)) return readExtTime(r, b, out, now);
+  if ((b >= 0xd4 && b <= 0xd8) || (b >= 0xc7 && b <= 0xc9)) return readExtTime(r, out, now);
   const v = r.readValue(0);
   // readValue gives null for nil and for NaN/infinities (ext went to readExtTime).
   if (v === null) return b === 0xc0 ? setNow(out, now) : 'time is not finite';
@@ -88,19 +88,10 @@ function readPlainTime(r: MsgpackReader, out: TimeSlot, now: () => number): Time
 }
 
 /** An ext value carrying EventTime (type 0, 8 bytes) or a msgpack timestamp (type -1). */
-function readExtTime(r: MsgpackReader, b: number, out: TimeSlot, now: () => number): TimeProblem {
-  const p = r.pos;
-  r.skip(); // checks the declared length against the bytes left
-  const buf = r.buf;
-  let len: number;
-  let typeAt = p + 1;
-  if (b >= 0xd4)
-    len = 1 << (b - 0xd4); // fixext 1, 2, 4, 8, 16
-  else if (b === 0xc7) [len, typeAt] = [buf[p + 1]!, p + 2];
-  else if (b === 0xc8) [len, typeAt] = [buf.readUInt16BE(p + 1), p + 3];
-  else [len, typeAt] = [buf.readUInt32BE(p + 1), p + 5];
-  const type = buf.readInt8(typeAt);
-  const body = typeAt + 1;
+function readExtTime(r: MsgpackReader, out: TimeSlot, now: () => number): TimeProblem {
+  r.readExt();
+  const { buf, extType: type, rawStart: body } = r;
+  const len = r.rawEnd - body;
   let sec: number;
   let nano: number;
   if (type === 0 && len === 8) {

@@ -26,9 +26,18 @@ import { cachedUtf8, utf8 } from './string-cache.js';
 
 const TWO_32 = 4294967296;
 
-export class MsgpackReader {
-  private skipper: MsgpackScanner | null = null;
+/**
+ * One scanner per depth limit, shared: allocating its stack per request cost more than the
+ * decoding. Safe because a scan runs to completion synchronously and is reset after.
+ */
+const skippers = new Map<number, MsgpackScanner>();
+function skipperFor(maxDepth: number): MsgpackScanner {
+  let s = skippers.get(maxDepth);
+  if (s === undefined) skippers.set(maxDepth, (s = new MsgpackScanner(maxDepth)));
+  return s;
+}
 
+export class MsgpackReader {
   constructor(
     public buf: Buffer,
     public pos: number,
@@ -217,13 +226,37 @@ export class MsgpackReader {
 
   /** Skip one value without decoding it (nesting still bounded by maxDepth). */
   skip(): void {
-    this.skipper ??= new MsgpackScanner(this.maxDepth);
-    const end = this.skipper.scan(this.buf, this.pos, this.end);
+    const scanner = skipperFor(this.maxDepth);
+    const end = scanner.scan(this.buf, this.pos, this.end); // a throw leaves it untouched
     if (end < 0) {
-      this.skipper.reset();
+      scanner.reset();
       this.truncated();
     }
     this.pos = end;
+  }
+
+  /** The type of the last ext read by readExt (its data is [rawStart, rawEnd)). */
+  extType = 0;
+
+  /**
+   * If the next element is an ext, consume it, set extType and rawStart/rawEnd to its data
+   * and return true; otherwise return false, consuming nothing.
+   */
+  readExt(): boolean {
+    const b = this.peek();
+    let len: number;
+    if (b >= 0xd4 && b <= 0xd8) {
+      this.pos++;
+      len = 1 << (b - 0xd4); // fixext 1, 2, 4, 8, 16
+    } else if (b === 0xc7) len = this.u8After();
+    else if (b === 0xc8) len = this.u16After();
+    else if (b === 0xc9) len = this.u32After();
+    else return false;
+    this.need(len + 1);
+    this.extType = this.buf.readInt8(this.pos);
+    this.rawStart = this.pos + 1;
+    this.rawEnd = this.pos += len + 1;
+    return true;
   }
 
   /** A copy of bytes [start, end): decoded values never alias the request's buffer. */
@@ -305,14 +338,7 @@ export class MsgpackReader {
     const type = this.buf.readInt8(this.pos);
     const s = this.pos + 1;
     this.pos = s + len;
-    if (type === 0 && len === 8) return this.buf.readUInt32BE(s);
-    if (type === -1) {
-      if (len === 4) return this.buf.readUInt32BE(s);
-      if (len === 8)
-        return (this.buf.readUInt32BE(s) & 0x3) * TWO_32 + this.buf.readUInt32BE(s + 4);
-      if (len === 12) return Number(this.buf.readBigInt64BE(s + 4));
-    }
-    return null;
+    return extSeconds(this.buf, type, s, len);
   }
 
   private int64(signed: boolean): number | string {
@@ -367,4 +393,15 @@ export class MsgpackReader {
   private truncated(): never {
     throw new ForwardDecodeError('truncated msgpack value', true);
   }
+}
+
+/** Whole seconds of an EventTime (type 0) or msgpack timestamp (type -1); null for other ext. */
+function extSeconds(buf: Buffer, type: number, s: number, len: number): number | null {
+  if (type === 0 && len === 8) return buf.readUInt32BE(s);
+  if (type === -1) {
+    if (len === 4) return buf.readUInt32BE(s);
+    if (len === 8) return (buf.readUInt32BE(s) & 0x3) * TWO_32 + buf.readUInt32BE(s + 4);
+    if (len === 12) return Number(buf.readBigInt64BE(s + 4));
+  }
+  return null;
 }

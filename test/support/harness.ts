@@ -31,10 +31,23 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}, log: Logger = silentLogger): Promise<Harness> {
+export interface HarnessOptions {
+  /**
+   * The URL logharbor connects with, given the fresh database's URL: lets a test put a
+   * cuttable proxy (tcp-proxy.ts) between logharbor and PostgreSQL. Default: direct.
+   */
+  databaseUrl?: (testDatabaseUrl: string) => string;
+}
+
+export async function startHarness(
+  env: Record<string, string> = {},
+  log: Logger = silentLogger,
+  opts: HarnessOptions = {},
+): Promise<Harness> {
   const db = await createTestDatabase();
+  const url = opts.databaseUrl ? opts.databaseUrl(db.url) : db.url;
   const cfg = loadConfig({
-    DATABASE_URL: db.url,
+    DATABASE_URL: url,
     LOGHARBOR_HTTP_ADDR: '127.0.0.1:0',
     LOGHARBOR_FORWARD_ADDR: '127.0.0.1:0',
     LOGHARBOR_SYSLOG_UDP_ADDR: '127.0.0.1:0',
@@ -42,7 +55,7 @@ export async function startHarness(env: Record<string, string> = {}, log: Logger
     LOGHARBOR_FLUSH_MS: '20',
     ...env,
   });
-  const pool = createPool(db.url, { max: 10 });
+  const pool = createPool(url, { max: 10 });
   await migrate(pool);
   const telemetry = new Telemetry();
   const collector = await startCollector(cfg, pool, log, telemetry);

@@ -18,7 +18,8 @@ import { ListView } from './list-view.js';
 import { Panels } from './panels.js';
 import { renderRow } from './row-view.js';
 import { SidebarView } from './sidebar-view.js';
-import { describeStatus, keyAction } from './status.js';
+import { keyAction } from './status.js';
+import { StatusView } from './status-view.js';
 import { RowStore, type AppendResult } from './store.js';
 import { TailStream, type Clock, type SocketFactory, type TailStatus } from './tail-stream.js';
 import { zoneOffset, type Zone } from './time.js';
@@ -48,6 +49,7 @@ export class App {
   private readonly hist: HistogramView;
   private readonly side: SidebarView;
   private readonly panels: Panels;
+  private readonly status: StatusView;
   private stream: TailStream | null = null;
   private tail: TailStatus | null = null;
   private eq: EffectiveQuery = { text: '', offset: 0 };
@@ -70,6 +72,7 @@ export class App {
       onFollow: () => this.paintStatus(),
       onNearEnd: () => void this.loadOlder(),
     });
+    this.status = new StatusView(this.list.footer);
     this.hist = new HistogramView(byId('hist', HTMLElement), {
       onZoom: (r) =>
         this.navigate({
@@ -165,8 +168,13 @@ export class App {
       for (const r of recs) if (newest === null || compareIds(r.id, newest) > 0) newest = r.id;
       this.append(this.store.append(recs));
     } catch (e) {
-      if (gen === this.gen) this.fail(e);
-      if (gen !== this.gen || (e instanceof ApiError && e.status >= 400 && e.status < 500)) return;
+      if (gen !== this.gen) return;
+      this.fail(e);
+      if (e instanceof ApiError && e.status >= 400 && e.status < 500) {
+        // The tail would refuse the same query: say so rather than "connecting".
+        this.tailStatus({ state: 'stopped', fatal: true });
+        return;
+      }
     }
     const stream = new TailStream({
       url: (after) => this.d.api.tailUrl(location, this.eq.text, after),
@@ -252,9 +260,9 @@ export class App {
         this.abort.signal,
       );
       if (gen === this.gen) this.hist.set(data);
-    } catch (e) {
-      if (gen === this.gen && !(e instanceof ApiError && e.code === 'LH_QUERY_SYNTAX'))
-        this.hist.set(null);
+    } catch {
+      // The error itself is shown by the list's request for the same query.
+      if (gen === this.gen) this.hist.set(null);
     }
     if (gen === this.gen && this.state.live) {
       this.histTimer = this.d.clock.setTimeout(() => void this.loadHistogram(gen), HIST_REFRESH_MS);
@@ -285,7 +293,7 @@ export class App {
   }
 
   private paintStatus(): void {
-    const v = describeStatus({
+    const input = {
       live: this.state.live,
       tail: this.tail,
       loading: this.loading,
@@ -294,21 +302,8 @@ export class App {
       cap: this.store.cap,
       following: this.list.isFollowing,
       unseen: this.list.unseenLines,
-    });
-    const el = byId('status-state', HTMLElement);
-    el.textContent = v.text;
-    el.className = v.cls;
-    byId('status-count', HTMLElement).textContent = v.count;
-    const liveBtn = byId('live-btn', HTMLButtonElement);
-    liveBtn.classList.toggle('on', this.state.live);
-    liveBtn.setAttribute('aria-pressed', String(this.state.live));
-    const pause = byId('pause-btn', HTMLButtonElement);
-    pause.classList.toggle('hidden', !this.state.live);
-    pause.textContent = v.pauseLabel;
-    const pill = byId('new-lines', HTMLButtonElement);
-    pill.classList.toggle('hidden', v.pill === null);
-    pill.textContent = v.pill ?? '';
-    byId('zone-btn', HTMLButtonElement).textContent = this.zone === 'utc' ? 'UTC' : 'Local';
+    };
+    this.status.paint(input, this.zone);
   }
 
   private wire(): void {
@@ -348,6 +343,10 @@ export class App {
   private listClick(e: MouseEvent): void {
     const t = e.target;
     if (!(t instanceof Element)) return;
+    if (t.closest('[data-action="older"]')) {
+      void this.loadOlder();
+      return;
+    }
     const rowEl = t.closest<HTMLElement>('.row');
     const seq = Number(rowEl?.dataset.seq);
     const row = Number.isInteger(seq) ? this.store.at(seq - this.store.firstSeq) : undefined;

@@ -83,3 +83,17 @@ export function keyAction(
   if (key === ' ' && live && target !== 'button') return 'toggle-pause';
   return null;
 }
+
+/** The line under the last row: a "load older" button in search mode, or why there is nothing. */
+export function describeFooter(i: StatusInput): { text: string; loadOlder: boolean } | null {
+  if (i.live) return i.rows === 0 ? { text: 'Waiting for lines…', loadOlder: false } : null;
+  if (i.loading) return { text: 'Loading…', loadOlder: false };
+  if (i.rows >= i.cap) return { text: `Row cap of ${formatInt(i.cap)} reached.`, loadOlder: false };
+  if (i.more) return { text: 'Load older lines', loadOlder: true };
+  if (i.rows === 0)
+    return {
+      text: 'No lines match in this range. Try a wider range or a looser query.',
+      loadOlder: false,
+    };
+  return { text: 'No older lines in this range.', loadOlder: false };
+}

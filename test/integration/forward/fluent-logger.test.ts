@@ -21,6 +21,11 @@ interface Sender {
   on(ev: string, cb: (e: Error) => void): void;
 }
 
+/** fluent-logger reports a failed handshake only on its 'error' event, never to emit's callback. */
+function firstError(sender: Sender): Promise<Error> {
+  return new Promise((resolve) => sender.on('error', resolve));
+}
+
 function send(sender: Sender, label: string, data: Record<string, unknown>, ts: unknown): Promise<void> {
   return new Promise((resolve, reject) => sender.emit(label, data, ts, (err) => (err ? reject(err) : resolve())));
 }
@@ -107,11 +112,10 @@ describe('fluent-logger with a shared key', () => {
       host: '127.0.0.1', port: h.forwardPort, timeout: 1, requireAckResponse: true, ackResponseTimeout: 1500, reconnectInterval: 100000,
       security: { clientHostname: 'client.example', sharedKey: 'wrong', username: 'alice', password: 'wonder' },
     });
-    const errors: Error[] = [];
-    sender.on('error', (e) => errors.push(e));
-    await send(sender, 'wrongkey', { message: 'nope' }, T).catch((e: Error) => errors.push(e));
+    const failed = firstError(sender);
+    void send(sender, 'wrongkey', { message: 'nope' }, T).catch(() => undefined);
+    expect((await failed).message).toMatch(/shared_key mismatch/);
     sender.end();
-    expect(errors.length).toBeGreaterThan(0);
     expect(await h.rows(`tag = 'app.wrongkey'`)).toHaveLength(0);
     const health = h.telemetry.listenerHealth().find((l) => l.listener === 'forward-tcp')!;
     expect(health.lastError).toMatch(/handshake refused/);
@@ -122,11 +126,10 @@ describe('fluent-logger with a shared key', () => {
       host: '127.0.0.1', port: h.forwardPort, timeout: 1, requireAckResponse: true, ackResponseTimeout: 1500, reconnectInterval: 100000,
       security: { clientHostname: 'c', sharedKey: 'very-secret', username: 'alice', password: 'guess' },
     });
-    const errors: Error[] = [];
-    sender.on('error', (e) => errors.push(e));
-    await send(sender, 'wrongpw', { message: 'nope' }, T).catch((e: Error) => errors.push(e));
+    const failed = firstError(sender);
+    void send(sender, 'wrongpw', { message: 'nope' }, T).catch(() => undefined);
+    expect((await failed).message).toMatch(/Authentication failed/);
     sender.end();
-    expect(errors.length).toBeGreaterThan(0);
     expect(await h.rows(`tag = 'app.wrongpw'`)).toHaveLength(0);
   });
 });

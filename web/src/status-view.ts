@@ -1,0 +1,40 @@
+/**
+ * Puts what status.ts decided on the page: the status line, the live and pause buttons,
+ * the "N new lines" pill, the zone button and the list's footer.
+ */
+import { byId, h } from './dom.js';
+import { describeFooter, describeStatus, type StatusInput } from './status.js';
+import type { Zone } from './time.js';
+
+export class StatusView {
+  private readonly state = byId('status-state', HTMLElement);
+  private readonly count = byId('status-count', HTMLElement);
+  private readonly live = byId('live-btn', HTMLButtonElement);
+  private readonly pause = byId('pause-btn', HTMLButtonElement);
+  private readonly pill = byId('new-lines', HTMLButtonElement);
+  private readonly zone = byId('zone-btn', HTMLButtonElement);
+
+  constructor(private readonly footer: HTMLElement) {}
+
+  paint(input: StatusInput, zone: Zone): void {
+    const v = describeStatus(input);
+    const foot = describeFooter(input);
+    this.footer.replaceChildren(
+      foot === null
+        ? ''
+        : foot.loadOlder
+          ? h('button', { text: foot.text, attrs: { type: 'button', 'data-action': 'older' } })
+          : foot.text,
+    );
+    this.state.textContent = v.text;
+    this.state.className = v.cls;
+    this.count.textContent = v.count;
+    this.live.classList.toggle('on', input.live);
+    this.live.setAttribute('aria-pressed', String(input.live));
+    this.pause.classList.toggle('hidden', !input.live);
+    this.pause.textContent = v.pauseLabel;
+    this.pill.classList.toggle('hidden', v.pill === null);
+    this.pill.textContent = v.pill ?? '';
+    this.zone.textContent = zone === 'utc' ? 'UTC' : 'Local';
+  }
+}
