@@ -1,24 +1,27 @@
 -- The record table of DESIGN.md ("The record"), range-partitioned by day on ts.
 -- Day partitions are made ahead of time by the collector (core/db/partitions.ts); the
 -- DEFAULT partition catches every time outside them, so no record is ever refused.
+-- Text columns use the "C" collation whatever the server's locale: case-insensitive
+-- matching then folds exactly A-Z in SQL, as the live-tail predicate does (api/query),
+-- and a plain btree serves prefix LIKE on names.
 
 CREATE TABLE logs (
   id             bigint      NOT NULL,
   ts             timestamptz NOT NULL,
   ts_ns          smallint    NOT NULL DEFAULT 0,   -- nanoseconds below the microsecond
   received_at    timestamptz NOT NULL,
-  source         text        NOT NULL,
-  host           text,
-  container_id   text,
-  container_name text,
-  stream         text,
-  tag            text,
-  app            text,
-  project        text,
-  service        text,
+  source         text COLLATE "C" NOT NULL,
+  host           text COLLATE "C",
+  container_id   text COLLATE "C",
+  container_name text COLLATE "C",
+  stream         text COLLATE "C",
+  tag            text COLLATE "C",
+  app            text COLLATE "C",
+  project        text COLLATE "C",
+  service        text COLLATE "C",
   severity       smallint,
   facility       smallint,
-  message        text        NOT NULL,
+  message        text COLLATE "C" NOT NULL,
   attrs          jsonb
 ) PARTITION BY RANGE (ts);
 
@@ -39,7 +42,7 @@ CREATE SEQUENCE logs_id_block_seq;
 -- a client that resends a chunk it got no ack for must not store it twice. Written in
 -- the same transaction as the chunk's records; old rows are pruned.
 CREATE TABLE forward_chunks (
-  chunk       text        PRIMARY KEY,
+  chunk       text COLLATE "C"        PRIMARY KEY,
   stored_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX forward_chunks_stored_at ON forward_chunks (stored_at);
@@ -47,7 +50,7 @@ CREATE INDEX forward_chunks_stored_at ON forward_chunks (stored_at);
 -- Docker partial-line parts acked before their line is complete
 -- (collector/normalize/partial-join.ts). The joined line deletes them when written.
 CREATE TABLE partial_parts (
-  key        text        NOT NULL,
+  key        text COLLATE "C" NOT NULL,
   ordinal    integer     NOT NULL,
   stashed_at timestamptz NOT NULL DEFAULT now(),
   record     jsonb       NOT NULL,

@@ -32,7 +32,7 @@ export type Token =
 
 const SPACE = new Set([' ', '\t', '\n', '\r', '\f', '\v']);
 
-export function isSpace(c: string | undefined): boolean {
+function isSpace(c: string | undefined): boolean {
   return c !== undefined && SPACE.has(c);
 }
 

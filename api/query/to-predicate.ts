@@ -40,7 +40,7 @@ interface Subject {
 type Test = (s: Subject) => boolean;
 
 /** LIKE semantics: the parts in order, the first at the start, the last at the end. */
-export function globMatch(parts: string[], s: string): boolean {
+function globMatch(parts: string[], s: string): boolean {
   const first = parts[0]!;
   const last = parts[parts.length - 1]!;
   if (!s.startsWith(first)) return false;
@@ -82,7 +82,7 @@ function arrayIndex(seg: string, length: number): number | null {
 }
 
 /** `attrs #> path`: undefined where PostgreSQL gives NULL (a JSON null stays null). */
-export function attrAt(attrs: StoredRecordLike['attrs'], path: string[]): AttrValue | undefined {
+function attrAt(attrs: StoredRecordLike['attrs'], path: string[]): AttrValue | undefined {
   let v: AttrValue | undefined = attrs ?? undefined;
   for (const seg of path) {
     if (Array.isArray(v)) {

@@ -27,7 +27,7 @@ export interface SqlFragment {
 }
 
 /** LIKE's metacharacters (with the default escape, backslash) made literal. */
-export function escapeLike(s: string): string {
+function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, '\\$&');
 }
 

@@ -139,11 +139,12 @@ export async function startForward(
       clearInterval(tick);
       clearInterval(sweep);
       for (const s of streams) s.pauseAll();
-      await Promise.all([...streams.map((s) => s.close(false)), udp?.close()]);
+      for (const s of streams) s.stopAccepting();
+      await udp?.close();
       writeJoined(writer, joiner.drain(), log);
     },
     async close() {
-      await Promise.all(streams.map((s) => s.close(true)));
+      await Promise.all(streams.map((s) => s.close()));
     },
   };
 }

@@ -43,8 +43,10 @@ export interface StreamListener {
   health: ListenerHealth;
   pauseAll(): void;
   resumeAll(): void;
-  /** Stops accepting; `destroy` also closes open connections. */
-  close(destroy?: boolean): Promise<void>;
+  /** Stops accepting new connections; open ones go on (to receive their acks). */
+  stopAccepting(): void;
+  /** Closes every open connection and the listener. */
+  close(): Promise<void>;
 }
 
 export async function listenStream(o: StreamListenerOptions): Promise<StreamListener> {
@@ -124,10 +126,19 @@ export async function listenStream(o: StreamListenerOptions): Promise<StreamList
       paused = false;
       for (const s of sockets) s.resume();
     },
-    close(destroy = false) {
+    stopAccepting() {
+      if (server.listening) server.close();
+    },
+    close() {
       return new Promise((resolve) => {
+        if (!server.listening) {
+          for (const s of sockets) s.destroy();
+          if (sockets.size === 0) return resolve();
+          server.once('close', () => resolve());
+          return;
+        }
         server.close(() => resolve());
-        if (destroy) for (const s of sockets) s.destroy();
+        for (const s of sockets) s.destroy();
       });
     },
   };

@@ -31,8 +31,17 @@ export function toAttrValue(v: unknown, depth = 0): AttrValue {
   }
 }
 
+/**
+ * Sets a key on attrs as plain data: a key named `__proto__` (JSON.parse makes one) must
+ * become an own property, not replace the object's prototype.
+ */
+export function setAttr(out: Attrs, key: string, value: AttrValue): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
 export function toAttrs(o: Record<string, unknown>, depth = 0): Attrs {
   const out: Attrs = {};
-  for (const k of Object.keys(o)) out[cleanString(k)] = toAttrValue(o[k], depth);
+  for (const k of Object.keys(o)) setAttr(out, cleanString(k), toAttrValue(o[k], depth));
   return out;
 }

@@ -8,7 +8,7 @@
  */
 import type { Attrs, LogRecord } from '../../core/record.js';
 import { newRecord } from '../../core/record.js';
-import { toAttrValue } from './attrs.js';
+import { setAttr, toAttrValue } from './attrs.js';
 import { cleanBytes, cleanString } from './text.js';
 import { parseStructuredLine, severityOf } from './structured-line.js';
 
@@ -104,7 +104,7 @@ export function normalizeForwardEvent(
   for (const k of Object.keys(rec)) {
     if (k === textKey || skip.has(k) || k === 'host' || k === 'hostname') continue;
     if (k === 'source' && r.stream !== null) continue;
-    attrs[cleanString(k)] = toAttrValue(rec[k]);
+    setAttr(attrs, cleanString(k), toAttrValue(rec[k]));
   }
   if (message === null) {
     // No text field: the record itself is the message, as Fluentd's stdout output shows it.
@@ -112,7 +112,7 @@ export function normalizeForwardEvent(
   }
   const structured = parseStructuredLine(r.message);
   if (structured) {
-    for (const [k, v] of Object.entries(structured.fields)) if (!(k in attrs)) attrs[k] = v;
+    for (const [k, v] of Object.entries(structured.fields)) if (!Object.hasOwn(attrs, k)) setAttr(attrs, k, v);
     r.severity = structured.severity;
   } else {
     r.severity = severityOf(attrs.level ?? attrs.severity);

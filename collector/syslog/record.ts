@@ -7,7 +7,7 @@
  */
 import type { Attrs, LogRecord } from '../../core/record.js';
 import { newRecord } from '../../core/record.js';
-import { toAttrs } from '../normalize/attrs.js';
+import { setAttr, toAttrs } from '../normalize/attrs.js';
 import { parseStructuredLine } from '../normalize/structured-line.js';
 import { cleanBytes, cleanString } from '../normalize/text.js';
 import { dockerFields } from './docker.js';
@@ -37,7 +37,7 @@ export function syslogToRecord(m: SyslogMessage, receivedAt: number): LogRecord 
   }
   const structured = parseStructuredLine(r.message);
   if (structured) {
-    for (const [k, v] of Object.entries(structured.fields)) if (!(k in attrs)) attrs[k] = v;
+    for (const [k, v] of Object.entries(structured.fields)) if (!Object.hasOwn(attrs, k)) setAttr(attrs, k, v);
     if (structured.severity !== null) r.severity = structured.severity;
   }
   r.attrs = Object.keys(attrs).length > 0 ? attrs : null;

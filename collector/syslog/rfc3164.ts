@@ -7,9 +7,10 @@
  *   <13>Nov 28 06:23:03 vm myapp: hello               logger
  *   <13>2026-11-28T06:23:03.1+01:00 vm myapp: hello   rsyslog, RFC 3339 stamp
  *   <13>Feb  5 17:32:18 10.0.0.99 Use the BFG!        no TAG (section 5.4)
+ *   <155>Nov 28 08:15:32 vm app[321] hello             rsyslog relaying RFC 5424: no colon
  *
- * HOSTNAME vs TAG: the first word after the time is a TAG when it ends in "[pid]:" or in
- * a single ":" (hostnames never do: an IPv6 address has several colons). Otherwise it is
+ * HOSTNAME vs TAG: the first word after the time is a TAG when it ends in "[pid]:", in
+ * "[digits]" or in a single ":" (hostnames never do: an IPv6 address has several colons). Otherwise it is
  * the HOSTNAME when it has hostname characters, and the next word may be the TAG. A line
  * with no recognizable time is not RFC 3164 (null; the caller keeps it whole).
  */
@@ -20,16 +21,33 @@ import { readMessage } from './text.js';
 const SP = 0x20;
 const COLON = 0x3a;
 
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 0x30 && c <= 0x39;
+}
+
 function tokenEnd(buf: Buffer, pos: number, end: number): number {
   let i = pos;
   while (i < end && buf[i] !== SP) i++;
   return i;
 }
 
+/** "name[digits]" with no colon: [nameEnd, pidStart, pidEnd], or null. */
+function readTagWithoutColon(buf: Buffer, start: number, last: number): [number, number, number] | null {
+  const open = buf.lastIndexOf(0x5b, last);
+  if (open <= start || open + 1 === last) return null;
+  for (let i = open + 1; i < last; i++) if (!isDigit(buf[i])) return null;
+  for (let i = start; i < open; i++) if (buf[i] === COLON || buf[i] === 0x5b) return null;
+  return [open, open + 1, last];
+}
+
 /** A TAG word buf[start, stop): [nameEnd, pidStart, pidEnd] (pid -1 when absent), or null. */
 function readTag(buf: Buffer, start: number, stop: number): [number, number, number] | null {
   const last = stop - 1;
-  if (last <= start || buf[last] !== COLON) return null;
+  if (last <= start) return null;
+  // rsyslog relaying an RFC 5424 message in its traditional format writes "APP[PROCID]"
+  // with no colon (RSYSLOG_TraditionalForwardFormat, syslogtag built from the 5424 header).
+  if (buf[last] === 0x5d) return readTagWithoutColon(buf, start, last);
+  if (buf[last] !== COLON) return null;
   if (buf[last - 1] === 0x5d) {
     // "name[pid]:" - the name may hold ':' (Docker tags like {{.ImageName}} do).
     const open = buf.lastIndexOf(0x5b, last - 1);

@@ -126,12 +126,13 @@ export async function startSyslog(cfg: Config, writer: Writer, log: Logger, tele
     async stop() {
       clearInterval(tick);
       for (const s of streams) s.pauseAll();
-      await Promise.all([...streams.map((s) => s.close(false)), udp?.close()]);
+      for (const s of streams) s.stopAccepting();
+      await udp?.close();
       joiner.flushAll();
       submitReady();
     },
     async close() {
-      await Promise.all(streams.map((s) => s.close(true)));
+      await Promise.all(streams.map((s) => s.close()));
     },
   };
 }

@@ -200,13 +200,6 @@ export function parseAnsi(text: string): Segment[] {
   return out;
 }
 
-/** The text with every escape sequence and control character removed. */
-export function stripAnsi(text: string): string {
-  return parseAnsi(text)
-    .map((s) => s.text)
-    .join('');
-}
-
 /** Colour of xterm's 256-colour palette entries 16..255 as `#rrggbb`. */
 export function paletteHex(n: number): string {
   let r: number, g: number, b: number;

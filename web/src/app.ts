@@ -132,7 +132,7 @@ export class App {
     this.state = s;
     this.controls.show(s, this.zone);
     this.side.setSelected(s.containers);
-    if (s.ctx !== null && s.ctx !== prev.ctx) this.panels.context(s.ctx);
+    if (s.ctx !== null && s.ctx !== prev.ctx) void this.panels.context(s.ctx);
     if (s.ctx === null) this.panels.closeContext();
     if (!reload) return;
     this.gen++;

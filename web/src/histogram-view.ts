@@ -58,15 +58,16 @@ export class HistogramView {
     const plotH = Math.max(0, hgt - AXIS - TOP);
     const data = this.data;
     const d = data ? domainOf(data) : null;
-    if (data && d && w > 0) {
-      let total = 0;
-      let max = 0;
-      for (const b of data.buckets) {
-        total += b.count;
-        max = Math.max(max, b.count);
-      }
+    let total = 0;
+    let max = 0;
+    for (const b of data?.buckets ?? []) {
+      total += b.count;
+      max = Math.max(max, b.count);
+    }
+    if (data && d && w > 0 && total > 0) {
       for (const t of ticks(d, w, this.o.offset(d.end))) {
         nodes.push(svg('line', { x1: t.x, x2: t.x, y1: TOP, y2: TOP + plotH }, 'hist-grid'));
+        if (t.x + 40 > w) continue; // no room for the label at the right edge
         const label = svg('text', { x: t.x + 3, y: hgt - 4 }, 'hist-tick');
         label.textContent = t.label;
         nodes.push(label);

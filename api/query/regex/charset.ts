@@ -47,10 +47,6 @@ function intersectUniverse(set: CharSet): CharSet {
   return out;
 }
 
-export function union(...sets: CharSet[]): CharSet {
-  return normalize(sets.flat());
-}
-
 /** The code points of the universe not in `set`. */
 export function complement(set: CharSet): CharSet {
   const out: CharSet = [];

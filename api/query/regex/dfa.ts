@@ -16,7 +16,7 @@ import type { RegexNode } from './parse.js';
 import { classFinder, requiredRun } from './prefilter.js';
 
 /** NFA states touched while building transitions for one message (~50-150 ns each). */
-export const MAX_WORK = 2_000_000;
+const MAX_WORK = 2_000_000;
 /** Cached DFA states and transitions; past either the cache starts over. */
 const MAX_DFA_STATES = 4096;
 const MAX_TRANSITIONS = 262_144;

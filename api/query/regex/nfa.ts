@@ -8,9 +8,9 @@ import { QUERY_LIMITS } from '../limits.js';
 import type { CharSet } from './charset.js';
 import { RegexError, type RegexNode } from './parse.js';
 
-export const CHAR = 0;
-export const SPLIT = 1;
-export const MATCH = 2;
+const CHAR = 0;
+const SPLIT = 1;
+const MATCH = 2;
 const START = 3;
 const END = 4;
 const WORD = 5;
@@ -23,7 +23,7 @@ export const AFTER_WORD = 2;
 export type Before = typeof AT_START | typeof AFTER_OTHER | typeof AFTER_WORD;
 
 /** [A-Za-z0-9_], the word characters of \b (ASCII, as in PostgreSQL's C locale). */
-export function isWord(cp: number): boolean {
+function isWord(cp: number): boolean {
   return (
     (cp >= 0x30 && cp <= 0x39) ||
     (cp >= 0x41 && cp <= 0x5a) ||

@@ -11,7 +11,7 @@ import type { CharSet } from './charset.js';
 import type { RegexNode } from './parse.js';
 
 /** `set` as a V8 class for the `u` flag. */
-export function jsClass(set: CharSet): string {
+function jsClass(set: CharSet): string {
   let out = '[';
   for (let i = 0; i < set.length; i += 2) {
     const lo = set[i]!;

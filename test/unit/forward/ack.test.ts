@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeAck } from '../../../collector/forward/ack.js';
 import { decodeRequest } from '../../../collector/forward/decode.js';
 import { ForwardFramer } from '../../../collector/forward/framer.js';
-import { arr, bin, cat, fixture, limits, mapOf, pack, str } from './mp.js';
+import { arr, bin, cat, fixture, limits, mapOf, pack, str } from '../../support/msgpack-bytes.js';
 
 /** The msgpack decoder fluent-logger-node reads acks with. */
 const msgpackLite = createRequire(import.meta.url)('msgpack-lite') as {

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { decodeRequest } from '../../../collector/forward/decode.js';
 import { ForwardDecodeError } from '../../../collector/forward/errors.js';
 import type { DecodeLimits } from '../../../collector/forward/types.js';
-import { arr, cat, limits, pack, str } from './mp.js';
+import { arr, cat, limits, pack, str } from '../../support/msgpack-bytes.js';
 
 export const decode = (frame: Buffer, l: DecodeLimits = limits) =>
   decodeRequest(frame, 'msgpack', l);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRequest } from '../../../collector/forward/decode.js';
 import { ForwardDecodeError } from '../../../collector/forward/errors.js';
 import { ForwardFramer } from '../../../collector/forward/framer.js';
-import { limits, NOW_NANO, NOW_SEC } from './mp.js';
+import { limits, NOW_NANO, NOW_SEC } from '../../support/msgpack-bytes.js';
 
 const decode = (text: string, l = limits) => decodeRequest(Buffer.from(text), 'json', l);
 

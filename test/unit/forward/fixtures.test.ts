@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRequest } from '../../../collector/forward/decode.js';
 import { ForwardFramer } from '../../../collector/forward/framer.js';
 import type { ForwardRequest } from '../../../collector/forward/types.js';
-import { fixture, limits } from './mp.js';
+import { fixture, limits } from '../../support/msgpack-bytes.js';
 
 function requestsOf(name: string): ForwardRequest[] {
   const framer = new ForwardFramer(1 << 20);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ForwardDecodeError } from '../../../collector/forward/errors.js';
 import { ForwardFramer } from '../../../collector/forward/framer.js';
-import { arr, cat, fixture, pack, str } from './mp.js';
+import { arr, cat, fixture, pack, str } from '../../support/msgpack-bytes.js';
 
 const FIXTURE_FILES = [
   'fluentd-default.bin',

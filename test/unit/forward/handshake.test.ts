@@ -15,7 +15,7 @@ import {
   verifyPing,
   type PingContext,
 } from '../../../collector/forward/handshake.js';
-import { arr, bin, cat, limits, str } from './mp.js';
+import { arr, bin, cat, limits, str } from '../../support/msgpack-bytes.js';
 
 interface Sender {
   _checkHelo(data: Buffer): { succeeded: boolean };

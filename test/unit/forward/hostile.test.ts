@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRequest } from '../../../collector/forward/decode.js';
 import { ForwardDecodeError } from '../../../collector/forward/errors.js';
 import { ForwardFramer } from '../../../collector/forward/framer.js';
-import { fixture, limits, pack } from './mp.js';
+import { fixture, limits, pack } from '../../support/msgpack-bytes.js';
 
 /** Feed `pieces` to a fresh framer and decode every frame; returns the requests decoded. */
 function pipeline(pieces: Buffer[], maxFrameBytes = 4096): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decode } from './decode-helpers.js';
-import { arr, bin, cat, fixext8Time, map, mapOf, pack, str } from './mp.js';
+import { arr, bin, cat, fixext8Time, map, mapOf, pack, str } from '../../support/msgpack-bytes.js';
 
 describe('record values', () => {
   /** The record of a Message whose record is `{[key]: value}`. */

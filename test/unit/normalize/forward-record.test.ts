@@ -137,3 +137,13 @@ describe('attrs values', () => {
     expect(toAttrValue({ 'k\0': ['a\0'] })).toEqual({ 'k\u2400': ['a\u2400'] });
   });
 });
+
+describe('prototype safety', () => {
+  it('a JSON line with a __proto__ key stores it as data and pollutes nothing', () => {
+    const { record } = normalizeForwardEvent('t', 1, 0, { log: '{"__proto__":{"polluted":1},"level":"info"}' }, null);
+    expect(Object.getPrototypeOf(record.attrs)).toBe(Object.prototype);
+    expect(Object.hasOwn(record.attrs!, '__proto__')).toBe(true);
+    expect(JSON.parse(JSON.stringify(record.attrs))).toEqual(JSON.parse('{"__proto__":{"polluted":1},"level":"info"}'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

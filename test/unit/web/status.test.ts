@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { describeStatus, keyAction, type StatusInput } from '../../../web/src/status.js';
+import {
+  describeFooter,
+  describeStatus,
+  keyAction,
+  type StatusInput,
+} from '../../../web/src/status.js';
 
 const base: StatusInput = {
   live: true,
@@ -88,5 +93,31 @@ describe('keyAction', () => {
     expect(keyAction(' ', 'other', false, false)).toBeNull();
     expect(keyAction(' ', 'button', false, true)).toBeNull();
     expect(keyAction('/', 'other', true, true)).toBeNull();
+  });
+});
+
+describe('describeFooter', () => {
+  const search = { ...base, live: false, tail: null };
+
+  it('search with more pages offers to load older lines', () => {
+    expect(describeFooter({ ...search, more: true })).toEqual({
+      text: 'Load older lines',
+      loadOlder: true,
+    });
+  });
+
+  it('says why there is nothing more', () => {
+    expect(describeFooter({ ...search, loading: true, more: true })?.loadOlder).toBe(false);
+    expect(describeFooter(search)?.text).toBe('No older lines in this range.');
+    expect(describeFooter({ ...search, rows: 0 })?.text).toMatch(/^No lines match/);
+    expect(describeFooter({ ...search, rows: 100_000, more: true })).toEqual({
+      text: 'Row cap of 100,000 reached.',
+      loadOlder: false,
+    });
+  });
+
+  it('live: only a waiting note while empty', () => {
+    expect(describeFooter(base)).toBeNull();
+    expect(describeFooter({ ...base, rows: 0 })?.text).toBe('Waiting for lines…');
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * Debian's rsyslog forwarding to a running logharbor (omfwd): over TCP with octet counting
+ * (RFC 6587 section 3.4.1, rsyslog counts its template's trailing LF) and with newlines
+ * (section 3.4.2, "traditional"), and over UDP; in RFC 5424 (RSYSLOG_SyslogProtocol23Format)
+ * and RFC 3164 (RSYSLOG_TraditionalForwardFormat). Lines go into rsyslog from util-linux
+ * logger; `logger -s` tells the test the header it sent, which rsyslog passes on.
+ */
+import { hostname } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../../support/harness.js';
+import { missing, runLogger, startRsyslog, type RsyslogOptions } from '../../support/programs.js';
+import { fromRfc3339, row, storedRows } from './wire.js';
+
+const skip = missing('rsyslogd', 'logger');
+if (skip) console.warn(`[syslog] SKIPPING rsyslog tests: ${skip}`);
+
+const HOST = hostname().split('.')[0]!;
+
+type Case = Pick<RsyslogOptions, 'protocol' | 'framing' | 'format'>;
+
+const CASES: Case[] = [
+  { protocol: 'tcp', framing: 'octet-counted', format: 'rfc5424' },
+  { protocol: 'tcp', framing: 'traditional', format: 'rfc5424' },
+  { protocol: 'udp', framing: 'traditional', format: 'rfc5424' },
+  { protocol: 'tcp', framing: 'octet-counted', format: 'rfc3164' },
+  { protocol: 'tcp', framing: 'traditional', format: 'rfc3164' },
+  { protocol: 'udp', framing: 'traditional', format: 'rfc3164' },
+];
+
+describe.skipIf(skip)('rsyslog forwarding to logharbor', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // logger stamps local time and rsyslog forwards it as it came; zone-less times are local here too.
+    h = await startHarness({ LOGHARBOR_SYSLOG_TIMEZONE: 'local' });
+  });
+  afterAll(async () => h?.close());
+
+  for (const c of CASES) {
+    it(`${c.protocol} ${c.protocol === 'tcp' ? c.framing : ''} ${c.format}: host, app, pid, msgid, time and text survive`, async () => {
+      const app = `rs${c.protocol}${c.framing.slice(0, 3)}${c.format!.slice(3)}`;
+      const port = h.port(c.protocol === 'tcp' ? 'syslog-tcp' : 'syslog-udp');
+      const rs = await startRsyslog({ target: { host: '127.0.0.1', port }, ...c });
+      try {
+        const args = ['-s', '-d', '-n', '127.0.0.1', '-P', String(rs.inputPort), '-t', app, '--id=321'];
+        const lines = ['first line', 'second: with a colon', 'third  with  spaces'];
+        const sent: string[] = [];
+        // RFC 5424 in, so rsyslog has the microseconds and msgid to pass on (or drop, in 3164).
+        for (const text of lines) {
+          const r = await runLogger([...args, '--rfc5424', '--msgid', 'M7', '-p', 'local3.err', text]);
+          expect(r.code, r.stderr).toBe(0);
+          sent.push(r.stderr.trim());
+        }
+        const rows = await storedRows(h, `app = '${app}'`, lines.length).catch(async (e: Error) => {
+          throw new Error(`${e.message}\n${await rs.log()}`);
+        });
+        const expected = lines.map((message, i) => {
+          const stamp = /^<\d+>1 (\S+) /.exec(sent[i]!)?.[1] ?? '';
+          const common = { host: HOST, app, tag: app, severity: 3, facility: 19, message };
+          if (c.format === 'rfc5424') {
+            const synced = /isSynced="([01])"/.exec(sent[i]!)?.[1];
+            const sd = { timeQuality: { tzKnown: '1', isSynced: synced } };
+            return row({ ...fromRfc3339(stamp), ...common, attrs: { pid: '321', msgid: 'M7', sd } });
+          }
+          // RFC 3164 output: "Mmm dd hh:mm:ss HOST TAG[PID]: MSG" in the stamp's own wall
+          // clock (local here), so the same instant to the second; no msgid, no SD.
+          const ts = `${fromRfc3339(stamp).ts.slice(0, 19)}.000000Z`;
+          return row({ ts, ...common, attrs: { pid: '321' } });
+        });
+        expect(rows).toEqual(expected);
+      } finally {
+        await rs.stop();
+      }
+    });
+  }
+});
