@@ -166,27 +166,39 @@ export function handleForwardConnection(
     else done.catch((e: Error) => log.error({ err: e.message }, 'request not stored'));
   };
 
+  const limits = { maxDecompressedBytes: ctx.maxDecompressedBytes, maxDepth: MAX_DEPTH };
   socket.on('data', (data: Buffer) => {
     if (closed) return;
+    let frames: Buffer[];
     try {
-      for (const frame of framer.push(data)) {
-        const req = decodeRequest(frame, framer.mode ?? 'msgpack', {
-          maxDecompressedBytes: ctx.maxDecompressedBytes,
-          maxDepth: MAX_DEPTH,
-        });
-        if (req.kind === 'heartbeat') continue;
-        if (handshake) {
-          if (req.kind !== 'handshake')
-            return fail('expected PING before any event (shared key is set)');
-          onHandshake(req);
-          continue;
-        }
-        if (req.kind === 'handshake') return fail('unexpected PING: no shared key is configured');
-        onRequest(req);
-      }
+      frames = framer.push(data);
     } catch (e) {
+      // The framer's errors (oversized request, bytes that are not msgpack) leave the
+      // stream out of sync: only closing the connection is safe.
       if (e instanceof ForwardDecodeError) return fail(e.message);
       throw e;
+    }
+    for (const frame of frames) {
+      let req: ForwardRequest;
+      try {
+        req = decodeRequest(frame, framer.mode ?? 'msgpack', limits);
+      } catch (e) {
+        if (!(e instanceof ForwardDecodeError)) throw e;
+        if (e.fatal) return fail(e.message);
+        // The stream is still in sync (a gzip bomb, a corrupt payload): drop this request
+        // only, unacked, as Fluentd does.
+        ctx.telemetry.onError(health, e.message);
+        log.warn({ reason: e.message }, 'forward request dropped');
+        continue;
+      }
+      if (req.kind === 'heartbeat') continue;
+      if (handshake) {
+        if (req.kind !== 'handshake') return fail('expected PING before any event (shared key is set)');
+        onHandshake(req);
+        continue;
+      }
+      if (req.kind === 'handshake') return fail('unexpected PING: no shared key is configured');
+      onRequest(req);
     }
   });
 }

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { missing, runLogger, startRsyslog, type RsyslogOptions } from '../../support/programs.js';
-import { fromRfc3339, row, storedRows } from './wire.js';
+import { fromBsd, fromRfc3339, row, storedRows } from './wire.js';
 
 const skip = missing('rsyslogd', 'logger');
 if (skip) console.warn(`[syslog] SKIPPING rsyslog tests: ${skip}`);
@@ -41,30 +41,45 @@ describe.skipIf(skip)('rsyslog forwarding to logharbor', () => {
       const port = h.port(c.protocol === 'tcp' ? 'syslog-tcp' : 'syslog-udp');
       const rs = await startRsyslog({ target: { host: '127.0.0.1', port }, ...c });
       try {
-        const args = ['-s', '-d', '-n', '127.0.0.1', '-P', String(rs.inputPort), '-t', app, '--id=321'];
-        const lines = ['first line', 'second: with a colon', 'third  with  spaces'];
+        const base = ['-s', '-d', '-n', '127.0.0.1', '-P', String(rs.inputPort), '-t', app, '--id=321', '-p', 'local3.err'];
+        // Two RFC 5424 lines (microseconds, msgid and SD for rsyslog to pass on or drop) and
+        // one RFC 3164 line (whose MSG keeps the space after "TAG[PID]:", see below).
+        const inputs = [
+          { format: '--rfc5424', text: 'first line' },
+          { format: '--rfc5424', text: 'second: with a colon' },
+          { format: '--rfc3164', text: 'third  with  spaces' },
+        ];
         const sent: string[] = [];
-        // RFC 5424 in, so rsyslog has the microseconds and msgid to pass on (or drop, in 3164).
-        for (const text of lines) {
-          const r = await runLogger([...args, '--rfc5424', '--msgid', 'M7', '-p', 'local3.err', text]);
+        for (const { format, text } of inputs) {
+          const extra = format === '--rfc5424' ? ['--msgid', 'M7'] : [];
+          const r = await runLogger([...base, format, ...extra, text]);
           expect(r.code, r.stderr).toBe(0);
           sent.push(r.stderr.trim());
         }
-        const rows = await storedRows(h, `app = '${app}'`, lines.length).catch(async (e: Error) => {
+        const rows = await storedRows(h, `app = '${app}'`, inputs.length).catch(async (e: Error) => {
           throw new Error(`${e.message}\n${await rs.log()}`);
         });
-        const expected = lines.map((message, i) => {
-          const stamp = /^<\d+>1 (\S+) /.exec(sent[i]!)?.[1] ?? '';
-          const common = { host: HOST, app, tag: app, severity: 3, facility: 19, message };
-          if (c.format === 'rfc5424') {
-            const synced = /isSynced="([01])"/.exec(sent[i]!)?.[1];
-            const sd = { timeQuality: { tzKnown: '1', isSynced: synced } };
-            return row({ ...fromRfc3339(stamp), ...common, attrs: { pid: '321', msgid: 'M7', sd } });
+        const common = { host: HOST, app, tag: app, severity: 3, facility: 19 };
+        const expected = inputs.map(({ format, text }, i) => {
+          const line = sent[i]!;
+          if (format === '--rfc3164') {
+            const stamp = /^<\d+>(\w{3} [ \d]\d \d\d:\d\d:\d\d) /.exec(line)?.[1] ?? line;
+            const time = fromBsd(stamp, 'local', Date.now());
+            // RFC 5424 output carries rsyslog's %msg% of a 3164 line, which begins with the
+            // space after "TAG[PID]:": MSG is " third..." and is stored as sent.
+            const message = c.format === 'rfc5424' ? ` ${text}` : text;
+            return row({ ...time, ...common, message, attrs: { pid: '321' } });
           }
-          // RFC 3164 output: "Mmm dd hh:mm:ss HOST TAG[PID]: MSG" in the stamp's own wall
-          // clock (local here), so the same instant to the second; no msgid, no SD.
+          const stamp = /^<\d+>1 (\S+) /.exec(line)?.[1] ?? line;
+          if (c.format === 'rfc5424') {
+            const synced = /isSynced="([01])"/.exec(line)?.[1];
+            const sd = { timeQuality: { tzKnown: '1', isSynced: synced } };
+            return row({ ...fromRfc3339(stamp), ...common, message: text, attrs: { pid: '321', msgid: 'M7', sd } });
+          }
+          // RFC 3164 output of an RFC 5424 line: "Mmm dd hh:mm:ss HOST APP[PROCID] MSG" (no
+          // colon), in the stamp's own wall clock (local here): the same second; no msgid, no SD.
           const ts = `${fromRfc3339(stamp).ts.slice(0, 19)}.000000Z`;
-          return row({ ts, ...common, attrs: { pid: '321' } });
+          return row({ ts, ...common, message: text, attrs: { pid: '321' } });
         });
         expect(rows).toEqual(expected);
       } finally {
