@@ -189,12 +189,17 @@ export class App {
         ),
       onStatus: (st) => this.tailStatus(st),
       onError: (err, fatal) => {
+        if (!fatal) {
+          // Passing trouble (the server restarting, a slow database): the stream reconnects.
+          this.append(this.store.appendNotice(`Server: ${err.code}: ${err.message}`));
+          return;
+        }
         this.fail(new ApiError(0, err.code, err.message, err.column));
         if (err.code === 'LH_UNAUTHORIZED') {
           void this.d.api
             .requestToken('The live tail needs an API token.')
             .then((ok) => ok && this.apply(this.state));
-        } else if (!fatal) this.paintStatus();
+        }
       },
     });
     this.stream = stream;

@@ -1,0 +1,74 @@
+/**
+ * A real Docker engine's fluentd log driver against a running logharbor: with and
+ * without fluentd-request-ack and sub-second precision, and a 40 KiB line. Skipped
+ * (loudly, by startDocker) only where dockerd cannot start.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDocker } from '../../support/docker.js';
+import { startHarness, type Harness } from '../../support/harness.js';
+
+const engine = await startDocker();
+
+describe.runIf(engine)('Docker fluentd driver end to end', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+    await engine?.stop();
+  });
+
+  async function run(name: string, opts: string[], script: string): Promise<string> {
+    const r = await engine!.run([
+      '--rm', '--network', 'none', '--name', name,
+      '--log-driver=fluentd', '--log-opt', `fluentd-address=127.0.0.1:${h.forwardPort}`,
+      '--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=api',
+      '--log-opt', 'labels=com.docker.compose.project,com.docker.compose.service',
+      ...opts.flatMap((o) => ['--log-opt', o]),
+      engine!.image, 'sh', '-c', script,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    return name;
+  }
+
+  const rowsOf = (name: string, n: number) => h.waitForRows(n, `container_name = '${name}'`);
+  const script = 'for i in 1 2 3; do echo "out $i"; echo "err $i" >&2; done';
+
+  for (const [label, opts] of [
+    ['default options', []],
+    ['fluentd-request-ack and sub-second precision', ['fluentd-request-ack=true', 'fluentd-sub-second-precision=true']],
+  ] as const) {
+    it(`${label}: every line once, whole, in order per stream`, async () => {
+      const name = `lh-${opts.length ? 'ack' : 'plain'}`;
+      await run(name, [...opts], script);
+      const rows = await rowsOf(name, 6);
+      expect(rows).toHaveLength(6);
+      const stream = (s: string) => rows.filter((r) => r.stream === s).map((r) => r.message);
+      expect(stream('stdout')).toEqual(['out 1', 'out 2', 'out 3']);
+      expect(stream('stderr')).toEqual(['err 1', 'err 2', 'err 3']);
+      for (const r of rows) {
+        expect(r).toMatchObject({ source: 'forward', project: 'shop', service: 'api' });
+        expect(r.container_id).toMatch(/^[0-9a-f]{64}$/);
+        expect(r.tag).toBe((r.container_id as string).slice(0, 12));
+      }
+      // Whole seconds unless sub-second precision is on.
+      const fractions = rows.map((r) => (r.ts as Date).getTime() % 1000 !== 0 || r.ts_ns !== 0);
+      if (opts.length) expect(fractions.some(Boolean)).toBe(true);
+      else expect(fractions.every((f) => !f)).toBe(true);
+    });
+  }
+
+  it('a 40 KiB line arrives in parts and is stored once, whole; with acks too', async () => {
+    const line = 'head -c 40000 /dev/zero | tr "\\0" x; echo; echo after';
+    await run('lh-long', [], line);
+    await run('lh-long-ack', ['fluentd-request-ack=true'], line);
+    for (const name of ['lh-long', 'lh-long-ack']) {
+      const rows = await rowsOf(name, 2);
+      expect(rows.map((r) => (r.message as string).length)).toEqual([40_000, 5]);
+      expect(rows[0]!.message).toBe('x'.repeat(40_000));
+      expect(rows[0]!.attrs).toMatchObject({ partial_parts: 3 });
+    }
+    expect((await h.pool.query('SELECT count(*)::int AS n FROM partial_parts')).rows[0].n).toBe(0);
+  });
+});
