@@ -24,10 +24,18 @@ export interface ApiOptions {
 }
 
 export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({ loggerInstance: o.log.child({ role: 'api' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: o.log.child({ role: 'api' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+  });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'logharbor', version: '0.1.0', description: 'Search and tail logs stored by logharbor.' },
+      info: {
+        title: 'logharbor',
+        version: '0.1.0',
+        description: 'Search and tail logs stored by logharbor.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: o.apiToken ? [{ bearer: [] }] : [],
     },

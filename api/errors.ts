@@ -20,13 +20,19 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(400).send(errorBody(Errors.BAD_REQUEST.code, fe.message));
     }
     if ((err as { code?: string }).code === '57014') {
-      return reply.status(Errors.QUERY_TIMEOUT.status).send(errorBody(Errors.QUERY_TIMEOUT.code, Errors.QUERY_TIMEOUT.message));
+      return reply
+        .status(Errors.QUERY_TIMEOUT.status)
+        .send(errorBody(Errors.QUERY_TIMEOUT.code, Errors.QUERY_TIMEOUT.message));
     }
     if (typeof fe.statusCode === 'number' && fe.statusCode < 500) {
-      return reply.status(fe.statusCode).send(errorBody(fe.code ?? Errors.BAD_REQUEST.code, fe.message));
+      return reply
+        .status(fe.statusCode)
+        .send(errorBody(fe.code ?? Errors.BAD_REQUEST.code, fe.message));
     }
     req.log.error({ err }, 'request failed');
     return reply.status(500).send(errorBody(Errors.INTERNAL.code, Errors.INTERNAL.message));
   });
-  app.setNotFoundHandler((_req, reply) => reply.status(404).send(errorBody(Errors.NOT_FOUND.code, Errors.NOT_FOUND.message)));
+  app.setNotFoundHandler((_req, reply) =>
+    reply.status(404).send(errorBody(Errors.NOT_FOUND.code, Errors.NOT_FOUND.message)),
+  );
 }

@@ -4,7 +4,13 @@
  */
 import { Errors, LogharborError } from '../core/errors.js';
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 export function parseTimeParam(name: string, value: string, now: number): number {
   const v = value.trim();
@@ -14,7 +20,10 @@ export function parseTimeParam(name: string, value: string, now: number): number
   if (/^\d{10,16}$/.test(v)) return Number(v);
   const t = Date.parse(v);
   if (Number.isNaN(t)) {
-    throw new LogharborError(Errors.BAD_REQUEST, `${name}: expected an RFC 3339 time or an age like 15m, 2h, 7d; got ${JSON.stringify(value)}`);
+    throw new LogharborError(
+      Errors.BAD_REQUEST,
+      `${name}: expected an RFC 3339 time or an age like 15m, 2h, 7d; got ${JSON.stringify(value)}`,
+    );
   }
   return t;
 }

@@ -13,7 +13,8 @@ export interface Database {
 }
 
 export async function openDatabase(cfg: Config, log: Logger): Promise<Database> {
-  if (cfg.databaseUrl) return { url: cfg.databaseUrl, embedded: false, stop: async () => undefined };
+  if (cfg.databaseUrl)
+    return { url: cfg.databaseUrl, embedded: false, stop: async () => undefined };
   log.info({ dataDir: cfg.dataDir }, 'starting embedded PostgreSQL');
   const pg = await startEmbedded({
     dataDir: cfg.dataDir,

@@ -11,11 +11,23 @@ import { openDatabase } from './database.js';
 import { serve } from './serve.js';
 
 const program = new Command();
-program.name('logharbor').description('Docker and syslog logs into PostgreSQL, searchable and live.').version('0.1.0');
+program
+  .name('logharbor')
+  .description('Docker and syslog logs into PostgreSQL, searchable and live.')
+  .version('0.1.0');
 
-program.command('serve', { isDefault: true }).description('run the collector and the API in one process').action(() => serve('all'));
-program.command('collector').description('run only the collector (forward and syslog listeners, writer)').action(() => serve('collector'));
-program.command('api').description('run only the API and the web page').action(() => serve('api'));
+program
+  .command('serve', { isDefault: true })
+  .description('run the collector and the API in one process')
+  .action(() => serve('all'));
+program
+  .command('collector')
+  .description('run only the collector (forward and syslog listeners, writer)')
+  .action(() => serve('collector'));
+program
+  .command('api')
+  .description('run only the API and the web page')
+  .action(() => serve('api'));
 program
   .command('migrate')
   .description('apply database migrations and exit')
@@ -25,13 +37,20 @@ program
     const db = await openDatabase(cfg, log);
     const pool = createPool(db.url, { max: 2 });
     const applied = await migrate(pool);
-    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    process.stdout.write(
+      applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
+    );
     await pool.end();
     await db.stop();
   });
 
 program.parseAsync().catch((e: unknown) => {
-  const msg = e instanceof LogharborError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+  const msg =
+    e instanceof LogharborError
+      ? `${e.code}: ${e.message}`
+      : e instanceof Error
+        ? e.message
+        : String(e);
   process.stderr.write(`logharbor: ${msg}\n`);
   process.exit(1);
 });

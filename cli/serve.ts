@@ -36,7 +36,9 @@ export async function serve(role: Role): Promise<void> {
   }
 
   const lines = [`logharbor ${role === 'all' ? 'serve' : role} is running`];
-  lines.push(`  database: ${db.embedded ? `embedded PostgreSQL in ${cfg.dataDir}` : 'DATABASE_URL'}`);
+  lines.push(
+    `  database: ${db.embedded ? `embedded PostgreSQL in ${cfg.dataDir}` : 'DATABASE_URL'}`,
+  );
   if (app) {
     const a = app.server.address();
     const port = typeof a === 'object' && a ? a.port : cfg.httpAddr!.port;
@@ -45,7 +47,7 @@ export async function serve(role: Role): Promise<void> {
   for (const l of collector?.listeners ?? []) lines.push(`  ${l.name}: ${l.address}`);
   const tcp = collector?.forward.streams.find((s) => s.name === 'forward-tcp');
   if (tcp) {
-    lines.push('', 'Send a container\'s logs here:', '');
+    lines.push('', "Send a container's logs here:", '');
     lines.push(
       `  docker run --log-driver=fluentd --log-opt fluentd-address=${tcp.address} \\`,
       `    --log-opt fluentd-request-ack=true --log-opt fluentd-sub-second-precision=true \\`,

@@ -28,16 +28,31 @@ const CHUNK_MEMORY = '1 day';
 async function housekeeping(cfg: Config, pool: Pool, log: Logger): Promise<void> {
   const report = await maintainPartitions(pool, { retentionMs: cfg.retentionMs });
   if (report.created.length || report.dropped.length) log.info(report, 'partitions maintained');
-  await pool.query(`DELETE FROM forward_chunks WHERE stored_at < now() - interval '${CHUNK_MEMORY}'`);
+  await pool.query(
+    `DELETE FROM forward_chunks WHERE stored_at < now() - interval '${CHUNK_MEMORY}'`,
+  );
 }
 
-export async function startCollector(cfg: Config, pool: Pool, log: Logger, telemetry: Telemetry): Promise<Collector> {
+export async function startCollector(
+  cfg: Config,
+  pool: Pool,
+  log: Logger,
+  telemetry: Telemetry,
+): Promise<Collector> {
   await housekeeping(cfg, pool, log);
   const timer = setInterval(
-    () => housekeeping(cfg, pool, log).catch((e: Error) => log.warn({ err: e.message }, 'housekeeping failed; will retry')),
+    () =>
+      housekeeping(cfg, pool, log).catch((e: Error) =>
+        log.warn({ err: e.message }, 'housekeeping failed; will retry'),
+      ),
     HOUSEKEEPING_MS,
   );
-  const writer = new Writer(pool, { batchSize: cfg.batchSize, flushMs: cfg.flushMs, queueMax: cfg.queueMax }, log, telemetry);
+  const writer = new Writer(
+    pool,
+    { batchSize: cfg.batchSize, flushMs: cfg.flushMs, queueMax: cfg.queueMax },
+    log,
+    telemetry,
+  );
   const forward = await startForward(cfg, pool, writer, log, telemetry);
   const syslog = await startSyslog(cfg, writer, log, telemetry);
   const streams: StreamListener[] = [...forward.streams, ...syslog.streams];

@@ -23,37 +23,192 @@ interface Setting {
 
 /** The table. Order is the README's order. */
 export const SETTINGS = [
-  { env: 'DATABASE_URL', kind: 'secret', default: '', doc: 'External PostgreSQL URL; unset runs an embedded PostgreSQL under `LOGHARBOR_DATA_DIR`.' },
-  { env: 'LOGHARBOR_DATA_DIR', kind: 'path', default: './data', doc: 'Where the embedded PostgreSQL keeps its data.' },
-  { env: 'LOGHARBOR_HTTP_ADDR', kind: 'address', default: '127.0.0.1:8080', doc: 'API and web page.' },
-  { env: 'LOGHARBOR_FORWARD_ADDR', kind: 'address', default: '127.0.0.1:24224', doc: 'Fluentd forward protocol over TCP; the same port answers UDP heartbeats.' },
-  { env: 'LOGHARBOR_FORWARD_TLS_ADDR', kind: 'address', default: 'off', doc: 'Forward protocol over TLS (needs `LOGHARBOR_TLS_CERT_FILE`), e.g. `127.0.0.1:24284`.' },
-  { env: 'LOGHARBOR_FORWARD_SOCKET', kind: 'path', default: '', doc: 'Forward protocol on a unix socket at this path.' },
-  { env: 'LOGHARBOR_SYSLOG_UDP_ADDR', kind: 'address', default: '127.0.0.1:5514', doc: 'Syslog over UDP.' },
-  { env: 'LOGHARBOR_SYSLOG_TCP_ADDR', kind: 'address', default: '127.0.0.1:5514', doc: 'Syslog over TCP (RFC 6587 framing).' },
-  { env: 'LOGHARBOR_SYSLOG_TLS_ADDR', kind: 'address', default: '', doc: 'Syslog over TLS (RFC 5425); unset means `127.0.0.1:6514` when a certificate is given, else off.' },
-  { env: 'LOGHARBOR_SYSLOG_SOCKET', kind: 'path', default: '', doc: 'Syslog on a unix stream socket at this path.' },
-  { env: 'LOGHARBOR_SYSLOG_DGRAM_SOCKET', kind: 'path', default: '', doc: 'Syslog on a unix datagram socket at this path (like /dev/log).' },
-  { env: 'LOGHARBOR_SYSLOG_TIMEZONE', kind: 'string', default: 'local', doc: 'Zone for syslog times that carry none (RFC 3164, Docker\'s default format): `local`, `UTC` or an IANA name.' },
-  { env: 'LOGHARBOR_TLS_CERT_FILE', kind: 'path', default: '', doc: 'PEM certificate for the TLS listeners.' },
-  { env: 'LOGHARBOR_TLS_KEY_FILE', kind: 'path', default: '', doc: 'PEM private key for the TLS listeners.' },
-  { env: 'LOGHARBOR_TLS_CA_FILE', kind: 'path', default: '', doc: 'PEM CA; when set, TLS clients must present a certificate it signed.' },
-  { env: 'LOGHARBOR_SHARED_KEY', kind: 'secret', default: '', doc: 'Forward protocol shared key; when set, clients must complete the HELO/PING/PONG handshake.' },
-  { env: 'LOGHARBOR_FORWARD_USERS', kind: 'secret', default: '', doc: 'Forward protocol users, `name:password` separated by commas; needs the shared key.' },
-  { env: 'LOGHARBOR_FORWARD_HOSTNAME', kind: 'string', default: 'logharbor', doc: 'Server hostname sent in PONG.' },
-  { env: 'LOGHARBOR_API_TOKEN', kind: 'secret', default: '', doc: 'When set, the API and websocket demand `Authorization: Bearer <token>`.' },
-  { env: 'LOGHARBOR_RETENTION', kind: 'duration', default: '7d', doc: 'Day partitions older than this are dropped.' },
-  { env: 'LOGHARBOR_LOG_LEVEL', kind: 'level', default: 'info', doc: 'logharbor\'s own log level (trace, debug, info, warn, error, fatal).' },
-  { env: 'LOGHARBOR_BATCH_SIZE', kind: 'int', default: '4000', doc: 'Records per COPY batch (a batch is also written when the flush timer fires).' },
-  { env: 'LOGHARBOR_FLUSH_MS', kind: 'int', default: '50', doc: 'Longest a record waits before its batch is written.' },
-  { env: 'LOGHARBOR_QUEUE_MAX', kind: 'int', default: '50000', doc: 'Records held in memory awaiting commit; past it TCP senders are paused (backpressure).' },
-  { env: 'LOGHARBOR_MAX_FRAME_BYTES', kind: 'int', default: '16777216', doc: 'Largest forward request or syslog frame; a larger one closes that connection (or skips that syslog frame).' },
-  { env: 'LOGHARBOR_MAX_DECOMPRESSED_BYTES', kind: 'int', default: '67108864', doc: 'Largest decompressed CompressedPackedForward payload (gzip bomb guard).' },
-  { env: 'LOGHARBOR_MAX_CONNECTIONS', kind: 'int', default: '1024', doc: 'Open connections per listener; past it new connections are closed at once.' },
-  { env: 'LOGHARBOR_IDLE_TIMEOUT', kind: 'duration', default: '1h', doc: 'A connection silent this long is closed.' },
-  { env: 'LOGHARBOR_HANDSHAKE_TIMEOUT', kind: 'duration', default: '10s', doc: 'Time allowed to complete the forward handshake or the TLS handshake.' },
-  { env: 'LOGHARBOR_PARTIAL_TIMEOUT', kind: 'duration', default: '5s', doc: 'An unfinished Docker partial line is stored (marked) after this long.' },
-  { env: 'LOGHARBOR_MAX_LINE_BYTES', kind: 'int', default: '1048576', doc: 'Longest joined partial line; past it the line is stored in pieces, marked.' },
+  {
+    env: 'DATABASE_URL',
+    kind: 'secret',
+    default: '',
+    doc: 'External PostgreSQL URL; unset runs an embedded PostgreSQL under `LOGHARBOR_DATA_DIR`.',
+  },
+  {
+    env: 'LOGHARBOR_DATA_DIR',
+    kind: 'path',
+    default: './data',
+    doc: 'Where the embedded PostgreSQL keeps its data.',
+  },
+  {
+    env: 'LOGHARBOR_HTTP_ADDR',
+    kind: 'address',
+    default: '127.0.0.1:8080',
+    doc: 'API and web page.',
+  },
+  {
+    env: 'LOGHARBOR_FORWARD_ADDR',
+    kind: 'address',
+    default: '127.0.0.1:24224',
+    doc: 'Fluentd forward protocol over TCP; the same port answers UDP heartbeats.',
+  },
+  {
+    env: 'LOGHARBOR_FORWARD_TLS_ADDR',
+    kind: 'address',
+    default: 'off',
+    doc: 'Forward protocol over TLS (needs `LOGHARBOR_TLS_CERT_FILE`), e.g. `127.0.0.1:24284`.',
+  },
+  {
+    env: 'LOGHARBOR_FORWARD_SOCKET',
+    kind: 'path',
+    default: '',
+    doc: 'Forward protocol on a unix socket at this path.',
+  },
+  {
+    env: 'LOGHARBOR_SYSLOG_UDP_ADDR',
+    kind: 'address',
+    default: '127.0.0.1:5514',
+    doc: 'Syslog over UDP.',
+  },
+  {
+    env: 'LOGHARBOR_SYSLOG_TCP_ADDR',
+    kind: 'address',
+    default: '127.0.0.1:5514',
+    doc: 'Syslog over TCP (RFC 6587 framing).',
+  },
+  {
+    env: 'LOGHARBOR_SYSLOG_TLS_ADDR',
+    kind: 'address',
+    default: '',
+    doc: 'Syslog over TLS (RFC 5425); unset means `127.0.0.1:6514` when a certificate is given, else off.',
+  },
+  {
+    env: 'LOGHARBOR_SYSLOG_SOCKET',
+    kind: 'path',
+    default: '',
+    doc: 'Syslog on a unix stream socket at this path.',
+  },
+  {
+    env: 'LOGHARBOR_SYSLOG_DGRAM_SOCKET',
+    kind: 'path',
+    default: '',
+    doc: 'Syslog on a unix datagram socket at this path (like /dev/log).',
+  },
+  {
+    env: 'LOGHARBOR_SYSLOG_TIMEZONE',
+    kind: 'string',
+    default: 'local',
+    doc: "Zone for syslog times that carry none (RFC 3164, Docker's default format): `local`, `UTC` or an IANA name.",
+  },
+  {
+    env: 'LOGHARBOR_TLS_CERT_FILE',
+    kind: 'path',
+    default: '',
+    doc: 'PEM certificate for the TLS listeners.',
+  },
+  {
+    env: 'LOGHARBOR_TLS_KEY_FILE',
+    kind: 'path',
+    default: '',
+    doc: 'PEM private key for the TLS listeners.',
+  },
+  {
+    env: 'LOGHARBOR_TLS_CA_FILE',
+    kind: 'path',
+    default: '',
+    doc: 'PEM CA; when set, TLS clients must present a certificate it signed.',
+  },
+  {
+    env: 'LOGHARBOR_SHARED_KEY',
+    kind: 'secret',
+    default: '',
+    doc: 'Forward protocol shared key; when set, clients must complete the HELO/PING/PONG handshake.',
+  },
+  {
+    env: 'LOGHARBOR_FORWARD_USERS',
+    kind: 'secret',
+    default: '',
+    doc: 'Forward protocol users, `name:password` separated by commas; needs the shared key.',
+  },
+  {
+    env: 'LOGHARBOR_FORWARD_HOSTNAME',
+    kind: 'string',
+    default: 'logharbor',
+    doc: 'Server hostname sent in PONG.',
+  },
+  {
+    env: 'LOGHARBOR_API_TOKEN',
+    kind: 'secret',
+    default: '',
+    doc: 'When set, the API and websocket demand `Authorization: Bearer <token>`.',
+  },
+  {
+    env: 'LOGHARBOR_RETENTION',
+    kind: 'duration',
+    default: '7d',
+    doc: 'Day partitions older than this are dropped.',
+  },
+  {
+    env: 'LOGHARBOR_LOG_LEVEL',
+    kind: 'level',
+    default: 'info',
+    doc: "logharbor's own log level (trace, debug, info, warn, error, fatal).",
+  },
+  {
+    env: 'LOGHARBOR_BATCH_SIZE',
+    kind: 'int',
+    default: '4000',
+    doc: 'Records per COPY batch (a batch is also written when the flush timer fires).',
+  },
+  {
+    env: 'LOGHARBOR_FLUSH_MS',
+    kind: 'int',
+    default: '50',
+    doc: 'Longest a record waits before its batch is written.',
+  },
+  {
+    env: 'LOGHARBOR_QUEUE_MAX',
+    kind: 'int',
+    default: '50000',
+    doc: 'Records held in memory awaiting commit; past it TCP senders are paused (backpressure).',
+  },
+  {
+    env: 'LOGHARBOR_MAX_FRAME_BYTES',
+    kind: 'int',
+    default: '16777216',
+    doc: 'Largest forward request or syslog frame; a larger one closes that connection (or skips that syslog frame).',
+  },
+  {
+    env: 'LOGHARBOR_MAX_DECOMPRESSED_BYTES',
+    kind: 'int',
+    default: '67108864',
+    doc: 'Largest decompressed CompressedPackedForward payload (gzip bomb guard).',
+  },
+  {
+    env: 'LOGHARBOR_MAX_CONNECTIONS',
+    kind: 'int',
+    default: '1024',
+    doc: 'Open connections per listener; past it new connections are closed at once.',
+  },
+  {
+    env: 'LOGHARBOR_IDLE_TIMEOUT',
+    kind: 'duration',
+    default: '1h',
+    doc: 'A connection silent this long is closed.',
+  },
+  {
+    env: 'LOGHARBOR_HANDSHAKE_TIMEOUT',
+    kind: 'duration',
+    default: '10s',
+    doc: 'Time allowed to complete the forward handshake or the TLS handshake.',
+  },
+  {
+    env: 'LOGHARBOR_PARTIAL_TIMEOUT',
+    kind: 'duration',
+    default: '5s',
+    doc: 'An unfinished Docker partial line is stored (marked) after this long.',
+  },
+  {
+    env: 'LOGHARBOR_MAX_LINE_BYTES',
+    kind: 'int',
+    default: '1048576',
+    doc: 'Longest joined partial line; past it the line is stored in pieces, marked.',
+  },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['env'];
@@ -105,7 +260,8 @@ export function parseAddress(env: string, value: string): Address | null {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v) ?? /^()()(\d+)$/.exec(v);
   if (!m) bad(env, `expected host:port or "off", got ${JSON.stringify(value)}`);
   const port = Number(m[3]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) bad(env, `port out of range in ${JSON.stringify(value)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    bad(env, `port out of range in ${JSON.stringify(value)}`);
   return { host: m[1] || m[2] || '127.0.0.1', port };
 }
 
@@ -113,12 +269,14 @@ export function parseAddress(env: string, value: string): Address | null {
 export function parseDuration(env: string, value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/.exec(value.trim());
   if (!m) bad(env, `expected a duration like 30s, 15m, 2h or 7d, got ${JSON.stringify(value)}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] ?? 's'] ?? 1000;
+  const unit =
+    { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] ?? 's'] ?? 1000;
   return Math.round(Number(m[1]) * unit);
 }
 
 function parseInt10(env: string, value: string): number {
-  if (!/^\d+$/.test(value.trim())) bad(env, `expected a whole number, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value.trim()))
+    bad(env, `expected a whole number, got ${JSON.stringify(value)}`);
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) bad(env, `must be at least 1, got ${value}`);
   return n;
@@ -129,7 +287,8 @@ function readRaw(env: SettingName, source: NodeJS.ProcessEnv, kind: Kind): strin
   const direct = source[env];
   const file = source[`${env}_FILE`];
   if (kind === 'secret' && file !== undefined && file !== '') {
-    if (direct !== undefined && direct !== '') bad(env, `set either ${env} or ${env}_FILE, not both`);
+    if (direct !== undefined && direct !== '')
+      bad(env, `set either ${env} or ${env}_FILE, not both`);
     try {
       return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (e) {
@@ -144,7 +303,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   for (const s of SETTINGS) {
     const v = readRaw(s.env, source, s.kind);
     raw[s.env] = v === undefined ? s.default : v;
-    if (s.kind === 'level' && !LEVELS.has(raw[s.env])) bad(s.env, `expected one of ${[...LEVELS].join(', ')}`);
+    if (s.kind === 'level' && !LEVELS.has(raw[s.env]))
+      bad(s.env, `expected one of ${[...LEVELS].join(', ')}`);
   }
   const addr = (env: SettingName) => parseAddress(env, raw[env]);
   const path = (env: SettingName) => (raw[env] === '' ? null : raw[env]);
@@ -154,7 +314,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const tlsCertFile = path('LOGHARBOR_TLS_CERT_FILE');
   const tlsKeyFile = path('LOGHARBOR_TLS_KEY_FILE');
   if ((tlsCertFile === null) !== (tlsKeyFile === null)) {
-    bad(tlsCertFile ? 'LOGHARBOR_TLS_KEY_FILE' : 'LOGHARBOR_TLS_CERT_FILE', 'TLS needs both a certificate and a key');
+    bad(
+      tlsCertFile ? 'LOGHARBOR_TLS_KEY_FILE' : 'LOGHARBOR_TLS_CERT_FILE',
+      'TLS needs both a certificate and a key',
+    );
   }
   const syslogTlsAddr =
     raw.LOGHARBOR_SYSLOG_TLS_ADDR === ''
@@ -164,7 +327,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       : addr('LOGHARBOR_SYSLOG_TLS_ADDR');
   const forwardTlsAddr = addr('LOGHARBOR_FORWARD_TLS_ADDR');
   if ((syslogTlsAddr || forwardTlsAddr) && !tlsCertFile) {
-    bad(syslogTlsAddr ? 'LOGHARBOR_SYSLOG_TLS_ADDR' : 'LOGHARBOR_FORWARD_TLS_ADDR', 'a TLS listener needs LOGHARBOR_TLS_CERT_FILE and LOGHARBOR_TLS_KEY_FILE');
+    bad(
+      syslogTlsAddr ? 'LOGHARBOR_SYSLOG_TLS_ADDR' : 'LOGHARBOR_FORWARD_TLS_ADDR',
+      'a TLS listener needs LOGHARBOR_TLS_CERT_FILE and LOGHARBOR_TLS_KEY_FILE',
+    );
   }
 
   const tz = raw.LOGHARBOR_SYSLOG_TIMEZONE;
@@ -172,7 +338,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: tz });
     } catch {
-      bad('LOGHARBOR_SYSLOG_TIMEZONE', `unknown time zone ${JSON.stringify(tz)} (use local, UTC or an IANA name like Europe/Berlin)`);
+      bad(
+        'LOGHARBOR_SYSLOG_TIMEZONE',
+        `unknown time zone ${JSON.stringify(tz)} (use local, UTC or an IANA name like Europe/Berlin)`,
+      );
     }
   }
 
@@ -183,7 +352,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (i <= 0) bad('LOGHARBOR_FORWARD_USERS', 'expected name:password pairs separated by commas');
     forwardUsers.set(pair.slice(0, i).trim(), pair.slice(i + 1));
   }
-  if (forwardUsers.size > 0 && !sharedKey) bad('LOGHARBOR_FORWARD_USERS', 'users need LOGHARBOR_SHARED_KEY');
+  if (forwardUsers.size > 0 && !sharedKey)
+    bad('LOGHARBOR_FORWARD_USERS', 'users need LOGHARBOR_SHARED_KEY');
 
   return {
     databaseUrl: raw.DATABASE_URL === '' ? null : raw.DATABASE_URL,

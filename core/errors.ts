@@ -24,8 +24,16 @@ export const Errors = {
   NOT_READY: def('LH_NOT_READY', 503, 'not ready'),
   INTERNAL: def('LH_INTERNAL', 500, 'internal error'),
   FORWARD_DECODE: def('LH_FORWARD_DECODE', 400, 'forward protocol decode error'),
-  FORWARD_FRAME_TOO_LARGE: def('LH_FORWARD_FRAME_TOO_LARGE', 400, 'forward request over the size limit'),
-  FORWARD_DECOMPRESS_LIMIT: def('LH_FORWARD_DECOMPRESS_LIMIT', 400, 'decompressed size over the limit'),
+  FORWARD_FRAME_TOO_LARGE: def(
+    'LH_FORWARD_FRAME_TOO_LARGE',
+    400,
+    'forward request over the size limit',
+  ),
+  FORWARD_DECOMPRESS_LIMIT: def(
+    'LH_FORWARD_DECOMPRESS_LIMIT',
+    400,
+    'decompressed size over the limit',
+  ),
   FORWARD_AUTH: def('LH_FORWARD_AUTH', 401, 'forward handshake failed'),
   SYSLOG_FRAME: def('LH_SYSLOG_FRAME', 400, 'syslog framing error'),
   CONNECTION_LIMIT: def('LH_CONNECTION_LIMIT', 503, 'too many connections'),

@@ -10,7 +10,8 @@ function findRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json')) || !existsSync(path.join(dir, 'migrations'))) {
     const up = path.dirname(dir);
-    if (up === dir) throw new Error('logharbor: cannot find the package root (package.json beside migrations/)');
+    if (up === dir)
+      throw new Error('logharbor: cannot find the package root (package.json beside migrations/)');
     dir = up;
   }
   return dir;

@@ -69,7 +69,12 @@ export const SEVERITY_NAMES = [
 ] as const;
 
 /** An empty record with the given time and source; callers fill in what they know. */
-export function newRecord(source: Source, tsSec: number, tsNano: number, message: string): LogRecord {
+export function newRecord(
+  source: Source,
+  tsSec: number,
+  tsNano: number,
+  message: string,
+): LogRecord {
   return {
     tsSec,
     tsNano,

@@ -22,18 +22,74 @@ const RATE_WINDOW = 13; // 12 intervals: one minute
 
 export class Telemetry {
   readonly registry = new Registry();
-  readonly received = new Counter({ name: 'logharbor_events_received_total', help: 'Events decoded from the wire', labelNames: ['listener'], registers: [this.registry] });
-  readonly written = new Counter({ name: 'logharbor_events_written_total', help: 'Events committed to PostgreSQL', registers: [this.registry] });
-  readonly duplicates = new Counter({ name: 'logharbor_duplicate_chunks_total', help: 'Forward chunks resent by clients and stored once', registers: [this.registry] });
-  readonly decodeErrors = new Counter({ name: 'logharbor_decode_errors_total', help: 'Frames or events that could not be decoded', labelNames: ['listener'], registers: [this.registry] });
-  readonly dropped = new Counter({ name: 'logharbor_events_dropped_total', help: 'Events dropped (UDP overload, rejected by PostgreSQL, limits)', labelNames: ['listener', 'reason'], registers: [this.registry] });
-  readonly connections = new Gauge({ name: 'logharbor_connections', help: 'Open connections', labelNames: ['listener'], registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: 'logharbor_writer_queue_records', help: 'Records waiting for commit', registers: [this.registry] });
-  readonly batchSeconds = new Histogram({ name: 'logharbor_batch_write_seconds', help: 'Time to write and commit one batch', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
-  readonly batchRetries = new Counter({ name: 'logharbor_batch_retries_total', help: 'Batches retried after a PostgreSQL error', registers: [this.registry] });
-  readonly ackSeconds = new Histogram({ name: 'logharbor_ack_latency_seconds', help: 'From a request fully received to its ack sent', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
-  readonly tailClients = new Gauge({ name: 'logharbor_tail_clients', help: 'Open live-tail websockets', registers: [this.registry] });
-  readonly querySeconds = new Histogram({ name: 'logharbor_query_seconds', help: 'Search API query time', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.3, 1, 3, 10], registers: [this.registry] });
+  readonly received = new Counter({
+    name: 'logharbor_events_received_total',
+    help: 'Events decoded from the wire',
+    labelNames: ['listener'],
+    registers: [this.registry],
+  });
+  readonly written = new Counter({
+    name: 'logharbor_events_written_total',
+    help: 'Events committed to PostgreSQL',
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'logharbor_duplicate_chunks_total',
+    help: 'Forward chunks resent by clients and stored once',
+    registers: [this.registry],
+  });
+  readonly decodeErrors = new Counter({
+    name: 'logharbor_decode_errors_total',
+    help: 'Frames or events that could not be decoded',
+    labelNames: ['listener'],
+    registers: [this.registry],
+  });
+  readonly dropped = new Counter({
+    name: 'logharbor_events_dropped_total',
+    help: 'Events dropped (UDP overload, rejected by PostgreSQL, limits)',
+    labelNames: ['listener', 'reason'],
+    registers: [this.registry],
+  });
+  readonly connections = new Gauge({
+    name: 'logharbor_connections',
+    help: 'Open connections',
+    labelNames: ['listener'],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'logharbor_writer_queue_records',
+    help: 'Records waiting for commit',
+    registers: [this.registry],
+  });
+  readonly batchSeconds = new Histogram({
+    name: 'logharbor_batch_write_seconds',
+    help: 'Time to write and commit one batch',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly batchRetries = new Counter({
+    name: 'logharbor_batch_retries_total',
+    help: 'Batches retried after a PostgreSQL error',
+    registers: [this.registry],
+  });
+  readonly ackSeconds = new Histogram({
+    name: 'logharbor_ack_latency_seconds',
+    help: 'From a request fully received to its ack sent',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly tailClients = new Gauge({
+    name: 'logharbor_tail_clients',
+    help: 'Open live-tail websockets',
+    registers: [this.registry],
+  });
+  readonly querySeconds = new Histogram({
+    name: 'logharbor_query_seconds',
+    help: 'Search API query time',
+    labelNames: ['route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.3, 1, 3, 10],
+    registers: [this.registry],
+  });
 
   private readonly listeners = new Map<string, ListenerHealth>();
   /** Per listener, `received` sampled every RATE_SAMPLE_MS, newest last. */
@@ -62,8 +118,24 @@ export class Telemetry {
     return Math.round(((s[s.length - 1]! - s[0]!) * 1000) / ((s.length - 1) * RATE_SAMPLE_MS));
   }
 
-  addListener(listener: string, protocol: string, transport: string, address: string): ListenerHealth {
-    const h: ListenerHealth = { listener, protocol, transport, address, connections: 0, received: 0, errors: 0, dropped: 0, lastError: null, lastErrorAt: null };
+  addListener(
+    listener: string,
+    protocol: string,
+    transport: string,
+    address: string,
+  ): ListenerHealth {
+    const h: ListenerHealth = {
+      listener,
+      protocol,
+      transport,
+      address,
+      connections: 0,
+      received: 0,
+      errors: 0,
+      dropped: 0,
+      lastError: null,
+      lastErrorAt: null,
+    };
     this.listeners.set(listener, h);
     return h;
   }

@@ -32,7 +32,11 @@ function replaceSection(readme: string, name: string, body: string): string {
 
 /** The README with both generated sections brought up to date. */
 export function withTables(readme: string): string {
-  return replaceSection(replaceSection(readme, 'config-table', configTable()), 'error-codes', errorTable());
+  return replaceSection(
+    replaceSection(readme, 'config-table', configTable()),
+    'error-codes',
+    errorTable(),
+  );
 }
 
 if (process.argv[1]?.endsWith('config-table.ts')) {

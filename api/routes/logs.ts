@@ -30,7 +30,11 @@ export function logsRoutes(app: FastifyInstance, pool: Pool): void {
           properties: {
             limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
             cursor: { type: 'string', maxLength: 200 },
-            from: { type: 'string', maxLength: 64, description: 'RFC 3339 time or a relative age like 15m, 2h, 7d' },
+            from: {
+              type: 'string',
+              maxLength: 64,
+              description: 'RFC 3339 time or a relative age like 15m, 2h, 7d',
+            },
             to: { type: 'string', maxLength: 64 },
           },
           additionalProperties: true,
@@ -54,7 +58,9 @@ export function logsRoutes(app: FastifyInstance, pool: Pool): void {
         const c = decodeCursor(cursor);
         if (!c) throw new LogharborError(Errors.BAD_REQUEST, 'cursor is not one this API gave out');
         values.push(c.tsMicros, c.id);
-        where.push(`(ts, id) < (to_timestamp($${values.length - 1}::bigint / 1000000.0), $${values.length}::bigint)`);
+        where.push(
+          `(ts, id) < (to_timestamp($${values.length - 1}::bigint / 1000000.0), $${values.length}::bigint)`,
+        );
       }
       values.push(limit + 1);
       const sql = `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN} FROM logs

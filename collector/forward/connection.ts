@@ -193,7 +193,8 @@ export function handleForwardConnection(
       }
       if (req.kind === 'heartbeat') continue;
       if (handshake) {
-        if (req.kind !== 'handshake') return fail('expected PING before any event (shared key is set)');
+        if (req.kind !== 'handshake')
+          return fail('expected PING before any event (shared key is set)');
         onHandshake(req);
         continue;
       }

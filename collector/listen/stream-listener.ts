@@ -58,7 +58,10 @@ export async function listenStream(o: StreamListenerOptions): Promise<StreamList
   const accept = (socket: net.Socket) => {
     if (sockets.size >= o.maxConnections) {
       o.telemetry.onError(health, `connection limit ${o.maxConnections} reached`);
-      o.log.warn({ listener: o.name, limit: o.maxConnections }, 'connection refused: too many connections');
+      o.log.warn(
+        { listener: o.name, limit: o.maxConnections },
+        'connection refused: too many connections',
+      );
       socket.destroy();
       return;
     }

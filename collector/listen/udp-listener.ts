@@ -15,7 +15,12 @@ export interface UdpListenerOptions {
   port: number;
   log: Logger;
   telemetry: Telemetry;
-  onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo, socket: dgram.Socket, health: ListenerHealth) => void;
+  onMessage: (
+    msg: Buffer,
+    rinfo: dgram.RemoteInfo,
+    socket: dgram.Socket,
+    health: ListenerHealth,
+  ) => void;
 }
 
 export interface UdpListener {
@@ -27,7 +32,10 @@ export interface UdpListener {
 }
 
 export async function listenUdp(o: UdpListenerOptions): Promise<UdpListener> {
-  const socket = dgram.createSocket({ type: o.host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+  const socket = dgram.createSocket({
+    type: o.host.includes(':') ? 'udp6' : 'udp4',
+    reuseAddr: false,
+  });
   const health = o.telemetry.addListener(o.name, o.protocol, 'udp', `${o.host}:${o.port}`);
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);

@@ -36,7 +36,13 @@ export function toAttrValue(v: unknown, depth = 0): AttrValue {
  * become an own property, not replace the object's prototype.
  */
 export function setAttr(out: Attrs, key: string, value: AttrValue): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   else out[key] = value;
 }
 

@@ -112,7 +112,8 @@ export function normalizeForwardEvent(
   }
   const structured = parseStructuredLine(r.message);
   if (structured) {
-    for (const [k, v] of Object.entries(structured.fields)) if (!Object.hasOwn(attrs, k)) setAttr(attrs, k, v);
+    for (const [k, v] of Object.entries(structured.fields))
+      if (!Object.hasOwn(attrs, k)) setAttr(attrs, k, v);
     r.severity = structured.severity;
   } else {
     r.severity = severityOf(attrs.level ?? attrs.severity);

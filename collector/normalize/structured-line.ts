@@ -7,14 +7,25 @@ import { toAttrs } from './attrs.js';
 
 /** Level names to syslog severity (RFC 5424 section 6.2.1). */
 const LEVELS: Record<string, number> = {
-  emerg: 0, emergency: 0, panic: 0,
+  emerg: 0,
+  emergency: 0,
+  panic: 0,
   alert: 1,
-  crit: 2, critical: 2, fatal: 2,
-  err: 3, error: 3, eror: 3,
-  warn: 4, warning: 4,
+  crit: 2,
+  critical: 2,
+  fatal: 2,
+  err: 3,
+  error: 3,
+  eror: 3,
+  warn: 4,
+  warning: 4,
   notice: 5,
-  info: 6, information: 6, informational: 6,
-  debug: 7, dbug: 7, trace: 7,
+  info: 6,
+  information: 6,
+  informational: 6,
+  debug: 7,
+  dbug: 7,
+  trace: 7,
 };
 
 /** Severity from a level field: a name, a syslog number 0-7, or a pino/bunyan number 10-60. */
@@ -47,12 +58,13 @@ function levelFrom(fields: Record<string, unknown>): number | null {
     }
   }
   const log = fields.log;
-  if (log && typeof log === 'object' && 'level' in log) return severityOf((log as { level: unknown }).level);
+  if (log && typeof log === 'object' && 'level' in log)
+    return severityOf((log as { level: unknown }).level);
   return null;
 }
 
 /** logfmt pairs: key=value, key="quoted value", bare keys ignored. */
-const LOGFMT_PAIR = /([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)/g;
+const LOGFMT_PAIR = /([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)/g;
 
 function parseLogfmt(line: string): Record<string, string> | null {
   if (!/(?:^|\s)(?:level|lvl)=/.test(line)) return null;

@@ -37,7 +37,8 @@ export function syslogToRecord(m: SyslogMessage, receivedAt: number): LogRecord 
   }
   const structured = parseStructuredLine(r.message);
   if (structured) {
-    for (const [k, v] of Object.entries(structured.fields)) if (!Object.hasOwn(attrs, k)) setAttr(attrs, k, v);
+    for (const [k, v] of Object.entries(structured.fields))
+      if (!Object.hasOwn(attrs, k)) setAttr(attrs, k, v);
     if (structured.severity !== null) r.severity = structured.severity;
   }
   r.attrs = Object.keys(attrs).length > 0 ? attrs : null;

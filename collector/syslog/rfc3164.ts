@@ -32,7 +32,11 @@ function tokenEnd(buf: Buffer, pos: number, end: number): number {
 }
 
 /** "name[digits]" with no colon: [nameEnd, pidStart, pidEnd], or null. */
-function readTagWithoutColon(buf: Buffer, start: number, last: number): [number, number, number] | null {
+function readTagWithoutColon(
+  buf: Buffer,
+  start: number,
+  last: number,
+): [number, number, number] | null {
   const open = buf.lastIndexOf(0x5b, last);
   if (open <= start || open + 1 === last) return null;
   for (let i = open + 1; i < last; i++) if (!isDigit(buf[i])) return null;

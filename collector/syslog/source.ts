@@ -32,7 +32,12 @@ export interface SyslogSource {
 
 const TICK_MS = 500;
 
-export async function startSyslog(cfg: Config, writer: Writer, log: Logger, telemetry: Telemetry): Promise<SyslogSource> {
+export async function startSyslog(
+  cfg: Config,
+  writer: Writer,
+  log: Logger,
+  telemetry: Telemetry,
+): Promise<SyslogSource> {
   const ready: LogRecord[] = [];
   const joiner = new SyslogLineJoiner({
     timeoutMs: cfg.partialTimeoutMs,
@@ -43,7 +48,9 @@ export async function startSyslog(cfg: Config, writer: Writer, log: Logger, tele
 
   const submitReady = () => {
     if (ready.length === 0) return;
-    writer.submit({ records: ready.splice(0) }).catch((e: Error) => log.error({ err: e.message }, 'syslog records not stored'));
+    writer
+      .submit({ records: ready.splice(0) })
+      .catch((e: Error) => log.error({ err: e.message }, 'syslog records not stored'));
   };
   const ingest = (frames: Buffer[], health: ListenerHealth) => {
     if (frames.length === 0) return;
@@ -81,12 +88,31 @@ export async function startSyslog(cfg: Config, writer: Writer, log: Logger, tele
     onConnection,
   };
   const streams: StreamListener[] = [];
-  if (cfg.syslogTcpAddr) streams.push(await listenStream({ ...common, name: 'syslog-tcp', transport: 'tcp', ...cfg.syslogTcpAddr }));
+  if (cfg.syslogTcpAddr)
+    streams.push(
+      await listenStream({ ...common, name: 'syslog-tcp', transport: 'tcp', ...cfg.syslogTcpAddr }),
+    );
   if (cfg.syslogTlsAddr) {
     const tls = { certFile: cfg.tlsCertFile!, keyFile: cfg.tlsKeyFile!, caFile: cfg.tlsCaFile };
-    streams.push(await listenStream({ ...common, name: 'syslog-tls', transport: 'tls', ...cfg.syslogTlsAddr, tls }));
+    streams.push(
+      await listenStream({
+        ...common,
+        name: 'syslog-tls',
+        transport: 'tls',
+        ...cfg.syslogTlsAddr,
+        tls,
+      }),
+    );
   }
-  if (cfg.syslogSocket) streams.push(await listenStream({ ...common, name: 'syslog-unix', transport: 'unix', path: cfg.syslogSocket }));
+  if (cfg.syslogSocket)
+    streams.push(
+      await listenStream({
+        ...common,
+        name: 'syslog-unix',
+        transport: 'unix',
+        path: cfg.syslogSocket,
+      }),
+    );
 
   let udp: UdpListener | null = null;
   let kernelDropsSeen = 0;
@@ -115,7 +141,8 @@ export async function startSyslog(cfg: Config, writer: Writer, log: Logger, tele
     submitReady();
     if (udp) {
       const drops = kernelUdpDrops(udp.port);
-      if (drops > kernelDropsSeen) telemetry.onDropped(udp.health, drops - kernelDropsSeen, 'kernel_buffer_full');
+      if (drops > kernelDropsSeen)
+        telemetry.onDropped(udp.health, drops - kernelDropsSeen, 'kernel_buffer_full');
       kernelDropsSeen = drops;
     }
   }, TICK_MS);

@@ -79,7 +79,9 @@ export class Writer extends EventEmitter {
    * Where a forward chunk stands: `committed` (recently stored: ack at once, store
    * nothing), `pending` (the same chunk is queued: wait for it), or null (new here).
    */
-  chunkState(chunk: string): { state: 'committed' } | { state: 'pending'; done: Promise<void> } | null {
+  chunkState(
+    chunk: string,
+  ): { state: 'committed' } | { state: 'pending'; done: Promise<void> } | null {
     if (this.recentChunks.has(chunk)) return { state: 'committed' };
     const p = this.pendingChunks.get(chunk);
     return p ? { state: 'pending', done: p } : null;
@@ -148,7 +150,10 @@ export class Writer extends EventEmitter {
   private takeBatch(): Pending[] {
     const batch: Pending[] = [];
     let n = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.unit.records.length <= this.opts.batchSize)) {
+    while (
+      this.queue.length > 0 &&
+      (batch.length === 0 || n + this.queue[0]!.unit.records.length <= this.opts.batchSize)
+    ) {
       const p = this.queue.shift()!;
       n += p.unit.records.length;
       batch.push(p);
@@ -201,7 +206,15 @@ export class Writer extends EventEmitter {
         }
         this.telemetry.batchRetries.inc();
         const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 6));
-        this.log.warn({ err: (e as Error).message, attempt: attempt + 1, retryInMs: delay, records: batch.reduce((n, p) => n + p.unit.records.length, 0) }, 'batch write failed; retrying (nothing acked)');
+        this.log.warn(
+          {
+            err: (e as Error).message,
+            attempt: attempt + 1,
+            retryInMs: delay,
+            records: batch.reduce((n, p) => n + p.unit.records.length, 0),
+          },
+          'batch write failed; retrying (nothing acked)',
+        );
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -211,7 +224,10 @@ export class Writer extends EventEmitter {
   private async writeOneByOne(batch: Pending[], first: Error): Promise<void> {
     if (batch.length === 1) {
       const p = batch[0]!;
-      this.log.error({ err: first.message, records: p.unit.records.length }, 'PostgreSQL refused a request; it is not acked');
+      this.log.error(
+        { err: first.message, records: p.unit.records.length },
+        'PostgreSQL refused a request; it is not acked',
+      );
       this.telemetry.dropped.inc({ listener: 'writer', reason: 'refused' }, p.unit.records.length);
       p.reject(first);
       return;
@@ -225,7 +241,9 @@ export class Writer extends EventEmitter {
       const ids = new Array<number>(p.unit.records.length);
       for (let i = 0; i < ids.length; i++) {
         if (this.nextId >= this.idEnd) {
-          const r = await this.pool.query<{ b: string }>(`SELECT nextval('logs_id_block_seq') AS b`);
+          const r = await this.pool.query<{ b: string }>(
+            `SELECT nextval('logs_id_block_seq') AS b`,
+          );
           this.nextId = Number(r.rows[0]!.b) * ID_BLOCK;
           this.idEnd = this.nextId + ID_BLOCK;
         }
@@ -289,7 +307,8 @@ export class Writer extends EventEmitter {
     const fresh = new Set(r.rows.map((x) => x.chunk));
     chunks.forEach((c, u) => {
       if (c === null) return;
-      if (fresh.has(c)) fresh.delete(c); // the first unit with this chunk is stored
+      if (fresh.has(c))
+        fresh.delete(c); // the first unit with this chunk is stored
       else {
         skip.add(u);
         this.telemetry.duplicates.inc();
@@ -299,7 +318,11 @@ export class Writer extends EventEmitter {
   }
 
   /** Writes stashed partial parts, then claims the stashes of joined lines. */
-  private async stashAndClaim(client: PoolClient, batch: Pending[], skipUnit: Set<number>): Promise<Map<number, Set<number>>> {
+  private async stashAndClaim(
+    client: PoolClient,
+    batch: Pending[],
+    skipUnit: Set<number>,
+  ): Promise<Map<number, Set<number>>> {
     const keys: string[] = [];
     const ordinals: number[] = [];
     const records: string[] = [];
@@ -322,9 +345,10 @@ export class Writer extends EventEmitter {
     }
     const skip = new Map<number, Set<number>>();
     if (claims.length === 0) return skip;
-    const r = await client.query<{ key: string }>('DELETE FROM partial_parts WHERE key = ANY($1::text[]) RETURNING key', [
-      [...new Set(claims.map((c) => c.key))],
-    ]);
+    const r = await client.query<{ key: string }>(
+      'DELETE FROM partial_parts WHERE key = ANY($1::text[]) RETURNING key',
+      [[...new Set(claims.map((c) => c.key))]],
+    );
     const claimed = new Set(r.rows.map((x) => x.key));
     for (const c of claims) {
       if (claimed.has(c.key)) continue;
@@ -341,7 +365,17 @@ export class Writer extends EventEmitter {
  * Names are sorted so two writers lock rows in the same order (no deadlock).
  */
 async function upsertContainers(client: PoolClient, committed: Committed[]): Promise<void> {
-  const seen = new Map<string, { id: string | null; project: string | null; service: string | null; host: string | null; n: number; last: number }>();
+  const seen = new Map<
+    string,
+    {
+      id: string | null;
+      project: string | null;
+      service: string | null;
+      host: string | null;
+      n: number;
+      last: number;
+    }
+  >();
   for (const { record: r } of committed) {
     if (r.containerName === null) continue;
     const c = seen.get(r.containerName);
@@ -350,12 +384,20 @@ async function upsertContainers(client: PoolClient, committed: Committed[]): Pro
       c.last = Math.max(c.last, r.receivedAt);
       c.id = r.containerId ?? c.id;
     } else {
-      seen.set(r.containerName, { id: r.containerId, project: r.project, service: r.service, host: r.host, n: 1, last: r.receivedAt });
+      seen.set(r.containerName, {
+        id: r.containerId,
+        project: r.project,
+        service: r.service,
+        host: r.host,
+        n: 1,
+        last: r.receivedAt,
+      });
     }
   }
   if (seen.size === 0) return;
   const names = [...seen.keys()].sort();
-  const col = <K extends 'id' | 'project' | 'service' | 'host' | 'n' | 'last'>(k: K) => names.map((n) => seen.get(n)![k]);
+  const col = <K extends 'id' | 'project' | 'service' | 'host' | 'n' | 'last'>(k: K) =>
+    names.map((n) => seen.get(n)![k]);
   await client.query(
     `INSERT INTO containers AS c (container_name, container_id, project, service, host, count, first_seen, last_seen)
      SELECT name, id, project, service, host, n, to_timestamp(last / 1000.0), to_timestamp(last / 1000.0)
@@ -373,7 +415,11 @@ async function upsertContainers(client: PoolClient, committed: Committed[]): Pro
 }
 
 /** Times PostgreSQL (and JS dates) cannot hold are clamped; the original is kept in attrs. */
-function clampTime(r: { tsSec: number; tsNano: number; attrs: Record<string, unknown> | null }): void {
+function clampTime(r: {
+  tsSec: number;
+  tsNano: number;
+  attrs: Record<string, unknown> | null;
+}): void {
   if (r.tsSec >= MIN_TS_SEC && r.tsSec <= MAX_TS_SEC && Number.isFinite(r.tsSec)) return;
   r.attrs = { ...r.attrs, original_time: r.tsSec };
   r.tsSec = Number.isFinite(r.tsSec) && r.tsSec > 0 ? MAX_TS_SEC : MIN_TS_SEC;

@@ -90,7 +90,12 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
     await pg.initialise();
   } else if (asRoot) {
     // A data directory made by an earlier run as another user must belong to postgres.
-    const uid = Number((await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith(`${USER}:`))?.split(':')[2]);
+    const uid = Number(
+      (await readFile('/etc/passwd', 'utf8'))
+        .split('\n')
+        .find((l) => l.startsWith(`${USER}:`))
+        ?.split(':')[2],
+    );
     if (Number.isInteger(uid)) await chown(databaseDir, uid, -1).catch(() => undefined);
   }
   await pg.start();

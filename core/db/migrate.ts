@@ -23,7 +23,8 @@ export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
   const out: Migration[] = [];
   for (const f of files) {
     const version = Number(f.split('_')[0]);
-    if (out.some((m) => m.version === version)) throw new Error(`two migrations numbered ${version}`);
+    if (out.some((m) => m.version === version))
+      throw new Error(`two migrations numbered ${version}`);
     out.push({ version, name: f, sql: await readFile(path.join(dir, f), 'utf8') });
   }
   return out;
@@ -41,14 +42,19 @@ export async function migrate(pool: Pool, dir?: string): Promise<string[]> {
          version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
     const done = new Set(
-      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
     );
     for (const m of migrations) {
       if (done.has(m.version)) continue;
       await client.query('BEGIN');
       try {
         await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+          m.version,
+          m.name,
+        ]);
         await client.query('COMMIT');
       } catch (e) {
         await client.query('ROLLBACK');

@@ -45,7 +45,11 @@ export async function maintainPartitions(
       ).rows.map((r) => r.name),
     );
     const oldestKept = today - Math.ceil(opts.retentionMs / DAY_MS) * DAY_MS;
-    for (let d = today - (opts.daysBack ?? 1) * DAY_MS; d <= today + (opts.daysAhead ?? 2) * DAY_MS; d += DAY_MS) {
+    for (
+      let d = today - (opts.daysBack ?? 1) * DAY_MS;
+      d <= today + (opts.daysAhead ?? 2) * DAY_MS;
+      d += DAY_MS
+    ) {
       const name = partitionName(d);
       if (d < oldestKept || existing.has(name)) continue;
       const from = iso(d);
@@ -56,11 +60,15 @@ export async function maintainPartitions(
          INSERT INTO ${name} SELECT * FROM moved`,
         [from, to],
       );
-      await client.query(`ALTER TABLE logs ATTACH PARTITION ${name} FOR VALUES FROM ('${from}') TO ('${to}')`);
+      await client.query(
+        `ALTER TABLE logs ATTACH PARTITION ${name} FOR VALUES FROM ('${from}') TO ('${to}')`,
+      );
       report.created.push(name);
     }
     for (const name of existing) {
-      const day = Date.parse(`${name.slice(5, 9)}-${name.slice(9, 11)}-${name.slice(11, 13)}T00:00:00Z`);
+      const day = Date.parse(
+        `${name.slice(5, 9)}-${name.slice(9, 11)}-${name.slice(11, 13)}T00:00:00Z`,
+      );
       if (day + DAY_MS <= oldestKept) {
         await client.query(`DROP TABLE ${name}`);
         report.dropped.push(name);

@@ -34,7 +34,9 @@ describe('migrations', () => {
          (1, '1970-01-01T00:00:00Z', now(), 'forward', 'epoch'),
          (2, '9999-12-31T23:59:59Z', now(), 'forward', 'far future')`,
     );
-    const r = await pools[0]!.query(`SELECT tableoid::regclass::text AS part, message FROM logs ORDER BY id`);
+    const r = await pools[0]!.query(
+      `SELECT tableoid::regclass::text AS part, message FROM logs ORDER BY id`,
+    );
     expect(r.rows).toEqual([
       { part: 'logs_default', message: 'epoch' },
       { part: 'logs_default', message: 'far future' },
@@ -47,15 +49,34 @@ describe('migrations', () => {
       `INSERT INTO logs (id, ts, received_at, source, message) VALUES (3, '2030-06-16T08:00:00Z', now(), 'syslog', 'tomorrow')`,
     );
     const first = await maintainPartitions(pools[0]!, { now, retentionMs: 7 * DAY });
-    expect(first.created).toEqual(['logs_20300614', 'logs_20300615', 'logs_20300616', 'logs_20300617']);
-    const moved = await pools[0]!.query(`SELECT tableoid::regclass::text AS part FROM logs WHERE id = 3`);
+    expect(first.created).toEqual([
+      'logs_20300614',
+      'logs_20300615',
+      'logs_20300616',
+      'logs_20300617',
+    ]);
+    const moved = await pools[0]!.query(
+      `SELECT tableoid::regclass::text AS part FROM logs WHERE id = 3`,
+    );
     expect(moved.rows[0].part).toBe('logs_20300616');
     // Running again (as another process would) creates nothing.
-    expect((await maintainPartitions(pools[1]!, { now, retentionMs: 7 * DAY })).created).toEqual([]);
+    expect((await maintainPartitions(pools[1]!, { now, retentionMs: 7 * DAY })).created).toEqual(
+      [],
+    );
     // Ten days later the first partitions fall out of a 7-day retention.
-    const later = await maintainPartitions(pools[0]!, { now: now + 10 * DAY, retentionMs: 7 * DAY });
-    expect(later.dropped.sort()).toEqual(['logs_20300614', 'logs_20300615', 'logs_20300616', 'logs_20300617']);
+    const later = await maintainPartitions(pools[0]!, {
+      now: now + 10 * DAY,
+      retentionMs: 7 * DAY,
+    });
+    expect(later.dropped.sort()).toEqual([
+      'logs_20300614',
+      'logs_20300615',
+      'logs_20300616',
+      'logs_20300617',
+    ]);
     expect(later.created).toContain(partitionName(now + 12 * DAY));
-    expect((await pools[0]!.query('SELECT count(*)::int AS n FROM logs WHERE id = 3')).rows[0].n).toBe(0);
+    expect(
+      (await pools[0]!.query('SELECT count(*)::int AS n FROM logs WHERE id = 3')).rows[0].n,
+    ).toBe(0);
   });
 });

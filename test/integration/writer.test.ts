@@ -13,7 +13,10 @@ import type { Committed } from '../../collector/writer/unit.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
-const rec = (message: string, extra: Partial<LogRecord> = {}): LogRecord => ({ ...newRecord('forward', 1_700_000_000, 5_000_123, message), ...extra });
+const rec = (message: string, extra: Partial<LogRecord> = {}): LogRecord => ({
+  ...newRecord('forward', 1_700_000_000, 5_000_123, message),
+  ...extra,
+});
 
 describe('writer', () => {
   let db: TestDatabase;
@@ -21,7 +24,12 @@ describe('writer', () => {
   const opts = { batchSize: 100, flushMs: 10, queueMax: 1000 };
   const newWriter = (p: Pool = pool, o = opts) => new Writer(p, o, silentLogger, new Telemetry());
   const messages = async (like: string) =>
-    (await pool.query<{ message: string }>('SELECT message FROM logs WHERE message LIKE $1 ORDER BY id', [like])).rows.map((r) => r.message);
+    (
+      await pool.query<{ message: string }>(
+        'SELECT message FROM logs WHERE message LIKE $1 ORDER BY id',
+        [like],
+      )
+    ).rows.map((r) => r.message);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -38,9 +46,15 @@ describe('writer', () => {
     const w = newWriter();
     const published: Committed[] = [];
     w.on('committed', (c: Committed[]) => published.push(...c));
-    await w.submit({ records: [rec('c1 a'), rec('c1 b', { containerName: 'web', attrs: { k: 'tab\there' } })] });
+    await w.submit({
+      records: [rec('c1 a'), rec('c1 b', { containerName: 'web', attrs: { k: 'tab\there' } })],
+    });
     // Visible from another connection the moment submit resolves: committed, not just sent.
-    const rows = (await pool.query(`SELECT id::text, message, ts_ns, container_name, attrs FROM logs WHERE message LIKE 'c1 %' ORDER BY id`)).rows;
+    const rows = (
+      await pool.query(
+        `SELECT id::text, message, ts_ns, container_name, attrs FROM logs WHERE message LIKE 'c1 %' ORDER BY id`,
+      )
+    ).rows;
     expect(rows.map((r) => r.message)).toEqual(['c1 a', 'c1 b']);
     expect(rows[0].ts_ns).toBe(123);
     expect(rows[1].attrs).toEqual({ k: 'tab\there' });
@@ -51,9 +65,13 @@ describe('writer', () => {
   it('keeps the container list (counts, ids, Compose names) in the same commit', async () => {
     const w = newWriter();
     const web = { containerName: 'cl-web', containerId: 'abc', project: 'shop', service: 'web' };
-    await w.submit({ records: [rec('cl 1', web), rec('cl 2', web), rec('cl 3', { containerName: 'cl-db' })] });
+    await w.submit({
+      records: [rec('cl 1', web), rec('cl 2', web), rec('cl 3', { containerName: 'cl-db' })],
+    });
     await w.submit({ records: [rec('cl 4', web)] });
-    const r = await pool.query(`SELECT container_name, container_id, project, service, count::int FROM containers WHERE container_name LIKE 'cl-%' ORDER BY 1`);
+    const r = await pool.query(
+      `SELECT container_name, container_id, project, service, count::int FROM containers WHERE container_name LIKE 'cl-%' ORDER BY 1`,
+    );
     expect(r.rows).toEqual([
       { container_name: 'cl-db', container_id: null, project: null, service: null, count: 1 },
       { container_name: 'cl-web', container_id: 'abc', project: 'shop', service: 'web', count: 3 },
@@ -64,9 +82,18 @@ describe('writer', () => {
   it('escapes every COPY special character and keeps unicode', async () => {
     const w = newWriter();
     const tricky = 'back\\slash tab\t newline\n cr\r \\N ünïcødé 🚀 \u2400';
-    await w.submit({ records: [rec(`esc ${tricky}`, { host: 'h\\N', attrs: { 'a\tb': 'c\nd', deep: { x: [1, 'y\\'] } } })] });
-    const r = (await pool.query(`SELECT message, host, attrs FROM logs WHERE message LIKE 'esc %'`)).rows[0];
-    expect(r).toEqual({ message: `esc ${tricky}`, host: 'h\\N', attrs: { 'a\tb': 'c\nd', deep: { x: [1, 'y\\'] } } });
+    await w.submit({
+      records: [
+        rec(`esc ${tricky}`, { host: 'h\\N', attrs: { 'a\tb': 'c\nd', deep: { x: [1, 'y\\'] } } }),
+      ],
+    });
+    const r = (await pool.query(`SELECT message, host, attrs FROM logs WHERE message LIKE 'esc %'`))
+      .rows[0];
+    expect(r).toEqual({
+      message: `esc ${tricky}`,
+      host: 'h\\N',
+      attrs: { 'a\tb': 'c\nd', deep: { x: [1, 'y\\'] } },
+    });
     await w.close();
   });
 
@@ -108,13 +135,19 @@ describe('writer', () => {
     await w.submit({ records: [rec('outage before')] });
     proxy.cut();
     let resolved = false;
-    const pending = w.submit({ records: [rec('outage during 1'), rec('outage during 2')] }).then(() => (resolved = true));
+    const pending = w
+      .submit({ records: [rec('outage during 1'), rec('outage during 2')] })
+      .then(() => (resolved = true));
     await new Promise((r) => setTimeout(r, 600));
     expect(resolved).toBe(false);
     expect(await messages('outage during %')).toEqual([]);
     proxy.restore();
     await pending;
-    expect(await messages('outage %')).toEqual(['outage before', 'outage during 1', 'outage during 2']);
+    expect(await messages('outage %')).toEqual([
+      'outage before',
+      'outage during 1',
+      'outage during 2',
+    ]);
     await w.close();
     await flaky.end();
     await proxy.close();

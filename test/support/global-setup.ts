@@ -16,7 +16,10 @@ export async function setup(project: TestProject): Promise<void> {
   let url = process.env.LOGHARBOR_TEST_DATABASE_URL;
   if (!url) {
     dir = await mkdtemp(path.join(tmpdir(), 'logharbor-test-pg-'));
-    server = await startEmbedded({ dataDir: dir, settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } });
+    server = await startEmbedded({
+      dataDir: dir,
+      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+    });
     url = server.url;
   }
   project.provide('adminDatabaseUrl', url);

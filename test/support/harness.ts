@@ -27,7 +27,11 @@ export interface Harness {
   /** Rows of `logs` in arrival order. */
   rows(where?: string): Promise<Record<string, unknown>[]>;
   /** Waits until `count` rows exist (bounded), then returns them. */
-  waitForRows(count: number, where?: string, timeoutMs?: number): Promise<Record<string, unknown>[]>;
+  waitForRows(
+    count: number,
+    where?: string,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -62,7 +66,10 @@ export async function startHarness(
   const app = await buildApp({ pool, telemetry, log, apiToken: cfg.apiToken });
   const tcp = collector.forward.streams.find((s) => s.name === 'forward-tcp');
   const rows = async (where = 'true') =>
-    (await pool.query(`SELECT * FROM logs WHERE ${where} ORDER BY id`)).rows as Record<string, unknown>[];
+    (await pool.query(`SELECT * FROM logs WHERE ${where} ORDER BY id`)).rows as Record<
+      string,
+      unknown
+    >[];
   return {
     cfg,
     db,

@@ -18,7 +18,9 @@ export interface RawClient {
 
 export async function rawClient(port: number, host = '127.0.0.1'): Promise<RawClient> {
   const socket = net.connect(port, host);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  await new Promise<void>((resolve, reject) =>
+    socket.once('connect', resolve).once('error', reject),
+  );
   const chunks: Buffer[] = [];
   let isClosed = false;
   const waiters = new Set<() => void>();

@@ -34,10 +34,16 @@ describe('config', () => {
   it('names the bad variable', () => {
     expect(() => loadConfig({ LOGHARBOR_BATCH_SIZE: 'many' })).toThrow(/LOGHARBOR_BATCH_SIZE/);
     expect(() => loadConfig({ LOGHARBOR_LOG_LEVEL: 'loud' })).toThrow(/LOGHARBOR_LOG_LEVEL/);
-    expect(() => loadConfig({ LOGHARBOR_TLS_CERT_FILE: '/x.pem' })).toThrow(/LOGHARBOR_TLS_KEY_FILE/);
+    expect(() => loadConfig({ LOGHARBOR_TLS_CERT_FILE: '/x.pem' })).toThrow(
+      /LOGHARBOR_TLS_KEY_FILE/,
+    );
     expect(() => loadConfig({ LOGHARBOR_FORWARD_USERS: 'a:b' })).toThrow(/LOGHARBOR_SHARED_KEY/);
-    expect(() => loadConfig({ LOGHARBOR_SYSLOG_TIMEZONE: 'Mars/Olympus' })).toThrow(/LOGHARBOR_SYSLOG_TIMEZONE/);
-    expect(loadConfig({ LOGHARBOR_SYSLOG_TIMEZONE: 'Europe/Berlin' }).syslogTimezone).toBe('Europe/Berlin');
+    expect(() => loadConfig({ LOGHARBOR_SYSLOG_TIMEZONE: 'Mars/Olympus' })).toThrow(
+      /LOGHARBOR_SYSLOG_TIMEZONE/,
+    );
+    expect(loadConfig({ LOGHARBOR_SYSLOG_TIMEZONE: 'Europe/Berlin' }).syslogTimezone).toBe(
+      'Europe/Berlin',
+    );
   });
 
   it('reads secrets from NAME_FILE and refuses both', () => {
@@ -45,8 +51,12 @@ describe('config', () => {
     const f = path.join(dir, 'token');
     writeFileSync(f, 's3cret\n');
     expect(loadConfig({ LOGHARBOR_API_TOKEN_FILE: f }).apiToken).toBe('s3cret');
-    expect(() => loadConfig({ LOGHARBOR_API_TOKEN_FILE: f, LOGHARBOR_API_TOKEN: 'x' })).toThrow(/not both/);
-    expect(() => loadConfig({ LOGHARBOR_SHARED_KEY_FILE: path.join(dir, 'missing') })).toThrow(/LOGHARBOR_SHARED_KEY_FILE/);
+    expect(() => loadConfig({ LOGHARBOR_API_TOKEN_FILE: f, LOGHARBOR_API_TOKEN: 'x' })).toThrow(
+      /not both/,
+    );
+    expect(() => loadConfig({ LOGHARBOR_SHARED_KEY_FILE: path.join(dir, 'missing') })).toThrow(
+      /LOGHARBOR_SHARED_KEY_FILE/,
+    );
   });
 
   it('turns TLS syslog on at 6514 when a certificate is given', () => {

@@ -17,7 +17,10 @@ describe('read path', () => {
   beforeAll(async () => {
     h = await startHarness({ LOGHARBOR_API_TOKEN: 'tok' });
     const recs: LogRecord[] = [];
-    for (let i = 0; i < 25; i++) recs.push(rec(i, { containerName: i % 2 ? 'odd' : 'even', project: 'p', service: i % 2 ? 'o' : 'e' }));
+    for (let i = 0; i < 25; i++)
+      recs.push(
+        rec(i, { containerName: i % 2 ? 'odd' : 'even', project: 'p', service: i % 2 ? 'o' : 'e' }),
+      );
     // Two records with the same time: the id breaks the tie.
     recs.push(rec(30, { message: 'same a' }), rec(30, { message: 'same b' }));
     await h.collector.writer.submit({ records: recs });
@@ -25,15 +28,31 @@ describe('read path', () => {
   afterAll(async () => h.close());
 
   const get = (url: string, token: string | null = 'tok') =>
-    h.app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    h.app.inject({
+      method: 'GET',
+      url,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
 
   it('answers newest first, ties broken by id, with RFC 3339 nanosecond times', async () => {
     const r = await get('/api/logs?limit=3');
     expect(r.statusCode).toBe(200);
     const body = r.json();
-    expect(body.records.map((x: { message: string }) => x.message)).toEqual(['same b', 'same a', 'line 24']);
-    expect(body.records[2].ts).toBe(`${new Date((T + 24) * 1000).toISOString().slice(0, 19)}.001234567Z`);
-    expect(body.records[2]).toMatchObject({ source: 'forward', container_name: 'even', project: 'p', service: 'e', attrs: null });
+    expect(body.records.map((x: { message: string }) => x.message)).toEqual([
+      'same b',
+      'same a',
+      'line 24',
+    ]);
+    expect(body.records[2].ts).toBe(
+      `${new Date((T + 24) * 1000).toISOString().slice(0, 19)}.001234567Z`,
+    );
+    expect(body.records[2]).toMatchObject({
+      source: 'forward',
+      container_name: 'even',
+      project: 'p',
+      service: 'e',
+      attrs: null,
+    });
     expect(typeof body.records[2].id).toBe('string');
   });
 
@@ -55,7 +74,11 @@ describe('read path', () => {
     const from = new Date((T + 20) * 1000).toISOString();
     const to = new Date((T + 23) * 1000).toISOString();
     const r = await get(`/api/logs?from=${from}&to=${to}`);
-    expect(r.json().records.map((x: { message: string }) => x.message)).toEqual(['line 22', 'line 21', 'line 20']);
+    expect(r.json().records.map((x: { message: string }) => x.message)).toEqual([
+      'line 22',
+      'line 21',
+      'line 20',
+    ]);
     expect((await get('/api/logs?from=15m')).json().records).toEqual([]);
   });
 
@@ -68,23 +91,43 @@ describe('read path', () => {
   });
 
   it('shows the lines around a record from the same container', async () => {
-    const all = (await get('/api/logs?limit=100')).json().records as { id: string; message: string }[];
+    const all = (await get('/api/logs?limit=100')).json().records as {
+      id: string;
+      message: string;
+    }[];
     const anchor = all.find((x) => x.message === 'line 10')!;
     const r = await get(`/api/logs/${anchor.id}/context?before=2&after=2`);
-    expect(r.json().records.map((x: { message: string }) => x.message)).toEqual(['line 6', 'line 8', 'line 10', 'line 12', 'line 14']);
+    expect(r.json().records.map((x: { message: string }) => x.message)).toEqual([
+      'line 6',
+      'line 8',
+      'line 10',
+      'line 12',
+      'line 14',
+    ]);
     expect((await get('/api/logs/999999999/context')).statusCode).toBe(404);
   });
 
   it('lists containers with counts and Compose names', async () => {
     const r = await get('/api/containers');
-    expect(r.json().containers.map((c: Record<string, unknown>) => [c.container_name, c.project, c.service, c.count])).toEqual([
+    expect(
+      r
+        .json()
+        .containers.map((c: Record<string, unknown>) => [
+          c.container_name,
+          c.project,
+          c.service,
+          c.count,
+        ]),
+    ).toEqual([
       ['even', 'p', 'e', 13],
       ['odd', 'p', 'o', 12],
     ]);
   });
 
   it('reports every listener in /api/sources', async () => {
-    const names = (await get('/api/sources')).json().listeners.map((l: { listener: string }) => l.listener);
+    const names = (await get('/api/sources'))
+      .json()
+      .listeners.map((l: { listener: string }) => l.listener);
     expect(names).toContain('forward-tcp');
   });
 

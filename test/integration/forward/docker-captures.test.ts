@@ -58,7 +58,11 @@ describe('Docker fluentd driver captures', () => {
     const c = await rawClient(h.forwardPort);
     await c.write(bytes);
     const acks = objects(await c.until((b) => objects(b).length === 3)) as { ack: string }[];
-    expect(acks.map((a) => a.ack)).toEqual(['cXMKawAAAACQf1RIzE2VZQ==', 'cXMKawAAAACoomAFzdHGMg==', expect.any(String)]);
+    expect(acks.map((a) => a.ack)).toEqual([
+      'cXMKawAAAACQf1RIzE2VZQ==',
+      'cXMKawAAAACoomAFzdHGMg==',
+      expect.any(String),
+    ]);
     // The ack came after commit: the rows are there the moment it arrived.
     const rows = await rowsOf('ec0c3a2c95bd');
     expect(rows.map((r) => [r.message, r.ts_ns])).toEqual([
@@ -103,7 +107,11 @@ describe('Docker fluentd driver captures', () => {
     const acks = objects(await c.until((b) => objects(b).length === 40)) as { ack: string }[];
     expect(new Set(acks.map((a) => a.ack)).size).toBe(3);
     const rows = await rowsOf('cc1cbaee1b0a');
-    expect(rows.map((r) => r.message).sort()).toEqual(['hello stderr 1', 'hello stderr 2', 'hello stdout 1']);
+    expect(rows.map((r) => r.message).sort()).toEqual([
+      'hello stderr 1',
+      'hello stderr 2',
+      'hello stdout 1',
+    ]);
     c.end();
   });
 });

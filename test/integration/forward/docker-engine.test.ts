@@ -21,12 +21,25 @@ describe.runIf(engine)('Docker fluentd driver end to end', () => {
 
   async function run(name: string, opts: string[], script: string): Promise<string> {
     const r = await engine!.run([
-      '--rm', '--network', 'none', '--name', name,
-      '--log-driver=fluentd', '--log-opt', `fluentd-address=127.0.0.1:${h.forwardPort}`,
-      '--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=api',
-      '--log-opt', 'labels=com.docker.compose.project,com.docker.compose.service',
+      '--rm',
+      '--network',
+      'none',
+      '--name',
+      name,
+      '--log-driver=fluentd',
+      '--log-opt',
+      `fluentd-address=127.0.0.1:${h.forwardPort}`,
+      '--label',
+      'com.docker.compose.project=shop',
+      '--label',
+      'com.docker.compose.service=api',
+      '--log-opt',
+      'labels=com.docker.compose.project,com.docker.compose.service',
       ...opts.flatMap((o) => ['--log-opt', o]),
-      engine!.image, 'sh', '-c', script,
+      engine!.image,
+      'sh',
+      '-c',
+      script,
     ]);
     expect(r.code, r.stderr).toBe(0);
     return name;
@@ -37,7 +50,10 @@ describe.runIf(engine)('Docker fluentd driver end to end', () => {
 
   for (const [label, opts] of [
     ['default options', []],
-    ['fluentd-request-ack and sub-second precision', ['fluentd-request-ack=true', 'fluentd-sub-second-precision=true']],
+    [
+      'fluentd-request-ack and sub-second precision',
+      ['fluentd-request-ack=true', 'fluentd-sub-second-precision=true'],
+    ],
   ] as const) {
     it(`${label}: every line once, whole, in order per stream`, async () => {
       const name = `lh-${opts.length ? 'ack' : 'plain'}`;

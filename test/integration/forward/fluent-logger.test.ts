@@ -26,20 +26,45 @@ function firstError(sender: Sender): Promise<Error> {
   return new Promise((resolve) => sender.on('error', resolve));
 }
 
-function send(sender: Sender, label: string, data: Record<string, unknown>, ts: unknown): Promise<void> {
-  return new Promise((resolve, reject) => sender.emit(label, data, ts, (err) => (err ? reject(err) : resolve())));
+function send(
+  sender: Sender,
+  label: string,
+  data: Record<string, unknown>,
+  ts: unknown,
+): Promise<void> {
+  return new Promise((resolve, reject) =>
+    sender.emit(label, data, ts, (err) => (err ? reject(err) : resolve())),
+  );
 }
 
 const T = 1_700_000_000; // 2023-11-14T22:13:20Z
 
 type Opts = Record<string, unknown>;
 
-async function roundTrip(h: Harness, tag: string, opts: Opts, n = 5): Promise<Record<string, unknown>[]> {
-  const sender = fluent.createFluentSender('app', { host: '127.0.0.1', port: h.forwardPort, timeout: 5, reconnectInterval: 200, ...opts });
+async function roundTrip(
+  h: Harness,
+  tag: string,
+  opts: Opts,
+  n = 5,
+): Promise<Record<string, unknown>[]> {
+  const sender = fluent.createFluentSender('app', {
+    host: '127.0.0.1',
+    port: h.forwardPort,
+    timeout: 5,
+    reconnectInterval: 200,
+    ...opts,
+  });
   sender.on('error', () => undefined);
   const sends: Promise<void>[] = [];
   for (let i = 0; i < n; i++) {
-    sends.push(send(sender, tag, { message: `${tag} line ${i}`, level: i === 0 ? 'warn' : 'info', user: 'ann', n: i }, new fluent.EventTime(T, 123_456_789 + i)));
+    sends.push(
+      send(
+        sender,
+        tag,
+        { message: `${tag} line ${i}`, level: i === 0 ? 'warn' : 'info', user: 'ann', n: i },
+        new fluent.EventTime(T, 123_456_789 + i),
+      ),
+    );
   }
   await Promise.all(sends);
   const rows = await h.waitForRows(n, `tag = 'app.${tag}'`);
@@ -82,7 +107,11 @@ describe('fluent-logger against logharbor', () => {
   }
 
   it('keeps whole-second times sent as integers', async () => {
-    const sender = fluent.createFluentSender('app', { host: '127.0.0.1', port: h.forwardPort, requireAckResponse: true });
+    const sender = fluent.createFluentSender('app', {
+      host: '127.0.0.1',
+      port: h.forwardPort,
+      requireAckResponse: true,
+    });
     await send(sender, 'intsec', { message: 'int time' }, T);
     const [row] = await h.waitForRows(1, `tag = 'app.intsec'`);
     sender.end();
@@ -94,14 +123,23 @@ describe('fluent-logger against logharbor', () => {
 describe('fluent-logger with a shared key', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ LOGHARBOR_SHARED_KEY: 'very-secret', LOGHARBOR_FORWARD_USERS: 'alice:wonder', LOGHARBOR_HANDSHAKE_TIMEOUT: '3s' });
+    h = await startHarness({
+      LOGHARBOR_SHARED_KEY: 'very-secret',
+      LOGHARBOR_FORWARD_USERS: 'alice:wonder',
+      LOGHARBOR_HANDSHAKE_TIMEOUT: '3s',
+    });
   });
   afterAll(async () => h.close());
 
   it('accepts the right key, user and password', async () => {
     const rows = await roundTrip(h, 'secure', {
       requireAckResponse: true,
-      security: { clientHostname: 'client.example', sharedKey: 'very-secret', username: 'alice', password: 'wonder' },
+      security: {
+        clientHostname: 'client.example',
+        sharedKey: 'very-secret',
+        username: 'alice',
+        password: 'wonder',
+      },
     });
     expectRows(rows, 'secure');
     expect(rows[0]!.host).toBe('client.example');
@@ -109,8 +147,18 @@ describe('fluent-logger with a shared key', () => {
 
   it('refuses a wrong key: nothing stored, the error is counted', async () => {
     const sender = fluent.createFluentSender('app', {
-      host: '127.0.0.1', port: h.forwardPort, timeout: 1, requireAckResponse: true, ackResponseTimeout: 1500, reconnectInterval: 100000,
-      security: { clientHostname: 'client.example', sharedKey: 'wrong', username: 'alice', password: 'wonder' },
+      host: '127.0.0.1',
+      port: h.forwardPort,
+      timeout: 1,
+      requireAckResponse: true,
+      ackResponseTimeout: 1500,
+      reconnectInterval: 100000,
+      security: {
+        clientHostname: 'client.example',
+        sharedKey: 'wrong',
+        username: 'alice',
+        password: 'wonder',
+      },
     });
     const failed = firstError(sender);
     void send(sender, 'wrongkey', { message: 'nope' }, T).catch(() => undefined);
@@ -123,8 +171,18 @@ describe('fluent-logger with a shared key', () => {
 
   it('refuses a wrong password', async () => {
     const sender = fluent.createFluentSender('app', {
-      host: '127.0.0.1', port: h.forwardPort, timeout: 1, requireAckResponse: true, ackResponseTimeout: 1500, reconnectInterval: 100000,
-      security: { clientHostname: 'c', sharedKey: 'very-secret', username: 'alice', password: 'guess' },
+      host: '127.0.0.1',
+      port: h.forwardPort,
+      timeout: 1,
+      requireAckResponse: true,
+      ackResponseTimeout: 1500,
+      reconnectInterval: 100000,
+      security: {
+        clientHostname: 'c',
+        sharedKey: 'very-secret',
+        username: 'alice',
+        password: 'guess',
+      },
     });
     const failed = firstError(sender);
     void send(sender, 'wrongpw', { message: 'nope' }, T).catch(() => undefined);
@@ -153,9 +211,18 @@ describe('fluent-logger over TLS', () => {
   it('stores events sent over TLS with acks', async () => {
     const port = h.collector.forward.streams.find((s) => s.name === 'forward-tls')!.port;
     const sender = fluent.createFluentSender('app', {
-      host: '127.0.0.1', port, tls: true, tlsOptions: { ca: certs.ca }, requireAckResponse: true, eventMode: 'PackedForward',
+      host: '127.0.0.1',
+      port,
+      tls: true,
+      tlsOptions: { ca: certs.ca },
+      requireAckResponse: true,
+      eventMode: 'PackedForward',
     });
-    await Promise.all([0, 1, 2].map((i) => send(sender, 'tls', { message: `tls line ${i}` }, new fluent.EventTime(T, i))));
+    await Promise.all(
+      [0, 1, 2].map((i) =>
+        send(sender, 'tls', { message: `tls line ${i}` }, new fluent.EventTime(T, i)),
+      ),
+    );
     const rows = await h.waitForRows(3, `tag = 'app.tls'`);
     sender.end();
     expect(rows.map((r) => r.message)).toEqual(['tls line 0', 'tls line 1', 'tls line 2']);

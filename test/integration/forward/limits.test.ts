@@ -28,7 +28,8 @@ describe('forward limits', () => {
   afterAll(async () => h.close());
 
   const health = () => h.telemetry.listenerHealth().find((l) => l.listener === 'forward-tcp')!;
-  const count = async () => (await h.pool.query('SELECT count(*)::int AS n FROM logs')).rows[0].n as number;
+  const count = async () =>
+    (await h.pool.query('SELECT count(*)::int AS n FROM logs')).rows[0].n as number;
 
   it('a request over LOGHARBOR_MAX_FRAME_BYTES closes that connection; a neighbour is unaffected', async () => {
     const neighbour = await rawClient(h.forwardPort);
@@ -107,7 +108,9 @@ describe('forward handshake limits', () => {
     const [helo] = unpackMultiple(await c.until((b) => b.length > 0)) as unknown[][];
     expect(helo![0]).toBe('HELO');
     await c.closed;
-    expect(h.telemetry.listenerHealth().find((l) => l.listener === 'forward-tcp')!.lastError).toMatch(/handshake timed out/);
+    expect(
+      h.telemetry.listenerHealth().find((l) => l.listener === 'forward-tcp')!.lastError,
+    ).toMatch(/handshake timed out/);
   });
 
   it('refuses events sent before the handshake', async () => {

@@ -16,7 +16,8 @@ import { rawClient } from '../../support/raw-client.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 
 const T = 1_764_300_000;
-const entry = (sec: number, nsec: number, log: string) => cat(arr(2), fixext8Time(sec, nsec), pack({ log }));
+const entry = (sec: number, nsec: number, log: string) =>
+  cat(arr(2), fixext8Time(sec, nsec), pack({ log }));
 
 function objects(b: Buffer): unknown[] {
   try {
@@ -39,7 +40,14 @@ describe('forward protocol over sockets', () => {
   const messages = async (tag: string) => (await h.rows(`tag = '${tag}'`)).map((r) => r.message);
 
   it('Forward mode: [tag, [[time, record], ...], option] with an ack', async () => {
-    const frame = cat(arr(3), str('fwd'), arr(2), entry(T, 1, 'f1'), entry(T, 2, 'f2'), pack({ chunk: 'fwd-chunk-1' }));
+    const frame = cat(
+      arr(3),
+      str('fwd'),
+      arr(2),
+      entry(T, 1, 'f1'),
+      entry(T, 2, 'f2'),
+      pack({ chunk: 'fwd-chunk-1' }),
+    );
     const c = await rawClient(h.forwardPort);
     await c.write(frame, [1, 7, frame.length - 3]);
     const [ack] = objects(await c.until((b) => objects(b).length === 1));
@@ -49,14 +57,19 @@ describe('forward protocol over sockets', () => {
   });
 
   it('PackedForward with a str payload keeps the raw bytes, invalid UTF-8 included', async () => {
-    const payload = cat(entry(T, 0, 'packed a'), cat(arr(2), fixext8Time(T, 0), mapOf([['log', str(Buffer.from([0x6f, 0x6b, 0xff]))]])));
+    const payload = cat(
+      entry(T, 0, 'packed a'),
+      cat(arr(2), fixext8Time(T, 0), mapOf([['log', str(Buffer.from([0x6f, 0x6b, 0xff]))]])),
+    );
     const frame = cat(arr(3), str('pstr'), str(payload), pack({ chunk: 'pstr-1', size: 2 }));
     const c = await rawClient(h.forwardPort);
     await c.write(frame);
     await c.until((b) => objects(b).length === 1);
     const rows = await h.rows(`tag = 'pstr'`);
     expect(rows.map((r) => r.message)).toEqual(['packed a', 'ok\uFFFD']);
-    expect(Buffer.from((rows[1]!.attrs as { raw_base64: string }).raw_base64, 'base64')).toEqual(Buffer.from([0x6f, 0x6b, 0xff]));
+    expect(Buffer.from((rows[1]!.attrs as { raw_base64: string }).raw_base64, 'base64')).toEqual(
+      Buffer.from([0x6f, 0x6b, 0xff]),
+    );
     c.end();
   });
 
@@ -71,11 +84,23 @@ describe('forward protocol over sockets', () => {
   });
 
   it("Fluent Bit's [[EventTime, metadata], record] keeps the metadata beside the fields", async () => {
-    const frame = cat(arr(2), str('fb'), arr(1), cat(arr(2), cat(arr(2), fixext8Time(T, 5), pack({ otel: 'x' })), pack({ log: 'from fluent bit' })));
+    const frame = cat(
+      arr(2),
+      str('fb'),
+      arr(1),
+      cat(
+        arr(2),
+        cat(arr(2), fixext8Time(T, 5), pack({ otel: 'x' })),
+        pack({ log: 'from fluent bit' }),
+      ),
+    );
     const c = await rawClient(h.forwardPort);
     await c.write(frame);
     const [row] = await h.waitForRows(1, `tag = 'fb'`);
-    expect(row).toMatchObject({ message: 'from fluent bit', attrs: { fluent_meta: { otel: 'x' } } });
+    expect(row).toMatchObject({
+      message: 'from fluent bit',
+      attrs: { fluent_meta: { otel: 'x' } },
+    });
     c.end();
   });
 
@@ -84,7 +109,10 @@ describe('forward protocol over sockets', () => {
     const body = `["json.tag", ${T}.25, {"message": "json one"}, {"chunk": "j1"}]\n["json.tag", [[${T}, {"message": "json two"}]], {"chunk": "j2"}]`;
     await c.write(Buffer.from(body), [10, 60]);
     const text = (await c.until((b) => b.toString().split('}').length - 1 >= 2)).toString();
-    expect(text.match(/\{[^}]*\}/g)!.map((x) => JSON.parse(x))).toEqual([{ ack: 'j1' }, { ack: 'j2' }]);
+    expect(text.match(/\{[^}]*\}/g)!.map((x) => JSON.parse(x))).toEqual([
+      { ack: 'j1' },
+      { ack: 'j2' },
+    ]);
     const rows = await h.rows(`tag = 'json.tag'`);
     expect(rows.map((r) => r.message)).toEqual(['json one', 'json two']);
     expect((rows[0]!.ts as Date).toISOString()).toBe(new Date(T * 1000 + 250).toISOString());
@@ -123,8 +151,12 @@ describe('forward protocol over sockets', () => {
   it('never acks a request PostgreSQL refused, and closes that connection only', async () => {
     const bad = await rawClient(h.forwardPort);
     const good = await rawClient(h.forwardPort);
-    await bad.write(cat(arr(4), str('refused'), pack(T), pack({ log: 'poison' }), pack({ chunk: 'p1' })));
-    await good.write(cat(arr(4), str('refused'), pack(T), pack({ log: 'fine' }), pack({ chunk: 'g1' })));
+    await bad.write(
+      cat(arr(4), str('refused'), pack(T), pack({ log: 'poison' }), pack({ chunk: 'p1' })),
+    );
+    await good.write(
+      cat(arr(4), str('refused'), pack(T), pack({ log: 'fine' }), pack({ chunk: 'g1' })),
+    );
     expect(objects(await good.until((b) => objects(b).length === 1))).toEqual([{ ack: 'g1' }]);
     await bad.closed;
     expect(bad.received()).toHaveLength(0);

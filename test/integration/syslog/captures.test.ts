@@ -14,7 +14,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { makeTestCerts, type TestCerts } from '../../support/tls-cert.js';
-import { fromBsd, fromRfc3339, row, sendTcp, sendTls, sendUdp, splitAfterLf, storedRows, type Row } from './wire.js';
+import {
+  fromBsd,
+  fromRfc3339,
+  row,
+  sendTcp,
+  sendTls,
+  sendUdp,
+  splitAfterLf,
+  storedRows,
+  type Row,
+} from './wire.js';
 
 const FIXTURES = '/work/shared/fixtures';
 const capture = (name: string): Buffer => readFileSync(path.join(FIXTURES, name));
@@ -37,12 +47,90 @@ interface DockerCapture {
 const same = (stamp: string, lines: Line[]): [Line, string][] => lines.map((l) => [l, stamp]);
 
 const DOCKER: DockerCapture[] = [
-  { file: 'syslog-udp-default.bin', id: '4a638af11575', host: null, format: 'default', lines: same('Nov 28 06:23:47', ['stderr 1', 'stderr 2', 'stderr 3', 'stdout 1', 'stdout 2', 'stdout 3']) },
-  { file: 'syslog-tcp-default.bin', id: '599aea6725e3', host: null, format: 'default', lines: same('Nov 28 06:23:48', ['stdout 1', 'stderr 1', 'stderr 2', 'stderr 3', 'stdout 2', 'stdout 3']) },
-  { file: 'syslog-udp-rfc3164.bin', id: '957eabe35d27', host: 'vm', format: 'rfc3164', lines: same('Nov 28 06:23:47', ['stdout 1', 'stdout 2', 'stdout 3', 'stderr 1', 'stderr 2', 'stderr 3']) },
-  { file: 'syslog-tcp-rfc3164.bin', id: 'b7197e388310', host: 'vm', format: 'rfc3164', lines: same('Nov 28 06:23:49', ['stdout 1', 'stdout 2', 'stdout 3', 'stderr 1', 'stderr 2', 'stderr 3']) },
-  { file: 'syslog-udp-rfc5424.bin', id: 'ec1b05c07ebc', host: 'vm', format: 'rfc5424', lines: same('2026-11-28T06:23:47Z', ['stdout 1', 'stdout 2', 'stderr 1', 'stderr 2', 'stderr 3', 'stdout 3']) },
-  { file: 'syslog-tcp-rfc5424.bin', id: '2f6182904d20', host: 'vm', format: 'rfc5424', lines: same('2026-11-28T06:23:49Z', ['stderr 1', 'stderr 2', 'stderr 3', 'stdout 1', 'stdout 2', 'stdout 3']) },
+  {
+    file: 'syslog-udp-default.bin',
+    id: '4a638af11575',
+    host: null,
+    format: 'default',
+    lines: same('Nov 28 06:23:47', [
+      'stderr 1',
+      'stderr 2',
+      'stderr 3',
+      'stdout 1',
+      'stdout 2',
+      'stdout 3',
+    ]),
+  },
+  {
+    file: 'syslog-tcp-default.bin',
+    id: '599aea6725e3',
+    host: null,
+    format: 'default',
+    lines: same('Nov 28 06:23:48', [
+      'stdout 1',
+      'stderr 1',
+      'stderr 2',
+      'stderr 3',
+      'stdout 2',
+      'stdout 3',
+    ]),
+  },
+  {
+    file: 'syslog-udp-rfc3164.bin',
+    id: '957eabe35d27',
+    host: 'vm',
+    format: 'rfc3164',
+    lines: same('Nov 28 06:23:47', [
+      'stdout 1',
+      'stdout 2',
+      'stdout 3',
+      'stderr 1',
+      'stderr 2',
+      'stderr 3',
+    ]),
+  },
+  {
+    file: 'syslog-tcp-rfc3164.bin',
+    id: 'b7197e388310',
+    host: 'vm',
+    format: 'rfc3164',
+    lines: same('Nov 28 06:23:49', [
+      'stdout 1',
+      'stdout 2',
+      'stdout 3',
+      'stderr 1',
+      'stderr 2',
+      'stderr 3',
+    ]),
+  },
+  {
+    file: 'syslog-udp-rfc5424.bin',
+    id: 'ec1b05c07ebc',
+    host: 'vm',
+    format: 'rfc5424',
+    lines: same('2026-11-28T06:23:47Z', [
+      'stdout 1',
+      'stdout 2',
+      'stderr 1',
+      'stderr 2',
+      'stderr 3',
+      'stdout 3',
+    ]),
+  },
+  {
+    file: 'syslog-tcp-rfc5424.bin',
+    id: '2f6182904d20',
+    host: 'vm',
+    format: 'rfc5424',
+    lines: same('2026-11-28T06:23:49Z', [
+      'stderr 1',
+      'stderr 2',
+      'stderr 3',
+      'stdout 1',
+      'stdout 2',
+      'stdout 3',
+    ]),
+  },
   {
     file: 'syslog-udp-rfc5424micro.bin',
     id: 'f3a8176ff2b9',
@@ -71,7 +159,20 @@ const DOCKER: DockerCapture[] = [
       ['stderr 3', '2026-11-28T06:23:49.935844Z'],
     ],
   },
-  { file: 'syslog-tls-rfc5424.bin', id: '7b4d0753bf43', host: 'vm', format: 'rfc5424', lines: same('2026-11-28T06:23:50Z', ['stdout 1', 'stdout 2', 'stdout 3', 'stderr 1', 'stderr 2', 'stderr 3']) },
+  {
+    file: 'syslog-tls-rfc5424.bin',
+    id: '7b4d0753bf43',
+    host: 'vm',
+    format: 'rfc5424',
+    lines: same('2026-11-28T06:23:50Z', [
+      'stdout 1',
+      'stdout 2',
+      'stdout 3',
+      'stderr 1',
+      'stderr 2',
+      'stderr 3',
+    ]),
+  },
 ];
 
 function dockerRows(c: DockerCapture): Row[] {
@@ -118,29 +219,53 @@ const LOGGER: { file: string; transport: 'udp' | 'tcp'; rows: () => Row[] }[] = 
     file: 'tcp-rfc5424-octet-stdin.bin',
     transport: 'tcp',
     rows: () => [
-      logger({ ...fromRfc3339('2026-11-28T06:23:03.821885+00:00'), message: 'line one', attrs: { sd: SD_TIME_QUALITY } }),
-      logger({ ...fromRfc3339('2026-11-28T06:23:03.821933+00:00'), message: 'line two', attrs: { sd: SD_TIME_QUALITY } }),
+      logger({
+        ...fromRfc3339('2026-11-28T06:23:03.821885+00:00'),
+        message: 'line one',
+        attrs: { sd: SD_TIME_QUALITY },
+      }),
+      logger({
+        ...fromRfc3339('2026-11-28T06:23:03.821933+00:00'),
+        message: 'line two',
+        attrs: { sd: SD_TIME_QUALITY },
+      }),
     ],
   },
   {
     file: 'tcp-rfc5424-lf.bin',
     transport: 'tcp',
-    rows: () => [logger({ ...fromRfc3339('2026-11-28T06:23:02.915574+00:00'), message: 'hello LF-framed', attrs: { sd: SD_TIME_QUALITY } })],
+    rows: () => [
+      logger({
+        ...fromRfc3339('2026-11-28T06:23:02.915574+00:00'),
+        message: 'hello LF-framed',
+        attrs: { sd: SD_TIME_QUALITY },
+      }),
+    ],
   },
   {
     file: 'tcp-rfc3164-octet.bin',
     transport: 'tcp',
-    rows: () => [logger({ ...fromBsd('Nov 28 06:23:03', 'UTC', Date.now()), message: 'hello rfc3164 octet' })],
+    rows: () => [
+      logger({ ...fromBsd('Nov 28 06:23:03', 'UTC', Date.now()), message: 'hello rfc3164 octet' }),
+    ],
   },
   {
     file: 'udp-rfc5424.bin',
     transport: 'udp',
-    rows: () => [logger({ ...fromRfc3339('2026-11-28T06:23:03.373213+00:00'), message: 'hello udp 5424', attrs: { sd: SD_TIME_QUALITY } })],
+    rows: () => [
+      logger({
+        ...fromRfc3339('2026-11-28T06:23:03.373213+00:00'),
+        message: 'hello udp 5424',
+        attrs: { sd: SD_TIME_QUALITY },
+      }),
+    ],
   },
   {
     file: 'udp-rfc3164.bin',
     transport: 'udp',
-    rows: () => [logger({ ...fromBsd('Nov 28 06:23:03', 'UTC', Date.now()), message: 'hello udp 3164' })],
+    rows: () => [
+      logger({ ...fromBsd('Nov 28 06:23:03', 'UTC', Date.now()), message: 'hello udp 3164' }),
+    ],
   },
 ];
 
@@ -193,7 +318,9 @@ describe('captures replayed byte for byte', () => {
       else await sendTcp(h.port('syslog-tcp'), [bytes]);
       const expected = c.rows();
       const messages = expected.map((r) => `'${r.message}'`).join(', ');
-      expect(await storedRows(h, `app = 'myapp' AND message IN (${messages})`, expected.length)).toEqual(expected);
+      expect(
+        await storedRows(h, `app = 'myapp' AND message IN (${messages})`, expected.length),
+      ).toEqual(expected);
     });
   }
 });

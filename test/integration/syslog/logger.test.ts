@@ -20,7 +20,12 @@ const HOST5424 = hostname();
 const HOST3164 = hostname().split('.')[0]!;
 
 /** Runs logger with `-s` and returns the lines it sent. */
-async function log(h: Harness, transport: 'udp' | 'tcp', args: string[], stdin?: string): Promise<string[]> {
+async function log(
+  h: Harness,
+  transport: 'udp' | 'tcp',
+  args: string[],
+  stdin?: string,
+): Promise<string[]> {
   const port = h.port(transport === 'udp' ? 'syslog-udp' : 'syslog-tcp');
   const flag = transport === 'udp' ? '-d' : '-T';
   const r = await runLogger(['-s', flag, '-n', '127.0.0.1', '-P', String(port), ...args], stdin);
@@ -40,7 +45,11 @@ function unframed(line: string): string {
 }
 
 /** The parts of a line logger sent in RFC 5424 that a row is expected from. */
-function sent5424(line: string): { pri: number; time: { ts: string; ts_ns: number }; synced: string } {
+function sent5424(line: string): {
+  pri: number;
+  time: { ts: string; ts_ns: number };
+  synced: string;
+} {
   const m = /^<(\d+)>1 (\S+) /.exec(unframed(line));
   const synced = /isSynced="([01])"/.exec(line);
   if (!m || !synced) throw new Error(`logger sent no RFC 5424 header: ${line}`);
@@ -70,7 +79,15 @@ describe.skipIf(skip)('util-linux logger against logharbor', () => {
       const sent = sent3164(line!, Date.now());
       expect(sent.pri).toBe(13);
       expect(await byApp(app, 1)).toEqual([
-        row({ ...sent.time, host: HOST3164, app, tag: app, severity: 5, facility: 1, message: 'hello rfc3164' }),
+        row({
+          ...sent.time,
+          host: HOST3164,
+          app,
+          tag: app,
+          severity: 5,
+          facility: 1,
+          message: 'hello rfc3164',
+        }),
       ]);
     });
 
@@ -97,13 +114,22 @@ describe.skipIf(skip)('util-linux logger against logharbor', () => {
     it(`-T --octet-count ${format}: octet-counted frames without LF`, async () => {
       const app = `loct${format.slice(6)}`;
       const [line] = await log(h, 'tcp', ['--octet-count', format, '-t', app, 'hello octet']);
-      const common = { host: format === '--rfc5424' ? HOST5424 : HOST3164, app, tag: app, severity: 5, facility: 1, message: 'hello octet' };
+      const common = {
+        host: format === '--rfc5424' ? HOST5424 : HOST3164,
+        app,
+        tag: app,
+        severity: 5,
+        facility: 1,
+        message: 'hello octet',
+      };
       if (format === '--rfc5424') {
         const sent = sent5424(line!);
         const attrs = { sd: { timeQuality: { tzKnown: '1', isSynced: sent.synced } } };
         expect(await byApp(app, 1)).toEqual([row({ ...sent.time, ...common, attrs })]);
       } else {
-        expect(await byApp(app, 1)).toEqual([row({ ...sent3164(line!, Date.now()).time, ...common })]);
+        expect(await byApp(app, 1)).toEqual([
+          row({ ...sent3164(line!, Date.now()).time, ...common }),
+        ]);
       }
     });
   }
@@ -113,14 +139,20 @@ describe.skipIf(skip)('util-linux logger against logharbor', () => {
     const [line] = await log(h, 'tcp', [
       '--octet-count',
       '--rfc5424',
-      '-t', app,
-      '-p', 'local0.warning',
+      '-t',
+      app,
+      '-p',
+      'local0.warning',
       '--id=4242',
-      '--msgid', 'MSG1',
-      '--sd-id', 'test@32473',
-      '--sd-param', 'k="v"',
+      '--msgid',
+      'MSG1',
+      '--sd-id',
+      'test@32473',
+      '--sd-param',
+      'k="v"',
       // RFC 5424 section 6.3.3: '"', '\' and ']' are escaped inside PARAM-VALUE.
-      '--sd-param', 'q="a\\"b\\]c\\\\d"',
+      '--sd-param',
+      'q="a\\"b\\]c\\\\d"',
       'hello from logger',
     ]);
     const sent = sent5424(line!);
@@ -137,7 +169,10 @@ describe.skipIf(skip)('util-linux logger against logharbor', () => {
         attrs: {
           pid: '4242',
           msgid: 'MSG1',
-          sd: { timeQuality: { tzKnown: '1', isSynced: sent.synced }, 'test@32473': { k: 'v', q: 'a"b]c\\d' } },
+          sd: {
+            timeQuality: { tzKnown: '1', isSynced: sent.synced },
+            'test@32473': { k: 'v', q: 'a"b]c\\d' },
+          },
         },
       }),
     ]);
@@ -148,7 +183,16 @@ describe.skipIf(skip)('util-linux logger against logharbor', () => {
     const [line] = await log(h, 'udp', ['--rfc3164', '--id=77', '-t', app, 'with pid']);
     expect(line).toContain(`${app}[77]: `);
     expect(await byApp(app, 1)).toEqual([
-      row({ ...sent3164(line!, Date.now()).time, host: HOST3164, app, tag: app, severity: 5, facility: 1, message: 'with pid', attrs: { pid: '77' } }),
+      row({
+        ...sent3164(line!, Date.now()).time,
+        host: HOST3164,
+        app,
+        tag: app,
+        severity: 5,
+        facility: 1,
+        message: 'with pid',
+        attrs: { pid: '77' },
+      }),
     ]);
   });
 
@@ -159,7 +203,12 @@ describe.skipIf(skip)('util-linux logger against logharbor', () => {
   ] as const) {
     it(`stdin, several lines (and an empty one) ${extra.join(' ')} over ${transport}: one row each, in order`, async () => {
       const app = `lstdin${transport}${extra.length}`;
-      const lines = await log(h, transport, [...extra, '-t', app], 'line one\nline two\n\nline four\n');
+      const lines = await log(
+        h,
+        transport,
+        [...extra, '-t', app],
+        'line one\nline two\n\nline four\n',
+      );
       expect(lines).toHaveLength(4);
       const rows = await byApp(app, 4);
       expect(rows).toEqual(

@@ -41,7 +41,19 @@ describe.skipIf(skip)('rsyslog forwarding to logharbor', () => {
       const port = h.port(c.protocol === 'tcp' ? 'syslog-tcp' : 'syslog-udp');
       const rs = await startRsyslog({ target: { host: '127.0.0.1', port }, ...c });
       try {
-        const base = ['-s', '-d', '-n', '127.0.0.1', '-P', String(rs.inputPort), '-t', app, '--id=321', '-p', 'local3.err'];
+        const base = [
+          '-s',
+          '-d',
+          '-n',
+          '127.0.0.1',
+          '-P',
+          String(rs.inputPort),
+          '-t',
+          app,
+          '--id=321',
+          '-p',
+          'local3.err',
+        ];
         // Two RFC 5424 lines (microseconds, msgid and SD for rsyslog to pass on or drop) and
         // one RFC 3164 line (whose MSG keeps the space after "TAG[PID]:", see below).
         const inputs = [
@@ -56,9 +68,11 @@ describe.skipIf(skip)('rsyslog forwarding to logharbor', () => {
           expect(r.code, r.stderr).toBe(0);
           sent.push(r.stderr.trim());
         }
-        const rows = await storedRows(h, `app = '${app}'`, inputs.length).catch(async (e: Error) => {
-          throw new Error(`${e.message}\n${await rs.log()}`);
-        });
+        const rows = await storedRows(h, `app = '${app}'`, inputs.length).catch(
+          async (e: Error) => {
+            throw new Error(`${e.message}\n${await rs.log()}`);
+          },
+        );
         const common = { host: HOST, app, tag: app, severity: 3, facility: 19 };
         const expected = inputs.map(({ format, text }, i) => {
           const line = sent[i]!;
@@ -74,7 +88,12 @@ describe.skipIf(skip)('rsyslog forwarding to logharbor', () => {
           if (c.format === 'rfc5424') {
             const synced = /isSynced="([01])"/.exec(line)?.[1];
             const sd = { timeQuality: { tzKnown: '1', isSynced: synced } };
-            return row({ ...fromRfc3339(stamp), ...common, message: text, attrs: { pid: '321', msgid: 'M7', sd } });
+            return row({
+              ...fromRfc3339(stamp),
+              ...common,
+              message: text,
+              attrs: { pid: '321', msgid: 'M7', sd },
+            });
           }
           // RFC 3164 output of an RFC 5424 line: "Mmm dd hh:mm:ss HOST APP[PROCID] MSG" (no
           // colon), in the stamp's own wall clock (local here): the same second; no msgid, no SD.

@@ -32,7 +32,9 @@ async function streamOut(socket: net.Socket, chunks: Buffer[]): Promise<void> {
     socket.once('close', () => resolve());
   });
   for (const c of chunks) {
-    await new Promise<void>((resolve, reject) => socket.write(c, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      socket.write(c, (e) => (e ? reject(e) : resolve())),
+    );
   }
   socket.end();
   socket.resume(); // the server sends nothing, but its FIN must be read for 'close'
@@ -93,7 +95,12 @@ const COLUMNS = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
   host, container_id, container_name, stream, tag, app, project, service, severity, facility, message, attrs`;
 
 /** The rows matching `where` in arrival order, once at least `count` exist (bounded wait). */
-export async function storedRows(h: Harness, where: string, count: number, timeoutMs?: number): Promise<Row[]> {
+export async function storedRows(
+  h: Harness,
+  where: string,
+  count: number,
+  timeoutMs?: number,
+): Promise<Row[]> {
   await h.waitForRows(count, where, timeoutMs);
   const r = await h.pool.query<Row>(`SELECT ${COLUMNS} FROM logs WHERE ${where} ORDER BY id`);
   return r.rows;
@@ -122,12 +129,17 @@ export function row(fields: Partial<Row> & Pick<Row, 'ts' | 'message'>): Row {
 /** Whole seconds (ms since the epoch) plus a fraction as written, to the stored text and ts_ns. */
 function stored(ms: number, fraction: string): { ts: string; ts_ns: number } {
   const f = fraction.padEnd(9, '0').slice(0, 9);
-  return { ts: `${new Date(ms).toISOString().slice(0, 19)}.${f.slice(0, 6)}Z`, ts_ns: Number(f.slice(6)) };
+  return {
+    ts: `${new Date(ms).toISOString().slice(0, 19)}.${f.slice(0, 6)}Z`,
+    ts_ns: Number(f.slice(6)),
+  };
 }
 
 /** An RFC 3339 stamp (RFC 5424 section 6.2.3) as PostgreSQL stores it. */
 export function fromRfc3339(stamp: string): { ts: string; ts_ns: number } {
-  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|([+-])(\d\d):(\d\d))$/.exec(stamp);
+  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|([+-])(\d\d):(\d\d))$/.exec(
+    stamp,
+  );
   if (!m) throw new Error(`not an RFC 3339 stamp: ${stamp}`);
   const [, y, mo, d, h, mi, s, frac = '', zone, sign, oh, om] = m;
   const offsetMin = zone === 'Z' ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
@@ -145,7 +157,11 @@ const SKEW_MS = 31 * 86_400_000;
  * after `now` by more than a month of clock skew (DESIGN.md: a December line received
  * in January is last year's).
  */
-export function fromBsd(stamp: string, zone: 'UTC' | 'local', now: number): { ts: string; ts_ns: number } {
+export function fromBsd(
+  stamp: string,
+  zone: 'UTC' | 'local',
+  now: number,
+): { ts: string; ts_ns: number } {
   const m = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)$/.exec(stamp);
   const month = MONTHS.indexOf(m?.[1] ?? '');
   if (!m || month < 0) throw new Error(`not an RFC 3164 stamp: ${stamp}`);
@@ -159,7 +175,11 @@ export function fromBsd(stamp: string, zone: 'UTC' | 'local', now: number): { ts
 }
 
 /** `GET /metrics` value of one sample, e.g. `logharbor_events_dropped_total{listener="syslog-udp",...}`; 0 when absent. */
-export async function metric(h: Harness, name: string, labels: Record<string, string>): Promise<number> {
+export async function metric(
+  h: Harness,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
   const res = await h.app.inject({ method: 'GET', url: '/metrics' });
   for (const line of res.body.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;

@@ -4,7 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { ForwardDecodeError } from '../../../collector/forward/errors.js';
 import { GROUP_MARKER } from '../../../collector/forward/event-time.js';
 import { decode, decodeError, messageWithTime, record } from './decode-helpers.js';
-import { arr, bin, cat, fixext8Time, limits, map, mapOf, pack, str } from '../../support/msgpack-bytes.js';
+import {
+  arr,
+  bin,
+  cat,
+  fixext8Time,
+  limits,
+  map,
+  mapOf,
+  pack,
+  str,
+} from '../../support/msgpack-bytes.js';
 
 describe('Message mode', () => {
   it('decodes Docker’s shape: [tag, int, record, {}]', () => {

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { decode, messageWithTime, record } from './decode-helpers.js';
-import { arr, cat, ext8Time, fixext8Time, map, NOW_NANO, NOW_SEC, pack, str } from '../../support/msgpack-bytes.js';
+import {
+  arr,
+  cat,
+  ext8Time,
+  fixext8Time,
+  map,
+  NOW_NANO,
+  NOW_SEC,
+  pack,
+  str,
+} from '../../support/msgpack-bytes.js';
 
 const timeOf = (time: Buffer) => {
   const { events } = decode(messageWithTime(time));

@@ -2,7 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ForwardDecodeError } from '../../../collector/forward/errors.js';
 import { MsgpackScanner, scanMsgpack } from '../../../collector/forward/msgpack-scan.js';
-import { arr, bin, cat, ext8Time, fixext8Time, map, pack, str } from '../../support/msgpack-bytes.js';
+import {
+  arr,
+  bin,
+  cat,
+  ext8Time,
+  fixext8Time,
+  map,
+  pack,
+  str,
+} from '../../support/msgpack-bytes.js';
 
 /** Scans `buf` byte by byte (end = 1, 2, ...), as if every byte came in its own TCP read. */
 function scanByteByByte(buf: Buffer, maxDepth = 64): number {

@@ -37,17 +37,40 @@ describe('Docker fluentd records', () => {
       tsSec: 1_764_310_000,
       tsNano: 123_456_789,
       severity: null,
-      attrs: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'api', DEPLOY_ENV: 'prod' },
+      attrs: {
+        'com.docker.compose.project': 'shop',
+        'com.docker.compose.service': 'api',
+        DEPLOY_ENV: 'prod',
+      },
     });
   });
 
   it('reads partial metadata', () => {
-    const { partial } = normalizeForwardEvent('t', 1, 0, { container_id: ID, log: 'x', partial_message: 'true', partial_id: 'p1', partial_ordinal: '2', partial_last: 'false' }, null);
+    const { partial } = normalizeForwardEvent(
+      't',
+      1,
+      0,
+      {
+        container_id: ID,
+        log: 'x',
+        partial_message: 'true',
+        partial_id: 'p1',
+        partial_ordinal: '2',
+        partial_last: 'false',
+      },
+      null,
+    );
     expect(partial).toEqual({ id: 'p1', ordinal: 2, last: false });
   });
 
-  it('keeps a JSON line\'s fields in attrs and reads its level', () => {
-    const { record } = normalizeForwardEvent('t', 1, 0, { container_id: ID, source: 'stdout', log: '{"level":"error","msg":"boom","user_id":42}' }, null);
+  it("keeps a JSON line's fields in attrs and reads its level", () => {
+    const { record } = normalizeForwardEvent(
+      't',
+      1,
+      0,
+      { container_id: ID, source: 'stdout', log: '{"level":"error","msg":"boom","user_id":42}' },
+      null,
+    );
     expect(record.severity).toBe(3);
     expect(record.attrs).toEqual({ level: 'error', msg: 'boom', user_id: 42 });
     expect(record.message).toBe('{"level":"error","msg":"boom","user_id":42}');
@@ -61,7 +84,13 @@ describe('Docker fluentd records', () => {
   });
 
   it('a record without a text field becomes its own JSON message', () => {
-    const { record } = normalizeForwardEvent('app', 1, 0, { user: 'ann', count: 3 }, 'client.example');
+    const { record } = normalizeForwardEvent(
+      'app',
+      1,
+      0,
+      { user: 'ann', count: 3 },
+      'client.example',
+    );
     expect(record.message).toBe('{"user":"ann","count":3}');
     expect(record.host).toBe('client.example');
     expect(record.attrs).toEqual({ user: 'ann', count: 3 });
@@ -110,7 +139,11 @@ describe('structured lines', () => {
   });
 
   it('logfmt fields go to attrs, quoted values unescaped', () => {
-    expect(parseStructuredLine('level=error msg="disk \\"full\\"" path=/var')?.fields).toEqual({ level: 'error', msg: 'disk "full"', path: '/var' });
+    expect(parseStructuredLine('level=error msg="disk \\"full\\"" path=/var')?.fields).toEqual({
+      level: 'error',
+      msg: 'disk "full"',
+      path: '/var',
+    });
   });
 
   it('plain lines and arrays are not structured', () => {
@@ -140,10 +173,18 @@ describe('attrs values', () => {
 
 describe('prototype safety', () => {
   it('a JSON line with a __proto__ key stores it as data and pollutes nothing', () => {
-    const { record } = normalizeForwardEvent('t', 1, 0, { log: '{"__proto__":{"polluted":1},"level":"info"}' }, null);
+    const { record } = normalizeForwardEvent(
+      't',
+      1,
+      0,
+      { log: '{"__proto__":{"polluted":1},"level":"info"}' },
+      null,
+    );
     expect(Object.getPrototypeOf(record.attrs)).toBe(Object.prototype);
     expect(Object.hasOwn(record.attrs!, '__proto__')).toBe(true);
-    expect(JSON.parse(JSON.stringify(record.attrs))).toEqual(JSON.parse('{"__proto__":{"polluted":1},"level":"info"}'));
+    expect(JSON.parse(JSON.stringify(record.attrs))).toEqual(
+      JSON.parse('{"__proto__":{"polluted":1},"level":"info"}'),
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -10,7 +10,10 @@ describe('PartialJoiner', () => {
     const j = new PartialJoiner(limits);
     const a = j.add(part('aaa'), { id: 'p', ordinal: 1, last: false }, 0);
     expect(a).toEqual({ stash: { key: 'c1/p', ordinal: 1 }, done: [] });
-    expect(j.add(part('bbb'), { id: 'p', ordinal: 2, last: false }, 1).stash).toEqual({ key: 'c1/p', ordinal: 2 });
+    expect(j.add(part('bbb'), { id: 'p', ordinal: 2, last: false }, 1).stash).toEqual({
+      key: 'c1/p',
+      ordinal: 2,
+    });
     const end = j.add(part(''), { id: 'p', ordinal: 3, last: true }, 2);
     expect(end.stash).toBeNull();
     expect(end.done).toHaveLength(1);
@@ -24,8 +27,13 @@ describe('PartialJoiner', () => {
   it('ignores a resent part', () => {
     const j = new PartialJoiner(limits);
     j.add(part('aaa'), { id: 'p', ordinal: 1, last: false }, 0);
-    expect(j.add(part('aaa'), { id: 'p', ordinal: 1, last: false }, 0)).toEqual({ stash: null, done: [] });
-    expect(j.add(part('b'), { id: 'p', ordinal: 2, last: true }, 0).done[0]!.record.message).toBe('aaab');
+    expect(j.add(part('aaa'), { id: 'p', ordinal: 1, last: false }, 0)).toEqual({
+      stash: null,
+      done: [],
+    });
+    expect(j.add(part('b'), { id: 'p', ordinal: 2, last: true }, 0).done[0]!.record.message).toBe(
+      'aaab',
+    );
   });
 
   it('writes a line whose last part never comes after the timeout, marked unfinished', () => {
@@ -62,8 +70,18 @@ describe('PartialJoiner with raw bytes', () => {
   it('joins bytes before decoding, so a character cut by the 16 KiB split comes back whole', () => {
     const j = new PartialJoiner(limits);
     const euro = Buffer.from('€'); // 3 bytes, cut after the first
-    j.add(part('\uFFFD'), { id: 'u', ordinal: 1, last: false }, 0, Buffer.concat([Buffer.from('a'), euro.subarray(0, 1)]));
-    const end = j.add(part('\uFFFD\uFFFDb'), { id: 'u', ordinal: 2, last: true }, 0, Buffer.concat([euro.subarray(1), Buffer.from('b')]));
+    j.add(
+      part('\uFFFD'),
+      { id: 'u', ordinal: 1, last: false },
+      0,
+      Buffer.concat([Buffer.from('a'), euro.subarray(0, 1)]),
+    );
+    const end = j.add(
+      part('\uFFFD\uFFFDb'),
+      { id: 'u', ordinal: 2, last: true },
+      0,
+      Buffer.concat([euro.subarray(1), Buffer.from('b')]),
+    );
     expect(end.done[0]!.record.message).toBe('a€b');
     expect(end.done[0]!.record.attrs).toEqual({ partial_parts: 2 });
   });
