@@ -12,7 +12,7 @@ export interface Address {
   port: number;
 }
 
-type Kind = 'address' | 'path' | 'string' | 'secret' | 'int' | 'duration' | 'level';
+type Kind = 'address' | 'path' | 'string' | 'secret' | 'int' | 'ms' | 'duration' | 'level';
 
 interface Setting {
   env: string;
@@ -153,13 +153,13 @@ export const SETTINGS = [
     env: 'LOGHARBOR_BATCH_SIZE',
     kind: 'int',
     default: '4000',
-    doc: 'Records per COPY batch (a batch is also written when the flush timer fires).',
+    doc: 'Most records in one COPY batch.',
   },
   {
     env: 'LOGHARBOR_FLUSH_MS',
-    kind: 'int',
-    default: '50',
-    doc: 'Longest a record waits before its batch is written.',
+    kind: 'ms',
+    default: '0',
+    doc: 'How long an idle writer waits to gather a batch. 0 writes at once (group commit: what arrives during a commit forms the next batch), which keeps acks fast for clients that wait for each one, like Docker.',
   },
   {
     env: 'LOGHARBOR_QUEUE_MAX',
@@ -274,11 +274,11 @@ export function parseDuration(env: string, value: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
-function parseInt10(env: string, value: string): number {
+function parseInt10(env: string, value: string, min = 1): number {
   if (!/^\d+$/.test(value.trim()))
     bad(env, `expected a whole number, got ${JSON.stringify(value)}`);
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) bad(env, `must be at least 1, got ${value}`);
+  if (!Number.isSafeInteger(n) || n < min) bad(env, `must be at least ${min}, got ${value}`);
   return n;
 }
 
@@ -378,7 +378,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     retentionMs: dur('LOGHARBOR_RETENTION'),
     logLevel: raw.LOGHARBOR_LOG_LEVEL,
     batchSize: int('LOGHARBOR_BATCH_SIZE'),
-    flushMs: int('LOGHARBOR_FLUSH_MS'),
+    flushMs: parseInt10('LOGHARBOR_FLUSH_MS', raw.LOGHARBOR_FLUSH_MS, 0),
     queueMax: int('LOGHARBOR_QUEUE_MAX'),
     maxFrameBytes: int('LOGHARBOR_MAX_FRAME_BYTES'),
     maxDecompressedBytes: int('LOGHARBOR_MAX_DECOMPRESSED_BYTES'),

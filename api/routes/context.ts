@@ -40,16 +40,16 @@ export function contextRoutes(app: FastifyInstance, pool: Pool): void {
     async (req) => {
       const { before = 20, after = 20, scope = 'source' } = req.query;
       const anchor = // ts as text: a JS Date would cut the microseconds and misplace the anchor.
-      (
-        await pool.query<{
-          ts: string;
-          container_name: string | null;
-          host: string | null;
-          app: string | null;
-        }>('SELECT ts::text AS ts, container_name, host, app FROM logs WHERE id = $1', [
-          req.params.id,
-        ])
-      ).rows[0];
+        (
+          await pool.query<{
+            ts: string;
+            container_name: string | null;
+            host: string | null;
+            app: string | null;
+          }>('SELECT ts::text AS ts, container_name, host, app FROM logs WHERE id = $1', [
+            req.params.id,
+          ])
+        ).rows[0];
       if (!anchor) throw new LogharborError(Errors.NOT_FOUND, `no record ${req.params.id}`);
       const values: unknown[] = [anchor.ts, req.params.id];
       let same = '';

@@ -43,6 +43,17 @@ export interface ForwardContext {
 
 const MAX_DEPTH = 64;
 
+/**
+ * Acks ready together on one connection leave a few milliseconds apart. Docker's
+ * fluentd driver (fluent-logger-golang) writes stdout and stderr lines from two
+ * goroutines on one connection and each reads "its" ack through a fresh buffered
+ * reader: two acks arriving in one read leave one goroutine without its ack until a
+ * timeout, then the pair resend in a loop and Docker drops lines (moby issue "fluentd
+ * ack race"; fixture fluentd-ack-race.bin). Spacing the acks lets each goroutine read
+ * one. Acks that are not queued behind another go out at once.
+ */
+const ACK_GAP_MS = 15;
+
 /** The dedupe key of an `option.chunk`: fluent-logger and Docker send base64 strings. */
 function chunkKey(chunk: unknown): string | null {
   if (chunk === undefined || chunk === null) return null;
@@ -59,6 +70,8 @@ export function handleForwardConnection(
   const framer = new ForwardFramer(ctx.maxFrameBytes);
   const log = ctx.log.child({ listener: health.listener, remote: socket.remoteAddress ?? 'unix' });
   let ackChain: Promise<unknown> = Promise.resolve();
+  let acksWaiting = 0;
+  let lastAckAt = 0;
   let closed = false;
   let clientHostname: string | null = null;
   let handshake: { nonce: Buffer; authSalt: Buffer | null; timer: NodeJS.Timeout } | null = null;
@@ -122,15 +135,26 @@ export function handleForwardConnection(
     started: number,
     done: Promise<void>,
   ) => {
-    ackChain = ackChain
+    acksWaiting++;
+    const previous = ackChain;
+    ackChain = previous
       .then(() => done)
       .then(
-        () => {
+        async () => {
+          acksWaiting--;
           if (closed) return;
+          if (lastAckAt !== 0 && performance.now() - lastAckAt < ACK_GAP_MS) {
+            await new Promise((r) => setTimeout(r, ACK_GAP_MS));
+            if (closed) return;
+          }
           socket.write(encodeAck(chunk, mode));
+          lastAckAt = acksWaiting > 0 ? performance.now() : 0;
           ctx.telemetry.ackSeconds.observe((performance.now() - started) / 1000);
         },
-        (e: Error) => fail(`request not stored, no ack: ${e.message}`),
+        (e: Error) => {
+          acksWaiting--;
+          fail(`request not stored, no ack: ${e.message}`);
+        },
       );
   };
 

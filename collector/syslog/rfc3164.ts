@@ -10,9 +10,10 @@
  *   <155>Nov 28 08:15:32 vm app[321] hello             rsyslog relaying RFC 5424: no colon
  *
  * HOSTNAME vs TAG: the first word after the time is a TAG when it ends in "[pid]:", in
- * "[digits]" or in a single ":" (hostnames never do: an IPv6 address has several colons). Otherwise it is
- * the HOSTNAME when it has hostname characters, and the next word may be the TAG. A line
- * with no recognizable time is not RFC 3164 (null; the caller keeps it whole).
+ * "[digits]" or in a single ":" (hostnames never do: an IPv6 address has several colons).
+ * Otherwise it is the HOSTNAME when it has hostname characters, and the next word may be
+ * the TAG. A line with no recognizable time is not RFC 3164 (null; the caller keeps it
+ * whole).
  */
 import { arrivalTime, splitPri, type ParseContext, type SyslogMessage } from './message.js';
 import { readBsdTimestamp, readRfc3339, type ReadTime } from './timestamp.js';

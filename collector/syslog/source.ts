@@ -63,9 +63,12 @@ export async function startSyslog(
   const onConnection = (socket: net.Socket, health: ListenerHealth) => {
     const framer = new SyslogFramer(cfg.maxFrameBytes);
     let errors = 0;
+    // One onError per frame: logharbor_decode_errors_total and /api/sources count frames,
+    // and one read can hold several bad ones.
     const countErrors = () => {
-      if (framer.errors === errors) return;
-      telemetry.onError(health, `${framer.errors - errors} bad or oversized frame(s) skipped`);
+      const n = framer.errors - errors;
+      const why = `${n} bad or oversized frame(s) skipped`;
+      for (let i = 0; i < n; i++) telemetry.onError(health, why);
       errors = framer.errors;
     };
     socket.on('data', (chunk: Buffer) => {

@@ -1,12 +1,13 @@
 /**
  * The batch writer (DESIGN.md, "The writer"):
  *
- *   submit(unit) ─► queue ─► batch (≤ batchSize records, or after flushMs) ─► one transaction:
+ *   submit(unit) ─► queue ─► batch (≤ batchSize records) ─► one transaction:
  *       dedupe chunks ─► stash partial parts ─► claim joined parts ─► COPY logs ─► COMMIT
  *   after COMMIT: resolve each unit (the source acks), publish records with ids (live tail).
  *
  * One batch is in flight at a time; while it commits the next one gathers, so batches
- * grow with load. A failed batch is retried with backoff and nothing is acked meanwhile;
+ * grow with load (group commit) while an idle writer writes at once (after `flushMs`,
+ * 0 by default): a client that waits for each ack is never held up by a timer. A failed batch is retried with backoff and nothing is acked meanwhile;
  * a batch PostgreSQL refuses for its data (SQLSTATE class 22/23) is split unit by unit
  * and only the refused unit is rejected. The queue is bounded: past `queueMax` records
  * the writer reports pressure and sources pause their sockets.

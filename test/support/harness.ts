@@ -56,7 +56,6 @@ export async function startHarness(
     LOGHARBOR_FORWARD_ADDR: '127.0.0.1:0',
     LOGHARBOR_SYSLOG_UDP_ADDR: '127.0.0.1:0',
     LOGHARBOR_SYSLOG_TCP_ADDR: '127.0.0.1:0',
-    LOGHARBOR_FLUSH_MS: '20',
     ...env,
   });
   const pool = createPool(url, { max: 10 });

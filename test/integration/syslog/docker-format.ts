@@ -32,7 +32,10 @@ export interface DockerSender {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Wall-clock fields of `ms` in `zone`, and the zone's offset from UTC in minutes. */
-function wall(ms: number, zone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number; offsetMin: number } {
+function wall(
+  ms: number,
+  zone: string,
+): { y: number; mo: number; d: number; h: number; mi: number; s: number; offsetMin: number } {
   const fmt = new Intl.DateTimeFormat('en-US', {
     timeZone: zone,
     hourCycle: 'h23',
@@ -44,9 +47,12 @@ function wall(ms: number, zone: string): { y: number; mo: number; d: number; h: 
     second: 'numeric',
   });
   const p: Record<string, number> = {};
-  for (const part of fmt.formatToParts(new Date(ms))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  for (const part of fmt.formatToParts(new Date(ms)))
+    if (part.type !== 'literal') p[part.type] = Number(part.value);
   const [y, mo, d, h, mi, s] = [p.year!, p.month!, p.day!, p.hour!, p.minute!, p.second!];
-  const offsetMin = Math.round((Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(ms / 1000) * 1000) / 60_000);
+  const offsetMin = Math.round(
+    (Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(ms / 1000) * 1000) / 60_000,
+  );
   return { y, mo, d, h, mi, s, offsetMin };
 }
 
@@ -63,7 +69,10 @@ function rfc3339(ms: number, zone: string, micros: number | null): string {
   const w = wall(ms, zone);
   const frac = micros === null ? '' : `.${String(micros).padStart(6, '0')}`;
   const off = Math.abs(w.offsetMin);
-  const zoneText = w.offsetMin === 0 ? 'Z' : `${w.offsetMin < 0 ? '-' : '+'}${two(Math.floor(off / 60))}:${two(off % 60)}`;
+  const zoneText =
+    w.offsetMin === 0
+      ? 'Z'
+      : `${w.offsetMin < 0 ? '-' : '+'}${two(Math.floor(off / 60))}:${two(off % 60)}`;
   return `${w.y}-${two(w.mo)}-${two(w.d)}T${two(w.h)}:${two(w.mi)}:${two(w.s)}${frac}${zoneText}`;
 }
 
@@ -71,7 +80,13 @@ function rfc3339(ms: number, zone: string, micros: number | null): string {
  * One message as Docker writes it, with its trailing LF. `atMs` is whole milliseconds;
  * `micros` (0..999999) is the microsecond fraction rfc5424micro shows.
  */
-export function dockerMessage(s: DockerSender, stream: 'stdout' | 'stderr', atMs: number, micros: number, text: Buffer): Buffer {
+export function dockerMessage(
+  s: DockerSender,
+  stream: 'stdout' | 'stderr',
+  atMs: number,
+  micros: number,
+  text: Buffer,
+): Buffer {
   // Facility daemon (3); severity info (6) for stdout, err (3) for stderr.
   const pri = 3 * 8 + (stream === 'stdout' ? 6 : 3);
   let header: string;
@@ -82,14 +97,20 @@ export function dockerMessage(s: DockerSender, stream: 'stdout' | 'stderr', atMs
     case 'rfc3164':
       header = `<${pri}>${stamp(atMs, s.zone)} ${s.host} ${s.tag}[${s.pid}]: `;
       break;
-    default:
-      header = `<${pri}>1 ${rfc3339(atMs, s.zone, s.format === 'rfc5424micro' ? micros : null)} ${s.host} ${s.tag} ${s.pid} ${s.tag} - `;
+    default: {
+      const time = rfc3339(atMs, s.zone, s.format === 'rfc5424micro' ? micros : null);
+      header = `<${pri}>1 ${time} ${s.host} ${s.tag} ${s.pid} ${s.tag} - `;
+    }
   }
   return Buffer.concat([Buffer.from(header), text, Buffer.from('\n')]);
 }
 
 /** How `message` goes on a stream transport: octet-counted only for rfc5424* over tcp+tls. */
-export function dockerFrame(format: DockerFormat, transport: DockerTransport, message: Buffer): Buffer {
+export function dockerFrame(
+  format: DockerFormat,
+  transport: DockerTransport,
+  message: Buffer,
+): Buffer {
   if (transport === 'tls' && format.startsWith('rfc5424')) {
     return Buffer.concat([Buffer.from(`${message.length} `), message]);
   }
@@ -99,6 +120,7 @@ export function dockerFrame(format: DockerFormat, transport: DockerTransport, me
 /** A container line cut as Docker's copier cuts it: pieces of 16384 bytes, the rest last. */
 export function dockerSplit(line: Buffer): Buffer[] {
   const parts: Buffer[] = [];
-  for (let i = 0; i < line.length; i += DOCKER_SPLIT) parts.push(line.subarray(i, i + DOCKER_SPLIT));
+  for (let i = 0; i < line.length; i += DOCKER_SPLIT)
+    parts.push(line.subarray(i, i + DOCKER_SPLIT));
   return parts;
 }

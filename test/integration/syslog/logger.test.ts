@@ -1,12 +1,15 @@
 /**
  * util-linux `logger` (a sender we did not write) in each of its modes against a running
- * logharbor and PostgreSQL: RFC 3164 and RFC 5424, UDP and TCP, LF-framed and octet-counted
- * (RFC 6587), --msgid, --sd-id/--sd-param, --id, -p, and several lines from stdin.
+ * logharbor and PostgreSQL: RFC 3164 and RFC 5424, UDP, TCP and a unix stream socket,
+ * LF-framed and octet-counted (RFC 6587), --msgid, --sd-id/--sd-param, --id, -p, and
+ * several lines from stdin.
  *
  * `logger -s` echoes to stderr exactly the message it sends, one per line, so each test
  * knows the time logger put on the wire and reads the expected row from that header.
  */
-import { hostname } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { missing, runLogger } from '../../support/programs.js';
@@ -22,13 +25,17 @@ const HOST3164 = hostname().split('.')[0]!;
 /** Runs logger with `-s` and returns the lines it sent. */
 async function log(
   h: Harness,
-  transport: 'udp' | 'tcp',
+  transport: 'udp' | 'tcp' | 'unix',
   args: string[],
   stdin?: string,
 ): Promise<string[]> {
-  const port = h.port(transport === 'udp' ? 'syslog-udp' : 'syslog-tcp');
-  const flag = transport === 'udp' ? '-d' : '-T';
-  const r = await runLogger(['-s', flag, '-n', '127.0.0.1', '-P', String(port), ...args], stdin);
+  const to =
+    transport === 'unix'
+      ? ['-T', '-u', h.cfg.syslogSocket!]
+      : transport === 'udp'
+        ? ['-d', '-n', '127.0.0.1', '-P', String(h.port('syslog-udp'))]
+        : ['-T', '-n', '127.0.0.1', '-P', String(h.port('syslog-tcp'))];
+  const r = await runLogger(['-s', ...to, ...args], stdin);
   expect(r.code, r.stderr).toBe(0);
   return r.stderr.split('\n').filter((l) => l !== '');
 }
@@ -65,10 +72,18 @@ function sent3164(line: string, now: number): { pri: number; time: { ts: string;
 
 describe.skipIf(skip)('util-linux logger against logharbor', () => {
   let h: Harness;
+  let dir: string;
   beforeAll(async () => {
-    h = await startHarness({ LOGHARBOR_SYSLOG_TIMEZONE: 'local' });
+    dir = mkdtempSync(path.join(tmpdir(), 'lh-logger-'));
+    h = await startHarness({
+      LOGHARBOR_SYSLOG_TIMEZONE: 'local',
+      LOGHARBOR_SYSLOG_SOCKET: path.join(dir, 'syslog.sock'),
+    });
   });
-  afterAll(async () => h?.close());
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const byApp = (app: string, n: number): Promise<Row[]> => storedRows(h, `app = '${app}'`, n);
 
@@ -228,4 +243,44 @@ describe.skipIf(skip)('util-linux logger against logharbor', () => {
       );
     });
   }
+
+  // A local socket gets logger's local format: "<PRI>Mmm dd hh:mm:ss TAG[PID]: MSG", no host.
+  for (const extra of [[], ['--octet-count']]) {
+    it(`-u <unix stream socket> -T ${extra.join(' ')}: the local format without a hostname`, async () => {
+      const app = `lunix${extra.length}`;
+      const [line] = await log(h, 'unix', [...extra, '-t', app, '--id=9', 'over a unix socket']);
+      expect(unframed(line!)).toMatch(
+        new RegExp(`^<13>\\w{3} [ \\d]\\d [\\d:]{8} ${app}\\[9\\]: `),
+      );
+      expect(await byApp(app, 1)).toEqual([
+        row({
+          ...sent3164(line!, Date.now()).time,
+          app,
+          tag: app,
+          severity: 5,
+          facility: 1,
+          message: 'over a unix socket',
+          attrs: { pid: '9' },
+        }),
+      ]);
+    });
+  }
+
+  it('-u <unix stream socket> --rfc5424', async () => {
+    const app = 'lunix5424';
+    const [line] = await log(h, 'unix', ['--rfc5424', '-t', app, 'unix 5424']);
+    const sent = sent5424(line!);
+    expect(await byApp(app, 1)).toEqual([
+      row({
+        ...sent.time,
+        host: HOST5424,
+        app,
+        tag: app,
+        severity: 5,
+        facility: 1,
+        message: 'unix 5424',
+        attrs: { sd: { timeQuality: { tzKnown: '1', isSynced: sent.synced } } },
+      }),
+    ]);
+  });
 });

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { missing, runLogger, startRsyslog, type RsyslogOptions } from '../../support/programs.js';
-import { fromBsd, fromRfc3339, row, storedRows } from './wire.js';
+import { fromBsd, fromRfc3339, row, sendUdp, storedRows } from './wire.js';
 
 const skip = missing('rsyslogd', 'logger');
 if (skip) console.warn(`[syslog] SKIPPING rsyslog tests: ${skip}`);
@@ -27,14 +27,38 @@ const CASES: Case[] = [
   { protocol: 'udp', framing: 'traditional', format: 'rfc3164' },
 ];
 
-describe.skipIf(skip)('rsyslog forwarding to logharbor', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    // logger stamps local time and rsyslog forwards it as it came; zone-less times are local here too.
-    h = await startHarness({ LOGHARBOR_SYSLOG_TIMEZONE: 'local' });
-  });
-  afterAll(async () => h?.close());
+let h: Harness;
+beforeAll(async () => {
+  // logger stamps local time and rsyslog forwards it as it came; zone-less times are
+  // local here too.
+  h = await startHarness({ LOGHARBOR_SYSLOG_TIMEZONE: 'local' });
+});
+afterAll(async () => h?.close());
 
+// What rsyslog 8.2302 (Debian 12) sent in this file's runs, kept byte for byte so the
+// shapes stay covered where rsyslogd is not installed.
+describe('rsyslog output shapes, byte for byte', () => {
+  it('RFC 3164 of a line received as RFC 5424: "HOST APP[PROCID] MSG", no colon', async () => {
+    const text = 'rsyslog 3164 of 5424';
+    await sendUdp(h.port('syslog-udp'), [
+      Buffer.from(`<155>Nov 28 08:15:32 vm rsbytes[321] ${text}`),
+    ]);
+    expect(await storedRows(h, `message = '${text}'`, 1)).toEqual([
+      row({
+        ...fromBsd('Nov 28 08:15:32', 'local', Date.now()),
+        host: 'vm',
+        app: 'rsbytes',
+        tag: 'rsbytes',
+        severity: 3,
+        facility: 19,
+        message: text,
+        attrs: { pid: '321' },
+      }),
+    ]);
+  });
+});
+
+describe.skipIf(skip)('rsyslog forwarding to logharbor', () => {
   for (const c of CASES) {
     it(`${c.protocol} ${c.protocol === 'tcp' ? c.framing : ''} ${c.format}: host, app, pid, msgid, time and text survive`, async () => {
       const app = `rs${c.protocol}${c.framing.slice(0, 3)}${c.format!.slice(3)}`;

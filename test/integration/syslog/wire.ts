@@ -91,8 +91,9 @@ export interface Row {
   attrs: Record<string, unknown> | null;
 }
 
-const COLUMNS = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts, ts_ns, source,
-  host, container_id, container_name, stream, tag, app, project, service, severity, facility, message, attrs`;
+const COLUMNS = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts, ts_ns,
+  source, host, container_id, container_name, stream, tag, app, project, service, severity,
+  facility, message, attrs`;
 
 /** The rows matching `where` in arrival order, once at least `count` exist (bounded wait). */
 export async function storedRows(
@@ -148,7 +149,7 @@ export function fromRfc3339(stamp: string): { ts: string; ts_ns: number } {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** How far ahead of its arrival a line may claim to be (clock skew) before it is read as last year's. */
+/** How far after its arrival a line's time may be (clock skew) before it is read as last year's. */
 const SKEW_MS = 31 * 86_400_000;
 
 /**
@@ -174,7 +175,7 @@ export function fromBsd(
   return stored(at(year), '');
 }
 
-/** `GET /metrics` value of one sample, e.g. `logharbor_events_dropped_total{listener="syslog-udp",...}`; 0 when absent. */
+/** The `GET /metrics` value of the sample of `name` with these labels; 0 when absent. */
 export async function metric(
   h: Harness,
   name: string,
