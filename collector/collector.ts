@@ -64,7 +64,7 @@ export async function startCollector(
     log.info({ queued: writer.depth }, 'writer caught up: resuming TCP senders');
     for (const s of streams) s.resumeAll();
   });
-  const listeners = [...streams, forward.udp, syslog.udp]
+  const listeners = [...streams, forward.udp, syslog.udp, syslog.dgram]
     .filter((l) => l !== null)
     .map((l) => ({ name: l.name, address: l.address }));
   return {

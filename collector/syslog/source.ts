@@ -17,6 +17,7 @@ import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
 import { listenStream, type StreamListener } from '../listen/stream-listener.js';
 import { kernelUdpDrops } from '../listen/udp-drops.js';
 import { listenUdp, type UdpListener } from '../listen/udp-listener.js';
+import { listenUnixDgram, type UnixDgramListener } from '../listen/unix-dgram-listener.js';
 import type { Writer } from '../writer/writer.js';
 import { SyslogFramer } from './framing.js';
 import { SyslogLineJoiner } from './join.js';
@@ -26,6 +27,7 @@ import { syslogToRecord } from './record.js';
 export interface SyslogSource {
   streams: StreamListener[];
   udp: UdpListener | null;
+  dgram: UnixDgramListener | null;
   stop(): Promise<void>;
   close(): Promise<void>;
 }
@@ -58,6 +60,17 @@ export async function startSyslog(
     for (const f of frames) joiner.push(parseSyslog(f, ctx), ctx.receivedAt);
     telemetry.onReceived(health, frames.length);
     submitReady();
+  };
+
+  /** RFC 5426 section 3.1: one message per datagram. */
+  const ingestDatagram = (msg: Buffer, health: ListenerHealth) => {
+    if (writer.overloaded) {
+      // A datagram sender cannot be slowed down: past the writer's queue limit what
+      // arrives is dropped, and counted.
+      telemetry.onDropped(health, 1, 'writer_overloaded');
+      return;
+    }
+    ingest([msg], health);
   };
 
   const onConnection = (socket: net.Socket, health: ListenerHealth) => {
@@ -126,18 +139,19 @@ export async function startSyslog(
       ...cfg.syslogUdpAddr,
       log,
       telemetry,
-      onMessage: (msg, _rinfo, _socket, health) => {
-        if (writer.overloaded) {
-          // UDP cannot be slowed down: past the writer's queue limit it is dropped, counted.
-          telemetry.onDropped(health, 1, 'writer_overloaded');
-          return;
-        }
-        // RFC 5426 section 3.1: one message per datagram.
-        ingest([msg], health);
-      },
+      onMessage: (msg, _rinfo, _socket, health) => ingestDatagram(msg, health),
     });
     kernelDropsSeen = kernelUdpDrops(udp.port);
   }
+  const dgram = cfg.syslogDgramSocket
+    ? await listenUnixDgram({
+        name: 'syslog-unix-dgram',
+        protocol: 'syslog',
+        path: cfg.syslogDgramSocket,
+        telemetry,
+        onMessage: ingestDatagram,
+      })
+    : null;
 
   const tick = setInterval(() => {
     joiner.tick(Date.now());
@@ -153,11 +167,12 @@ export async function startSyslog(
   return {
     streams,
     udp,
+    dgram,
     async stop() {
       clearInterval(tick);
       for (const s of streams) s.pauseAll();
       for (const s of streams) s.stopAccepting();
-      await udp?.close();
+      await Promise.all([udp?.close(), dgram?.close()]);
       joiner.flushAll();
       submitReady();
     },

@@ -25,16 +25,18 @@ const HOST3164 = hostname().split('.')[0]!;
 /** Runs logger with `-s` and returns the lines it sent. */
 async function log(
   h: Harness,
-  transport: 'udp' | 'tcp' | 'unix',
+  transport: 'udp' | 'tcp' | 'unix' | 'unix-dgram',
   args: string[],
   stdin?: string,
 ): Promise<string[]> {
   const to =
     transport === 'unix'
       ? ['-T', '-u', h.cfg.syslogSocket!]
-      : transport === 'udp'
-        ? ['-d', '-n', '127.0.0.1', '-P', String(h.port('syslog-udp'))]
-        : ['-T', '-n', '127.0.0.1', '-P', String(h.port('syslog-tcp'))];
+      : transport === 'unix-dgram'
+        ? ['-d', '-u', h.cfg.syslogDgramSocket!]
+        : transport === 'udp'
+          ? ['-d', '-n', '127.0.0.1', '-P', String(h.port('syslog-udp'))]
+          : ['-T', '-n', '127.0.0.1', '-P', String(h.port('syslog-tcp'))];
   const r = await runLogger(['-s', ...to, ...args], stdin);
   expect(r.code, r.stderr).toBe(0);
   return r.stderr.split('\n').filter((l) => l !== '');
@@ -78,6 +80,7 @@ describe.skipIf(skip)('util-linux logger against logharbor', () => {
     h = await startHarness({
       LOGHARBOR_SYSLOG_TIMEZONE: 'local',
       LOGHARBOR_SYSLOG_SOCKET: path.join(dir, 'syslog.sock'),
+      LOGHARBOR_SYSLOG_DGRAM_SOCKET: path.join(dir, 'log.sock'),
     });
   });
   afterAll(async () => {
@@ -280,6 +283,22 @@ describe.skipIf(skip)('util-linux logger against logharbor', () => {
         facility: 1,
         message: 'unix 5424',
         attrs: { sd: { timeQuality: { tzKnown: '1', isSynced: sent.synced } } },
+      }),
+    ]);
+  });
+
+  it('-u <unix datagram socket> -d: like /dev/log', async () => {
+    const app = 'ldgram';
+    const [line] = await log(h, 'unix-dgram', ['-t', app, '--id=7', 'over a datagram socket']);
+    expect(await byApp(app, 1)).toEqual([
+      row({
+        ...sent3164(line!, Date.now()).time,
+        app,
+        tag: app,
+        severity: 5,
+        facility: 1,
+        message: 'over a datagram socket',
+        attrs: { pid: '7' },
       }),
     ]);
   });

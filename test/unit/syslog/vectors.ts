@@ -420,6 +420,18 @@ export const VECTORS: Vector[] = [
       message: 'local',
     },
   ),
+  v3164(
+    "rsyslog's traditional format of a line it got as RFC 5424: HOST APP[PID] with no colon",
+    '<13>Nov 28 06:23:03 vm app[321] first line',
+    {
+      pri: 13,
+      time: '2026-11-28T06:23:03.000000000Z',
+      hostname: 'vm',
+      appName: 'app',
+      procId: '321',
+      message: 'first line',
+    },
+  ),
   v3164('no HOSTNAME, tag without pid', '<13>Nov 28 06:23:03 myapp: no pid', {
     pri: 13,
     time: '2026-11-28T06:23:03.000000000Z',
