@@ -44,7 +44,7 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
   installErrorHandler(app);
   installAuth(app, o.apiToken);
   healthRoutes(app, o.pool, o.telemetry);
-  logsRoutes(app, o.pool);
+  logsRoutes(app, o.pool, o.telemetry);
   contextRoutes(app, o.pool);
   containersRoutes(app, o.pool);
   sourcesRoutes(app, o.telemetry);

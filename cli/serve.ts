@@ -22,7 +22,9 @@ export async function serve(role: Role): Promise<void> {
   const cfg = loadConfig();
   const log = createLogger(cfg.logLevel);
   const db = await openDatabase(cfg, log);
-  const pool = createPool(db.url, { max: 20, applicationName: `logharbor-${role}` });
+  // Two pools: the writer's COPY must never hit the API's statement_timeout.
+  const pool = createPool(db.url, { max: 8, applicationName: `logharbor-${role}-writer` });
+  const apiPool = createPool(db.url, { max: 12, applicationName: `logharbor-${role}-api`, statementTimeoutMs: cfg.queryTimeoutMs });
   const applied = await migrate(pool);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const telemetry = new Telemetry(true);
@@ -31,7 +33,7 @@ export async function serve(role: Role): Promise<void> {
   let app: FastifyInstance | null = null;
   if (role !== 'api') collector = await startCollector(cfg, pool, log, telemetry);
   if (role !== 'collector' && cfg.httpAddr) {
-    app = await buildApp({ pool, telemetry, log, apiToken: cfg.apiToken });
+    app = await buildApp({ pool: apiPool, telemetry, log, apiToken: cfg.apiToken });
     await app.listen({ host: cfg.httpAddr.host, port: cfg.httpAddr.port });
   }
 
@@ -68,7 +70,7 @@ export async function serve(role: Role): Promise<void> {
     force.unref();
     await app?.close();
     await collector?.close();
-    await pool.end();
+    await Promise.all([pool.end(), apiPool.end()]);
     await db.stop();
     log.info('stopped');
     process.exit(0);

@@ -150,6 +150,12 @@ export const SETTINGS = [
     doc: "logharbor's own log level (trace, debug, info, warn, error, fatal).",
   },
   {
+    env: 'LOGHARBOR_QUERY_TIMEOUT',
+    kind: 'duration',
+    default: '10s',
+    doc: 'Longest a search, histogram or context query may run in PostgreSQL (statement_timeout); past it the API answers 503 LH_QUERY_TIMEOUT.',
+  },
+  {
     env: 'LOGHARBOR_BATCH_SIZE',
     kind: 'int',
     default: '4000',
@@ -235,6 +241,7 @@ export interface Config {
   apiToken: string | null;
   retentionMs: number;
   logLevel: string;
+  queryTimeoutMs: number;
   batchSize: number;
   flushMs: number;
   queueMax: number;
@@ -377,6 +384,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     apiToken: raw.LOGHARBOR_API_TOKEN === '' ? null : raw.LOGHARBOR_API_TOKEN,
     retentionMs: dur('LOGHARBOR_RETENTION'),
     logLevel: raw.LOGHARBOR_LOG_LEVEL,
+    queryTimeoutMs: dur('LOGHARBOR_QUERY_TIMEOUT'),
     batchSize: int('LOGHARBOR_BATCH_SIZE'),
     flushMs: parseInt10('LOGHARBOR_FLUSH_MS', raw.LOGHARBOR_FLUSH_MS, 0),
     queueMax: int('LOGHARBOR_QUEUE_MAX'),

@@ -1,25 +1,48 @@
 /**
- * GET /api/logs: newest first, keyset pagination on (ts, id).
- * Answers `{"records": [...], "next_cursor": "..." | null}`.
+ * GET /api/logs: search, newest first, keyset pagination on (ts, id); answers
+ * `{"records": [...], "next_cursor": "..." | null}`.
+ * GET /api/logs/histogram: matches per time bucket over the range.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from '../../core/db/pool.js';
 import { Errors, LogharborError } from '../../core/errors.js';
 import type { StoredRecord } from '../../core/record.js';
-import { parseTimeParam } from '../time-range.js';
-import { CURSOR_COLUMN, RECORD_COLUMNS, decodeCursor, encodeCursor } from '../record-sql.js';
+import type { Telemetry } from '../../core/telemetry.js';
+import { QUERY_LIMITS } from '../query/index.js';
+import { CURSOR_COLUMN, RECORD_COLUMNS, encodeCursor } from '../record-sql.js';
+import { buildWhere } from '../search-sql.js';
 
 export const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
+const MAX_BUCKETS = 1000;
+const DEFAULT_RANGE_MS = 86_400_000;
+
+const timeParam = { type: 'string', maxLength: 64, description: 'RFC 3339 time, epoch ms, or an age like 15m, 2h, 7d' } as const;
+const queryParam = { type: 'string', maxLength: QUERY_LIMITS.maxLength * 4, description: 'query language (README, "Query syntax")' } as const;
 
 interface LogsQuery {
+  q?: string;
   limit?: number;
   cursor?: string;
   from?: string;
   to?: string;
 }
 
-export function logsRoutes(app: FastifyInstance, pool: Pool): void {
+interface HistogramQuery {
+  q?: string;
+  from?: string;
+  to?: string;
+  buckets?: number;
+}
+
+/** A bucket width that reads well (1s, 5s, 1m, 5m, 1h, ...) giving at most `buckets` buckets. */
+export function bucketWidth(rangeMs: number, buckets: number): number {
+  const nice = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
+  const want = rangeMs / buckets;
+  return nice.find((w) => w >= want) ?? Math.ceil(want / 86_400_000) * 86_400_000;
+}
+
+export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetry): void {
   app.get<{ Querystring: LogsQuery }>(
     '/api/logs',
     {
@@ -28,45 +51,25 @@ export function logsRoutes(app: FastifyInstance, pool: Pool): void {
         querystring: {
           type: 'object',
           properties: {
+            q: queryParam,
             limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
             cursor: { type: 'string', maxLength: 200 },
-            from: {
-              type: 'string',
-              maxLength: 64,
-              description: 'RFC 3339 time or a relative age like 15m, 2h, 7d',
-            },
-            to: { type: 'string', maxLength: 64 },
+            from: timeParam,
+            to: timeParam,
           },
           additionalProperties: true,
         },
       },
     },
     async (req) => {
-      const { limit = DEFAULT_LIMIT, cursor, from, to } = req.query;
-      const where: string[] = [];
-      const values: unknown[] = [];
-      const now = Date.now();
-      if (from) {
-        values.push(new Date(parseTimeParam('from', from, now)).toISOString());
-        where.push(`ts >= $${values.length}`);
-      }
-      if (to) {
-        values.push(new Date(parseTimeParam('to', to, now)).toISOString());
-        where.push(`ts < $${values.length}`);
-      }
-      if (cursor) {
-        const c = decodeCursor(cursor);
-        if (!c) throw new LogharborError(Errors.BAD_REQUEST, 'cursor is not one this API gave out');
-        values.push(c.tsMicros, c.id);
-        where.push(
-          `(ts, id) < (to_timestamp($${values.length - 1}::bigint / 1000000.0), $${values.length}::bigint)`,
-        );
-      }
-      values.push(limit + 1);
-      const sql = `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN} FROM logs
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY ts DESC, id DESC LIMIT $${values.length}`;
-      const rows = (await pool.query<StoredRecord & { cursor_ts: string }>(sql, values)).rows;
+      const { limit = DEFAULT_LIMIT } = req.query;
+      const end = telemetry.querySeconds.startTimer({ route: 'logs' });
+      const where = buildWhere(req.query);
+      where.values.push(limit + 1);
+      const sql = `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN} FROM logs WHERE ${where.text}
+        ORDER BY ts DESC, id DESC LIMIT $${where.values.length}`;
+      const rows = (await pool.query<StoredRecord & { cursor_ts: string }>(sql, where.values)).rows;
+      end();
       const more = rows.length > limit;
       if (more) rows.pop();
       const last = rows[rows.length - 1];
@@ -74,6 +77,49 @@ export function logsRoutes(app: FastifyInstance, pool: Pool): void {
         records: rows.map(({ cursor_ts: _c, ...r }) => r),
         next_cursor: more && last ? encodeCursor(last.cursor_ts, last.id) : null,
       };
+    },
+  );
+
+  app.get<{ Querystring: HistogramQuery }>(
+    '/api/logs/histogram',
+    {
+      schema: {
+        summary: 'Matching records per time bucket',
+        querystring: {
+          type: 'object',
+          properties: {
+            q: queryParam,
+            from: timeParam,
+            to: timeParam,
+            buckets: { type: 'integer', minimum: 1, maximum: MAX_BUCKETS, default: 100 },
+          },
+          additionalProperties: true,
+        },
+      },
+    },
+    async (req) => {
+      const now = Date.now();
+      const { buckets = 100 } = req.query;
+      const where = buildWhere({ q: req.query.q, from: req.query.from ?? '24h', to: req.query.to ?? 'now' }, now);
+      const fromMs = where.fromMs!;
+      const toMs = where.toMs!;
+      if (toMs <= fromMs) throw new LogharborError(Errors.BAD_REQUEST, '`to` must be after `from`');
+      const width = bucketWidth(toMs - fromMs, buckets);
+      const origin = Math.floor(fromMs / width) * width;
+      const end = telemetry.querySeconds.startTimer({ route: 'histogram' });
+      where.values.push(`${width} milliseconds`, new Date(origin).toISOString());
+      const n = where.values.length;
+      const r = await pool.query<{ b: string; n: string }>(
+        `SELECT (extract(epoch FROM date_bin($${n - 1}::interval, ts, $${n}::timestamptz)) * 1000)::bigint::text AS b,
+                count(*)::text AS n
+           FROM logs WHERE ${where.text} GROUP BY 1`,
+        where.values,
+      );
+      end();
+      const counts = new Map(r.rows.map((x) => [Number(x.b), Number(x.n)]));
+      const out: { start: string; count: number }[] = [];
+      for (let t = origin; t < toMs; t += width) out.push({ start: new Date(t).toISOString(), count: counts.get(t) ?? 0 });
+      return { buckets: out, interval_ms: width };
     },
   );
 }

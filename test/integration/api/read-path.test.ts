@@ -147,3 +147,53 @@ describe('read path', () => {
     expect(r.json()).toEqual({ error: { code: 'LH_NOT_FOUND', message: 'not found' } });
   });
 });
+
+describe('search with a query and the histogram', () => {
+  let h: Harness;
+  const T0 = Date.parse('2026-11-20T10:00:00Z') / 1000;
+  beforeAll(async () => {
+    h = await startHarness();
+    const recs: LogRecord[] = [];
+    for (let i = 0; i < 60; i++) {
+      recs.push({
+        ...newRecord('forward', T0 + i * 60, 0, i % 10 === 0 ? `ERROR disk full ${i}` : `GET /item/${i} 200`),
+        containerName: i % 2 ? 'api-1' : 'web',
+        stream: i % 10 === 0 ? 'stderr' : 'stdout',
+        severity: i % 10 === 0 ? 3 : 6,
+        attrs: { status: i % 10 === 0 ? 500 : 200 },
+      });
+    }
+    await h.collector.writer.submit({ records: recs });
+  });
+  afterAll(async () => h.close());
+
+  const get = (url: string) => h.app.inject({ method: 'GET', url });
+  const messages = async (q: string, extra = '') =>
+    (await get(`/api/logs?q=${encodeURIComponent(q)}${extra}`)).json().records.map((r: { message: string }) => r.message);
+
+  it('filters with the query language, newest first', async () => {
+    expect(await messages('disk')).toEqual(['ERROR disk full 50', 'ERROR disk full 40', 'ERROR disk full 30', 'ERROR disk full 20', 'ERROR disk full 10', 'ERROR disk full 0']);
+    expect(await messages('container:api-* level>=err')).toEqual([]);
+    expect(await messages('container:web level:error -"full 0"', '&limit=2')).toEqual(['ERROR disk full 50', 'ERROR disk full 40']);
+    expect(await messages('attrs.status>=500 stream:stderr /full [1-2]0$/')).toEqual(['ERROR disk full 20', 'ERROR disk full 10']);
+  });
+
+  it('answers a syntax error with its column', async () => {
+    const r = await get(`/api/logs?q=${encodeURIComponent('disk AND (')}`);
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error).toMatchObject({ code: 'LH_QUERY_SYNTAX', column: expect.any(Number) });
+  });
+
+  it('counts matches per bucket over the range, empty buckets included', async () => {
+    const from = new Date(T0 * 1000).toISOString();
+    const to = new Date((T0 + 3600) * 1000).toISOString();
+    const r = (await get(`/api/logs/histogram?q=disk&from=${from}&to=${to}&buckets=6`)).json();
+    expect(r.interval_ms).toBe(600_000);
+    expect(r.buckets.map((b: { count: number }) => b.count)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(r.buckets[0].start).toBe(from);
+    const all = (await get(`/api/logs/histogram?from=${from}&to=${to}&buckets=4`)).json();
+    expect(all.interval_ms).toBe(900_000);
+    expect(all.buckets.map((b: { count: number }) => b.count)).toEqual([15, 15, 15, 15]);
+    expect((await get(`/api/logs/histogram?from=${to}&to=${from}`)).statusCode).toBe(400);
+  });
+});
