@@ -30,7 +30,8 @@ function status(pid: number, field: string): number {
 
 export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lh-bench-'));
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bin/logharbor.js'), 'serve'], {
+  const nodeArgs = process.env.LOGHARBOR_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/logharbor.js'), 'serve'], {
     cwd: ROOT,
     env: {
       ...process.env,
