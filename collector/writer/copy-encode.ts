@@ -43,30 +43,38 @@ function text(s: string | null): string {
 export const MIN_TS_SEC = -62135596800; // 0001-01-01T00:00:00Z
 export const MAX_TS_SEC = 253402300799; // 9999-12-31T23:59:59Z
 
-let cachedSec = NaN;
-let cachedPrefix = '';
+/**
+ * `YYYY-MM-DD HH:MM:SS` for whole seconds. Consecutive events share a second, so each
+ * caller keeps its own one-entry cache (event times and arrival times interleave).
+ */
+class SecondCache {
+  private sec = NaN;
+  private text = '';
 
-/** `YYYY-MM-DD HH:MM:SS` for whole seconds, cached: consecutive events share a second. */
-function secondPrefix(sec: number): string {
-  if (sec !== cachedSec) {
-    cachedSec = sec;
-    cachedPrefix = new Date(sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  prefix(sec: number): string {
+    if (sec !== this.sec) {
+      this.sec = sec;
+      this.text = new Date(sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
+    }
+    return this.text;
   }
-  return cachedPrefix;
 }
+
+const eventSeconds = new SecondCache();
+const arrivalSeconds = new SecondCache();
 
 function pad6(n: number): string {
   return n < 100000 ? String(n).padStart(6, '0') : String(n);
 }
 
 /** A UTC timestamp with microseconds; nanoseconds below the microsecond go to `ts_ns`. */
-export function formatTs(sec: number, nano: number): string {
-  return `${secondPrefix(sec)}.${pad6(Math.floor(nano / 1000))}+00`;
+export function formatTs(sec: number, nano: number, cache = eventSeconds): string {
+  return `${cache.prefix(sec)}.${pad6(Math.floor(nano / 1000))}+00`;
 }
 
 export function formatMs(ms: number): string {
   const sec = Math.floor(ms / 1000);
-  return formatTs(sec, (ms - sec * 1000) * 1_000_000);
+  return formatTs(sec, (ms - sec * 1000) * 1_000_000, arrivalSeconds);
 }
 
 export function encodeRow(id: number, r: LogRecord): string {

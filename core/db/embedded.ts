@@ -75,6 +75,31 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/**
+ * A PostgreSQL left running on this data directory by a logharbor that was killed
+ * (SIGKILL cannot stop its child): stopped with a fast shutdown (SIGINT, which
+ * PostgreSQL answers by rolling back open transactions and checkpointing), so this start
+ * can take the directory over. Nothing acked is lost: acks follow commits.
+ */
+async function stopOrphan(databaseDir: string, log: (line: string) => void): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.includes('postgres') || !cmdline.includes(databaseDir)) return;
+  log(`stopping the PostgreSQL (pid ${pid}) left running on ${databaseDir} by an earlier run`);
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 300; i++) {
+    if (!(await exists(`/proc/${pid}`))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the PostgreSQL (pid ${pid}) left running on ${databaseDir} did not stop`);
+}
+
 /** Starts (initializing on first use) a cluster whose data lives in `dataDir/pg`. */
 export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const databaseDir = path.resolve(opts.dataDir, 'pg');
@@ -121,6 +146,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
     );
     if (Number.isInteger(uid)) await chown(databaseDir, uid, -1).catch(() => undefined);
   }
+  await stopOrphan(databaseDir, log);
   try {
     await pg.start();
   } catch (e) {

@@ -1,0 +1,171 @@
+/**
+ * The live-tail hub: committed records in, matching records out to every tail client.
+ *
+ *   writer 'committed' ─► publish ─► queue (bounded) ─► fan-out, a slice per event-loop turn
+ *                                                          │ once per record: StoredRecord, JSON
+ *                                                          │ once per distinct query: predicate
+ *                                                          ▼
+ *                                                  subscribers (api/tail/session.ts)
+ *
+ * Publication happens after COMMIT (DESIGN.md, "The writer"), so a subscriber that
+ * subscribes before it reads its backlog misses nothing: whatever is not published to it
+ * was committed before it subscribed, and is in the backlog's snapshot.
+ *
+ * The input is an interface (`CommittedSource`): today the in-process writer; a
+ * LISTEN/NOTIFY reader for separate collector and API processes can feed it the same way.
+ *
+ * `publish` only queues, so the writer is never held up by tail clients. The fan-out
+ * costs (records x distinct queries) predicate calls; clients with the same query text
+ * share one evaluation. Past `hubQueueRecords` waiting, new batches are not examined and
+ * every subscriber is told how many went by.
+ */
+import type { Committed } from '../../collector/writer/unit.js';
+import { Errors, LogharborError } from '../../core/errors.js';
+import type { StoredRecord } from '../../core/record.js';
+import { toPredicate, type Query } from '../query/index.js';
+import { TAIL_LIMITS, type TailLimits } from './limits.js';
+import { toStoredRecord } from './stored-record.js';
+
+/** Anything that announces committed records in commit order (the writer is one). */
+export interface CommittedSource {
+  on(event: 'committed', listener: (batch: Committed[]) => void): unknown;
+  off(event: 'committed', listener: (batch: Committed[]) => void): unknown;
+}
+
+/** One committed record as served, its JSON made on first use and shared by all clients. */
+export class TailEntry {
+  private text: string | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly record: StoredRecord,
+  ) {}
+
+  get json(): string {
+    return (this.text ??= JSON.stringify(this.record));
+  }
+}
+
+export interface TailSubscriber {
+  /** Records matching the subscriber's query, ids ascending across calls. */
+  deliver(entries: TailEntry[]): void;
+  /** `n` committed records went by unexamined (the hub's queue was full). */
+  missed(n: number): void;
+  /** The query failed on a record (a runaway regex); the subscription is already over. */
+  failed(err: LogharborError): void;
+}
+
+interface Group {
+  test: (r: StoredRecord) => boolean;
+  members: Set<TailSubscriber>;
+}
+
+export class TailHub {
+  private readonly groups = new Map<string, Group>();
+  private subscribers = 0;
+  private readonly queue: Committed[][] = [];
+  /** Records of `queue[0]` already fanned out. */
+  private offset = 0;
+  private queued = 0;
+  private scheduled = false;
+
+  constructor(readonly limits: TailLimits = TAIL_LIMITS) {}
+
+  /** Open subscriptions. */
+  get clients(): number {
+    return this.subscribers;
+  }
+
+  /** Feeds the hub from `source` until the returned function is called. */
+  attach(source: CommittedSource): () => void {
+    const listener = (batch: Committed[]) => this.publish(batch);
+    source.on('committed', listener);
+    return () => void source.off('committed', listener);
+  }
+
+  /** Queues one commit's records (ids ascending) for fan-out. Never blocks, never throws. */
+  publish(batch: readonly Committed[]): void {
+    if (this.subscribers === 0 || batch.length === 0) return;
+    if (this.queued + batch.length > this.limits.hubQueueRecords) {
+      for (const g of this.groups.values()) for (const s of g.members) s.missed(batch.length);
+      return;
+    }
+    this.queue.push([...batch]);
+    this.queued += batch.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  /** Subscribes; the returned function ends the subscription (idempotent). */
+  subscribe(query: Query, sub: TailSubscriber): () => void {
+    let g = this.groups.get(query.text);
+    if (!g) {
+      g = { test: toPredicate(query), members: new Set() };
+      this.groups.set(query.text, g);
+    }
+    g.members.add(sub);
+    this.subscribers++;
+    const group = g;
+    return () => {
+      if (!group.members.delete(sub)) return;
+      this.subscribers--;
+      if (group.members.size === 0 && this.groups.get(query.text) === group) {
+        this.groups.delete(query.text);
+      }
+    };
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    let budget = this.limits.hubSliceRecords;
+    while (budget > 0 && this.queue.length > 0) {
+      const batch = this.queue[0]!;
+      const end = Math.min(batch.length, this.offset + budget);
+      const slice = batch.slice(this.offset, end);
+      budget -= slice.length;
+      this.queued -= slice.length;
+      if (end === batch.length) {
+        this.queue.shift();
+        this.offset = 0;
+      } else {
+        this.offset = end;
+      }
+      this.fanOut(slice);
+    }
+    if (this.queue.length > 0) {
+      this.scheduled = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  private fanOut(slice: Committed[]): void {
+    if (this.subscribers === 0) return;
+    const entries = slice.map((c) => new TailEntry(c.id, toStoredRecord(c.id, c.record)));
+    for (const [text, g] of [...this.groups]) {
+      let matched: TailEntry[];
+      try {
+        matched = entries.filter((e) => g.test(e.record));
+      } catch (e) {
+        this.fail(text, g, e);
+        continue;
+      }
+      if (matched.length === 0) continue;
+      for (const s of [...g.members]) s.deliver(matched);
+    }
+  }
+
+  /** Ends every subscription of a query whose predicate threw. */
+  private fail(text: string, g: Group, e: unknown): void {
+    this.groups.delete(text);
+    this.subscribers -= g.members.size;
+    const err =
+      e instanceof LogharborError
+        ? e
+        : new LogharborError(Errors.INTERNAL, e instanceof Error ? e.message : String(e));
+    const members = [...g.members];
+    g.members.clear();
+    for (const s of members) s.failed(err);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * A committed `LogRecord` and its id as the `StoredRecord` the database would give back
+ * for that row (api/record-sql.ts), character for character once JSON-encoded, so a live
+ * record and the same record read in a backlog or a search are the same JSON:
+ *   - `ts`: the writer stores microseconds in `ts` and the rest in `ts_ns`
+ *     (collector/writer/copy-encode.ts); SQL prints both, UTC, with a `Z`.
+ *   - `received_at`: milliseconds stored as microseconds, printed with six digits.
+ *   - `attrs`: jsonb keeps object keys shorter-first, then bytewise (PostgreSQL,
+ *     "JSON Types": jsonb does not preserve key order), and numbers round-trip through
+ *     their JSON text, so the value is rebuilt that way.
+ */
+import type { AttrValue, Attrs, LogRecord, StoredRecord } from '../../core/record.js';
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` of whole seconds since the epoch, UTC (years 1..9999). */
+function secondText(sec: number): string {
+  return new Date(sec * 1000).toISOString().slice(0, 19);
+}
+
+/** The SQL's `to_char(ts, '...SS.US') || lpad(ts_ns::text, 3, '0') || 'Z'`. */
+export function formatEventTime(sec: number, nano: number): string {
+  return `${secondText(sec)}.${pad(Math.floor(nano / 1000), 6)}${pad(nano % 1000, 3)}Z`;
+}
+
+/** The SQL's received_at text; the same arithmetic as the writer's `formatMs`. */
+export function formatReceivedAt(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  const micro = Math.floor(((ms - sec * 1000) * 1_000_000) / 1000);
+  return `${secondText(sec)}.${pad(micro, 6)}Z`;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** jsonb's key order (jsonb_util.c, lengthCompareJsonbStringValue): UTF-8 length, then bytes. */
+function compareKeys(a: string, b: string): number {
+  if (ASCII.test(a) && ASCII.test(b)) {
+    if (a.length !== b.length) return a.length - b.length;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length !== y.length ? x.length - y.length : Buffer.compare(x, y);
+}
+
+function reorder(v: AttrValue): AttrValue {
+  if (Array.isArray(v)) return v.map(reorder);
+  if (v === null || typeof v !== 'object') return v;
+  const out: { [k: string]: AttrValue } = {};
+  for (const k of Object.keys(v).sort(compareKeys)) out[k] = reorder(v[k]!);
+  return out;
+}
+
+/** `attrs` as a jsonb round trip returns it. */
+export function asJsonb(attrs: Attrs): Attrs {
+  return reorder(JSON.parse(JSON.stringify(attrs)) as AttrValue) as Attrs;
+}
+
+export function toStoredRecord(id: number, r: LogRecord): StoredRecord {
+  return {
+    id: String(id),
+    ts: formatEventTime(r.tsSec, r.tsNano),
+    received_at: formatReceivedAt(r.receivedAt),
+    source: r.source,
+    host: r.host,
+    container_id: r.containerId,
+    container_name: r.containerName,
+    stream: r.stream,
+    tag: r.tag,
+    app: r.app,
+    project: r.project,
+    service: r.service,
+    severity: r.severity,
+    facility: r.facility,
+    message: r.message,
+    attrs: r.attrs === null ? null : asJsonb(r.attrs),
+  };
+}

@@ -1,0 +1,260 @@
+/**
+ * The skip index of DESIGN.md ("The record": "a skip index of per-block token blooms computed
+ * in the collector as VictoriaLogs does"): for each block of consecutive rows, a Bloom filter
+ * of the byte trigrams of every message, so a word search reads only the blocks that may
+ * hold the word. Shared by the collector (BloomBuilder, per event) and the API
+ * (needleBitPositions, per query): both must hash identically, and the database only ever
+ * sees bit positions computed here.
+ *
+ *   message ──ASCII-lower──► UTF-8 bytes ──► trigram t = b0<<16 | b1<<8 | b2 (24 bits)
+ *            ──► h = t * PHI (32 bits) ──► g_i = h * M_i (32 bits), i < BLOOM_HASHES
+ *            ──► position p_i = g_i >>> (32 - log2 BLOOM_BITS)
+ *
+ * Folding: positions are the TOP bits of g_i, so the same position in a filter of half the
+ * size is p >>> 1, and halving a filter is OR-ing bit pairs. The builder always fills a
+ * BLOOM_BITS filter and hands out the smallest fold whose fill stays under BLOOM_MAX_FILL:
+ * a quiet block (few rows, or repetitive lines) costs a few hundred bytes, and only blocks
+ * with many distinct trigrams pay for 32 KiB. A reader of a stored filter of L bytes looks
+ * up full-size position p at p / (BLOOM_BITS / 8 / L).
+ *
+ * Bit order matches PostgreSQL's get_bit(bytea, n): bit n is in byte n >> 3, counted from
+ * the least significant bit (mask 1 << (n & 7)); test/integration/bloom.test.ts checks it.
+ *
+ * Case: search words are substrings under ASCII-only case folding (api/query/filter.ts,
+ * `asciiLower`, ILIKE under the C collation), so only bytes A-Z are lowered here. Strings
+ * are encoded as Buffer.from(s, 'utf8') does, a lone surrogate becoming U+FFFD.
+ */
+
+/** Full-size filter: 2^18 bits (32 KiB); must be a power of two (folding halves it). */
+export const BLOOM_BITS = 2 ** 18;
+/** Positions per trigram (see bench/bloom.ts for the false-positive rates behind it). */
+export const BLOOM_HASHES = 3;
+/** Folding stops before the share of set bits would pass this. */
+export const BLOOM_MAX_FILL = 0.3;
+/** Smallest filter handed out: 1024 bits (128 bytes). */
+export const BLOOM_MIN_BITS = 2 ** 10;
+
+/** Fibonacci hashing: 2^32 / golden ratio, odd, so the 24-bit trigram maps injectively. */
+const PHI = 0x9e3779b1;
+/** One odd multiplier per position (murmur3/xxhash primes); BLOOM_HASHES up to 8. */
+const MULTIPLIERS = [
+  0x85ebca77,
+  0xc2b2ae3d,
+  0x27d4eb2f,
+  0x165667b1,
+  0xcc9e2d51,
+  0x1b873593,
+  0xff51afd7,
+  0xc4ceb9fe | 1,
+];
+
+function log2(bits: number, what: string): number {
+  const l = Math.log2(bits);
+  if (!Number.isInteger(l) || l < 3 || l > 31) {
+    throw new RangeError(`${what} must be a power of two between 2^3 and 2^31, got ${bits}`);
+  }
+  return l;
+}
+
+function checkHashes(hashes: number): void {
+  if (!Number.isInteger(hashes) || hashes < 1 || hashes > MULTIPLIERS.length) {
+    throw new RangeError(`hashes must be 1..${MULTIPLIERS.length}, got ${hashes}`);
+  }
+}
+
+/** The 32-bit hash of one trigram value (b0 << 16 | b1 << 8 | b2). */
+export function trigramHash(trigram: number): number {
+  return Math.imul(trigram, PHI) >>> 0;
+}
+
+/** Position `i` (0-based) of a trigram hash in a filter of 2^(32 - shift) bits. */
+export function hashPosition(hash: number, i: number, shift: number): number {
+  return Math.imul(hash, MULTIPLIERS[i]!) >>> shift;
+}
+
+/** UTF-8 of `s` with A-Z lowered (and nothing else, as ILIKE under the C collation). */
+function loweredBytes(input: Uint8Array | string): Uint8Array {
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Uint8Array.from(input);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x41 && b <= 0x5a) bytes[i] = b | 0x20;
+  }
+  return bytes;
+}
+
+/** The hash of every trigram (in order, repeats kept) of the ASCII-lowered UTF-8 bytes. */
+export function trigramHashes(input: Uint8Array | string): Uint32Array {
+  const b = loweredBytes(input);
+  const out = new Uint32Array(Math.max(0, b.length - 2));
+  for (let i = 0; i < out.length; i++) {
+    out[i] = trigramHash((b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!);
+  }
+  return out;
+}
+
+/**
+ * The full-size bit positions that any block holding `needle` (already lower-cased or
+ * not: A-Z fold either way) has set, deduplicated and ascending; null when the needle has
+ * fewer than 3 UTF-8 bytes, which no trigram filter can prune on.
+ */
+export function needleBitPositions(
+  needle: string,
+  bits = BLOOM_BITS,
+  hashes = BLOOM_HASHES,
+): number[] | null {
+  const shift = 32 - log2(bits, 'bits');
+  checkHashes(hashes);
+  const hs = trigramHashes(needle);
+  if (hs.length === 0) return null;
+  const set = new Set<number>();
+  for (const h of hs) for (let i = 0; i < hashes; i++) set.add(hashPosition(h, i, shift));
+  return [...set].sort((a, b) => a - b);
+}
+
+/**
+ * Whether a stored filter (possibly folded) has every full-size position set: the check the
+ * SQL of api/query/to-block-filter.ts makes, for tests and in-memory use.
+ */
+export function bloomHas(
+  bloom: Uint8Array,
+  positions: readonly number[],
+  bits = BLOOM_BITS,
+): boolean {
+  const scale = bits / 8 / bloom.length;
+  for (const p of positions) {
+    const q = Math.floor(p / scale);
+    if ((bloom[q >> 3]! & (1 << (q & 7))) === 0) return false;
+  }
+  return true;
+}
+
+/** POPCOUNT[b]: set bits of byte b. FOLD4[b]: bit m = bit 2m | bit 2m+1 of b (m < 4). */
+const POPCOUNT = new Uint8Array(256);
+const FOLD4 = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  POPCOUNT[b] = (b & 1) + POPCOUNT[b >> 1]!;
+  for (let m = 0; m < 4; m++) if ((b >> (2 * m)) & 3) FOLD4[b]! |= 1 << m;
+}
+
+function popcount(a: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) n += POPCOUNT[a[i]!]!;
+  return n;
+}
+
+/** The filter at half the size: bit i = bit 2i | bit 2i+1 (position p becomes p >>> 1). */
+export function foldBloom(a: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length >> 1);
+  for (let j = 0; j < out.length; j++) out[j] = FOLD4[a[2 * j]!]! | (FOLD4[a[2 * j + 1]!]! << 4);
+  return out;
+}
+
+/**
+ * One block's filter, fed every message on the ingest path. `add` runs per event, so it
+ * reads char codes directly, keeps the trigram in a rolling integer and allocates nothing;
+ * non-ASCII characters are encoded to UTF-8 inline (as Buffer.from would).
+ */
+export class BloomBuilder {
+  readonly bits: number;
+  readonly hashes: number;
+  private readonly shift: number;
+  private readonly array: Uint8Array;
+  private readonly utf8 = new Uint8Array(4);
+  private messages = 0;
+
+  constructor(bits = BLOOM_BITS, hashes = BLOOM_HASHES) {
+    this.shift = 32 - log2(bits, 'bits');
+    checkHashes(hashes);
+    this.bits = bits;
+    this.hashes = hashes;
+    this.array = new Uint8Array(bits >> 3);
+  }
+
+  /** Messages added since the last reset. */
+  get count(): number {
+    return this.messages;
+  }
+
+  private set(trigram: number): void {
+    const h = Math.imul(trigram, PHI);
+    const a = this.array;
+    for (let i = 0; i < this.hashes; i++) {
+      const p = Math.imul(h, MULTIPLIERS[i]!) >>> this.shift;
+      a[p >> 3]! |= 1 << (p & 7);
+    }
+  }
+
+  add(message: string): void {
+    this.messages++;
+    const len = message.length;
+    let t = 0;
+    let n = 0;
+    for (let i = 0; i < len; i++) {
+      let c = message.charCodeAt(i);
+      if (c < 0x80) {
+        if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+        t = ((t << 8) | c) & 0xffffff;
+        if (n < 2) n++;
+        else this.set(t);
+        continue;
+      }
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = i + 1 < len ? message.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        } else c = 0xfffd; // a lone surrogate, as Buffer.from writes it
+      }
+      const nb = utf8Encode(c, this.utf8);
+      for (let j = 0; j < nb; j++) {
+        t = ((t << 8) | this.utf8[j]!) & 0xffffff;
+        if (n < 2) n++;
+        else this.set(t);
+      }
+    }
+  }
+
+  /**
+   * A copy of the filter, folded to the smallest size (not under BLOOM_MIN_BITS) whose
+   * fill stays under BLOOM_MAX_FILL. Readers scale positions by its length (see above).
+   */
+  get bytes(): Buffer {
+    let a = this.array;
+    while (a.length * 8 > BLOOM_MIN_BITS) {
+      const folded = foldBloom(a);
+      if (popcount(folded) > BLOOM_MAX_FILL * folded.length * 8) break;
+      a = folded;
+    }
+    return a === this.array ? Buffer.from(a) : Buffer.from(a.buffer, a.byteOffset, a.length);
+  }
+
+  /** The full-size filter (no folding), a copy. */
+  get fullBytes(): Buffer {
+    return Buffer.from(this.array);
+  }
+
+  reset(): void {
+    this.array.fill(0);
+    this.messages = 0;
+  }
+}
+
+/** UTF-8 of code point `cp` (>= 0x80) into `out`; returns the byte count. */
+function utf8Encode(cp: number, out: Uint8Array): number {
+  if (cp < 0x800) {
+    out[0] = 0xc0 | (cp >> 6);
+    out[1] = 0x80 | (cp & 0x3f);
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = 0xe0 | (cp >> 12);
+    out[1] = 0x80 | ((cp >> 6) & 0x3f);
+    out[2] = 0x80 | (cp & 0x3f);
+    return 3;
+  }
+  out[0] = 0xf0 | (cp >> 18);
+  out[1] = 0x80 | ((cp >> 12) & 0x3f);
+  out[2] = 0x80 | ((cp >> 6) & 0x3f);
+  out[3] = 0x80 | (cp & 0x3f);
+  return 4;
+}
