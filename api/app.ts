@@ -8,6 +8,7 @@ import type { Logger } from '../core/log.js';
 import type { Telemetry } from '../core/telemetry.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes } from './routes/health.js';
@@ -15,12 +16,16 @@ import { logsRoutes } from './routes/logs.js';
 import { containersRoutes } from './routes/containers.js';
 import { contextRoutes } from './routes/context.js';
 import { sourcesRoutes } from './routes/sources.js';
+import { closeSockets, tailRoutes } from './routes/tail.js';
+import { TailHub } from './tail/hub.js';
 
 export interface ApiOptions {
   pool: Pool;
   telemetry: Telemetry;
   log: Logger;
   apiToken: string | null;
+  /** Live-tail fan-out, fed by the writer; without one the tail serves backlogs only. */
+  hub?: TailHub;
 }
 
 export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
@@ -41,6 +46,11 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  const hub = o.hub ?? new TailHub();
+  await app.register(websocket, {
+    options: { maxPayload: hub.limits.maxClientMessageBytes },
+    preClose: () => closeSockets(app.websocketServer, hub.limits.closeGraceMs),
+  });
   installErrorHandler(app);
   installAuth(app, o.apiToken);
   healthRoutes(app, o.pool, o.telemetry);
@@ -48,5 +58,6 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
   contextRoutes(app, o.pool);
   containersRoutes(app, o.pool);
   sourcesRoutes(app, o.telemetry);
+  tailRoutes(app, { pool: o.pool, hub, telemetry: o.telemetry });
   return app;
 }

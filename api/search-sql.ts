@@ -3,7 +3,7 @@
  * time range and (for pages) the keyset cursor, all as bind parameters.
  */
 import { Errors, LogharborError } from '../core/errors.js';
-import { parseQuery, toSql } from './query/index.js';
+import { parseQuery, toSql, type Query } from './query/index.js';
 import { decodeCursor } from './record-sql.js';
 import { parseTimeParam } from './time-range.js';
 
@@ -15,6 +15,7 @@ export interface SearchParams {
 }
 
 export interface Where {
+  query: Query;
   text: string;
   values: unknown[];
   fromMs: number | null;
@@ -40,7 +41,9 @@ export function buildWhere(p: SearchParams, now = Date.now()): Where {
     const c = decodeCursor(p.cursor);
     if (!c) throw new LogharborError(Errors.BAD_REQUEST, 'cursor is not one this API gave out');
     values.push(c.tsMicros, c.id);
-    clauses.push(`(ts, id) < (to_timestamp($${values.length - 1}::bigint / 1000000.0), $${values.length}::bigint)`);
+    clauses.push(
+      `(ts, id) < (to_timestamp($${values.length - 1}::bigint / 1000000.0), $${values.length}::bigint)`,
+    );
   }
-  return { text: clauses.length ? clauses.join(' AND ') : 'TRUE', values, fromMs, toMs };
+  return { query, text: clauses.length ? clauses.join(' AND ') : 'TRUE', values, fromMs, toMs };
 }

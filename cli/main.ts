@@ -8,7 +8,11 @@ import { migrate } from '../core/db/migrate.js';
 import { createPool } from '../core/db/pool.js';
 import { createLogger } from '../core/log.js';
 import { openDatabase } from './database.js';
+import { colorFor } from './output.js';
+import { DEFAULT_URL } from './remote.js';
+import { search, type SearchOptions } from './search.js';
 import { serve } from './serve.js';
+import { tail, type TailOptions } from './tail.js';
 
 const program = new Command();
 program
@@ -42,6 +46,59 @@ program
     );
     await pool.end();
     await db.stop();
+  });
+
+/** `| head` closing the pipe ends the output, not with a stack trace. */
+function quietOnEpipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+const line = (s: string) => process.stdout.write(`${s}\n`);
+const QUERY_HELP = 'query, e.g. \'container:web level>=warn timeout\' (README, "Query syntax")';
+const TOKEN_HELP = 'API token; prefer LOGHARBOR_API_TOKEN or LOGHARBOR_API_TOKEN_FILE (not in ps)';
+
+program
+  .command('search')
+  .description('search a running logharbor; newest matches, printed oldest first')
+  .argument('[query]', QUERY_HELP, '')
+  .option('--since <age>', 'only records from this long ago on, e.g. 15m, 2h, 7d')
+  .option('--from <time>', 'only records at or after this time (RFC 3339, epoch ms or age)')
+  .option('--to <time>', 'only records before this time')
+  .option('--limit <n>', 'at most this many records', '100')
+  .option('--json', 'print records as NDJSON')
+  .option('--url <url>', 'the logharbor API', DEFAULT_URL)
+  .option('--token <token>', TOKEN_HELP)
+  .action(async (query: string, opts: SearchOptions) => {
+    quietOnEpipe();
+    await search(query, opts, line, { color: colorFor(process.stdout, process.env) }, process.env);
+  });
+program
+  .command('tail')
+  .description('follow new matching records live; reconnects without gaps or repeats')
+  .argument('[query]', QUERY_HELP, '')
+  .option('--after <id>', 'start after this record id instead of with a short backlog')
+  .option('--json', 'print records as NDJSON')
+  .option('--url <url>', 'the logharbor API', DEFAULT_URL)
+  .option('--token <token>', TOKEN_HELP)
+  .action(async (query: string, opts: TailOptions) => {
+    quietOnEpipe();
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    await tail(
+      query,
+      opts,
+      {
+        write: (s) => process.stdout.write(`${s}\n`),
+        onDrain: (fn) => process.stdout.once('drain', fn),
+        note: (s) => process.stderr.write(`${s}\n`),
+        style: { color: colorFor(process.stdout, process.env) },
+      },
+      process.env,
+      stop.signal,
+    );
   });
 
 program.parseAsync().catch((e: unknown) => {

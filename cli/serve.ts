@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
+import { TailHub } from '../api/tail/hub.js';
 import { startCollector, type Collector } from '../collector/collector.js';
 import { loadConfig } from '../core/config.js';
 import { migrate } from '../core/db/migrate.js';
@@ -24,7 +25,11 @@ export async function serve(role: Role): Promise<void> {
   const db = await openDatabase(cfg, log);
   // Two pools: the writer's COPY must never hit the API's statement_timeout.
   const pool = createPool(db.url, { max: 8, applicationName: `logharbor-${role}-writer` });
-  const apiPool = createPool(db.url, { max: 12, applicationName: `logharbor-${role}-api`, statementTimeoutMs: cfg.queryTimeoutMs });
+  const apiPool = createPool(db.url, {
+    max: 12,
+    applicationName: `logharbor-${role}-api`,
+    statementTimeoutMs: cfg.queryTimeoutMs,
+  });
   const applied = await migrate(pool);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const telemetry = new Telemetry(true);
@@ -33,7 +38,11 @@ export async function serve(role: Role): Promise<void> {
   let app: FastifyInstance | null = null;
   if (role !== 'api') collector = await startCollector(cfg, pool, log, telemetry);
   if (role !== 'collector' && cfg.httpAddr) {
-    app = await buildApp({ pool: apiPool, telemetry, log, apiToken: cfg.apiToken });
+    // Live tail: fed by this process's writer. The `api` role has none yet (records from
+    // other processes will come through LISTEN/NOTIFY), so there it serves backlogs only.
+    const hub = new TailHub();
+    if (collector) hub.attach(collector.writer);
+    app = await buildApp({ pool: apiPool, telemetry, log, apiToken: cfg.apiToken, hub });
     await app.listen({ host: cfg.httpAddr.host, port: cfg.httpAddr.port });
   }
 

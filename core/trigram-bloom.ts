@@ -35,18 +35,14 @@ export const BLOOM_MAX_FILL = 0.3;
 export const BLOOM_MIN_BITS = 2 ** 10;
 
 /** Fibonacci hashing: 2^32 / golden ratio, odd, so the 24-bit trigram maps injectively. */
-const PHI = 0x9e3779b1;
-/** One odd multiplier per position (murmur3/xxhash primes); BLOOM_HASHES up to 8. */
-const MULTIPLIERS = [
-  0x85ebca77,
-  0xc2b2ae3d,
-  0x27d4eb2f,
-  0x165667b1,
-  0xcc9e2d51,
-  0x1b873593,
-  0xff51afd7,
-  0xc4ceb9fe | 1,
-];
+const PHI = 0x9e3779b1 | 0;
+/** One odd multiplier per position (murmur3 and xxhash constants); the builder uses 3. */
+const MULTIPLIERS = new Int32Array([
+  0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f, 0x165667b1, 0xcc9e2d51, 0x1b873593, 0xff51afd7, 0xc4ceb9ff,
+]);
+const M0 = MULTIPLIERS[0]!;
+const M1 = MULTIPLIERS[1]!;
+const M2 = MULTIPLIERS[2]!;
 
 function log2(bits: number, what: string): number {
   const l = Math.log2(bits);
@@ -56,18 +52,15 @@ function log2(bits: number, what: string): number {
   return l;
 }
 
-function checkHashes(hashes: number): void {
-  if (!Number.isInteger(hashes) || hashes < 1 || hashes > MULTIPLIERS.length) {
-    throw new RangeError(`hashes must be 1..${MULTIPLIERS.length}, got ${hashes}`);
-  }
-}
-
 /** The 32-bit hash of one trigram value (b0 << 16 | b1 << 8 | b2). */
 export function trigramHash(trigram: number): number {
   return Math.imul(trigram, PHI) >>> 0;
 }
 
-/** Position `i` (0-based) of a trigram hash in a filter of 2^(32 - shift) bits. */
+/**
+ * Position `i` (0-based, under 8) of a trigram hash in a filter of 2^(32 - shift) bits; the
+ * builder sets i = 0..BLOOM_HASHES-1 (bench/bloom.ts also tries other counts).
+ */
 export function hashPosition(hash: number, i: number, shift: number): number {
   return Math.imul(hash, MULTIPLIERS[i]!) >>> shift;
 }
@@ -97,18 +90,30 @@ export function trigramHashes(input: Uint8Array | string): Uint32Array {
  * not: A-Z fold either way) has set, deduplicated and ascending; null when the needle has
  * fewer than 3 UTF-8 bytes, which no trigram filter can prune on.
  */
-export function needleBitPositions(
-  needle: string,
-  bits = BLOOM_BITS,
-  hashes = BLOOM_HASHES,
-): number[] | null {
+export function needleBitPositions(needle: string, bits = BLOOM_BITS): number[] | null {
   const shift = 32 - log2(bits, 'bits');
-  checkHashes(hashes);
   const hs = trigramHashes(needle);
   if (hs.length === 0) return null;
   const set = new Set<number>();
-  for (const h of hs) for (let i = 0; i < hashes; i++) set.add(hashPosition(h, i, shift));
+  for (const h of hs) for (let i = 0; i < BLOOM_HASHES; i++) set.add(hashPosition(h, i, shift));
   return [...set].sort((a, b) => a - b);
+}
+
+/**
+ * `count` positions to test first, one per trigram, from trigrams spread over the interior
+ * of the needle (a word's middle is usually rarer than its edges: "egf" in "segfault" more
+ * than "seg"): a block missing the needle most often misses one of them, and the SQL reads
+ * just the bytes that hold them (to-block-filter.ts). Empty when the needle has no trigram.
+ */
+export function needleProbePositions(needle: string, count = 2, bits = BLOOM_BITS): number[] {
+  const shift = 32 - log2(bits, 'bits');
+  const hs = trigramHashes(needle);
+  if (hs.length === 0) return [];
+  const out: number[] = [];
+  for (let j = 1; j <= count; j++) {
+    out.push(hashPosition(hs[Math.floor((j * hs.length) / (count + 1))]!, 0, shift));
+  }
+  return out;
 }
 
 /**
@@ -149,24 +154,30 @@ export function foldBloom(a: Uint8Array): Uint8Array {
   return out;
 }
 
+if (BLOOM_BITS !== 2 ** (32 - 14)) throw new Error('BloomBuilder.add assumes BLOOM_BITS = 2^18');
+
+/** Messages up to this many UTF-16 units are encoded into the builder's scratch buffer. */
+const SCRATCH_CHARS = 16_384;
+
 /**
  * One block's filter, fed every message on the ingest path. `add` runs per event, so it
- * reads char codes directly, keeps the trigram in a rolling integer and allocates nothing;
- * non-ASCII characters are encoded to UTF-8 inline (as Buffer.from would).
+ * encodes into a reused buffer (native code, faster than charCodeAt here), keeps the
+ * trigram in a rolling integer, and sets the three positions unrolled (a loop over
+ * BLOOM_HASHES multipliers measured ~1.7x slower); only a message over SCRATCH_CHARS
+ * allocates its own UTF-8 copy.
  */
 export class BloomBuilder {
   readonly bits: number;
-  readonly hashes: number;
-  private readonly shift: number;
+  /** log2(BLOOM_BITS / bits): full-size positions shifted down to this builder's size. */
+  private readonly extra: number;
   private readonly array: Uint8Array;
-  private readonly utf8 = new Uint8Array(4);
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_CHARS * 3);
   private messages = 0;
 
-  constructor(bits = BLOOM_BITS, hashes = BLOOM_HASHES) {
-    this.shift = 32 - log2(bits, 'bits');
-    checkHashes(hashes);
+  constructor(bits = BLOOM_BITS) {
+    this.extra = log2(BLOOM_BITS, 'BLOOM_BITS') - log2(bits, 'bits');
+    if (this.extra < 0) throw new RangeError(`bits must be at most BLOOM_BITS, got ${bits}`);
     this.bits = bits;
-    this.hashes = hashes;
     this.array = new Uint8Array(bits >> 3);
   }
 
@@ -175,42 +186,35 @@ export class BloomBuilder {
     return this.messages;
   }
 
-  private set(trigram: number): void {
-    const h = Math.imul(trigram, PHI);
-    const a = this.array;
-    for (let i = 0; i < this.hashes; i++) {
-      const p = Math.imul(h, MULTIPLIERS[i]!) >>> this.shift;
-      a[p >> 3]! |= 1 << (p & 7);
-    }
-  }
-
   add(message: string): void {
     this.messages++;
-    const len = message.length;
-    let t = 0;
-    let n = 0;
-    for (let i = 0; i < len; i++) {
-      let c = message.charCodeAt(i);
-      if (c < 0x80) {
-        if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-        t = ((t << 8) | c) & 0xffffff;
-        if (n < 2) n++;
-        else this.set(t);
-        continue;
-      }
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const d = i + 1 < len ? message.charCodeAt(i + 1) : 0;
-        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-        } else c = 0xfffd; // a lone surrogate, as Buffer.from writes it
-      }
-      const nb = utf8Encode(c, this.utf8);
-      for (let j = 0; j < nb; j++) {
-        t = ((t << 8) | this.utf8[j]!) & 0xffffff;
-        if (n < 2) n++;
-        else this.set(t);
-      }
+    let b: Uint8Array = this.scratch;
+    let len: number;
+    if (message.length <= SCRATCH_CHARS) len = this.scratch.write(message, 0, 'utf8');
+    else len = (b = Buffer.from(message, 'utf8')).length;
+    if (len < 3) return;
+    // Locals: module-level constants are context slots (with TDZ checks) in V8, ~1.5x slower here.
+    const a = this.array;
+    const extra = this.extra;
+    const phi = PHI;
+    const m0 = M0;
+    const m1 = M1;
+    const m2 = M2;
+    let t = (lower(b[0]!) << 8) | lower(b[1]!);
+    for (let i = 2; i < len; i++) {
+      let c = b[i]!;
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      t = ((t << 8) | c) & 0xffffff;
+      // BLOOM_HASHES = 3, written out; hashPosition() is the same arithmetic. The literal
+      // 14 (32 - log2 BLOOM_BITS, checked above) tells V8 that p is a small integer: a
+      // shift by a variable made the loop ~1.5x slower (heap numbers for p >= 2^31).
+      const h = Math.imul(t, phi);
+      let p = (Math.imul(h, m0) >>> 14) >>> extra;
+      a[p >> 3]! |= 1 << (p & 7);
+      p = (Math.imul(h, m1) >>> 14) >>> extra;
+      a[p >> 3]! |= 1 << (p & 7);
+      p = (Math.imul(h, m2) >>> 14) >>> extra;
+      a[p >> 3]! |= 1 << (p & 7);
     }
   }
 
@@ -239,22 +243,6 @@ export class BloomBuilder {
   }
 }
 
-/** UTF-8 of code point `cp` (>= 0x80) into `out`; returns the byte count. */
-function utf8Encode(cp: number, out: Uint8Array): number {
-  if (cp < 0x800) {
-    out[0] = 0xc0 | (cp >> 6);
-    out[1] = 0x80 | (cp & 0x3f);
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = 0xe0 | (cp >> 12);
-    out[1] = 0x80 | ((cp >> 6) & 0x3f);
-    out[2] = 0x80 | (cp & 0x3f);
-    return 3;
-  }
-  out[0] = 0xf0 | (cp >> 18);
-  out[1] = 0x80 | ((cp >> 12) & 0x3f);
-  out[2] = 0x80 | ((cp >> 6) & 0x3f);
-  out[3] = 0x80 | (cp & 0x3f);
-  return 4;
+function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
 }

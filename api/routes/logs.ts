@@ -11,14 +11,24 @@ import type { Telemetry } from '../../core/telemetry.js';
 import { QUERY_LIMITS } from '../query/index.js';
 import { CURSOR_COLUMN, RECORD_COLUMNS, encodeCursor } from '../record-sql.js';
 import { buildWhere } from '../search-sql.js';
+import { searchBlocks, type Row } from '../block-search.js';
+import { decodeCursor } from '../record-sql.js';
 
 export const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
 const MAX_BUCKETS = 1000;
 const DEFAULT_RANGE_MS = 86_400_000;
 
-const timeParam = { type: 'string', maxLength: 64, description: 'RFC 3339 time, epoch ms, or an age like 15m, 2h, 7d' } as const;
-const queryParam = { type: 'string', maxLength: QUERY_LIMITS.maxLength * 4, description: 'query language (README, "Query syntax")' } as const;
+const timeParam = {
+  type: 'string',
+  maxLength: 64,
+  description: 'RFC 3339 time, epoch ms, or an age like 15m, 2h, 7d',
+} as const;
+const queryParam = {
+  type: 'string',
+  maxLength: QUERY_LIMITS.maxLength * 4,
+  description: 'query language (README, "Query syntax")',
+} as const;
 
 interface LogsQuery {
   q?: string;
@@ -37,7 +47,9 @@ interface HistogramQuery {
 
 /** A bucket width that reads well (1s, 5s, 1m, 5m, 1h, ...) giving at most `buckets` buckets. */
 export function bucketWidth(rangeMs: number, buckets: number): number {
-  const nice = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
+  const nice = [
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+  ].map((s) => s * 1000);
   const want = rangeMs / buckets;
   return nice.find((w) => w >= want) ?? Math.ceil(want / 86_400_000) * 86_400_000;
 }
@@ -65,10 +77,15 @@ export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetr
       const { limit = DEFAULT_LIMIT } = req.query;
       const end = telemetry.querySeconds.startTimer({ route: 'logs' });
       const where = buildWhere(req.query);
-      where.values.push(limit + 1);
-      const sql = `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN} FROM logs WHERE ${where.text}
-        ORDER BY ts DESC, id DESC LIMIT $${where.values.length}`;
-      const rows = (await pool.query<StoredRecord & { cursor_ts: string }>(sql, where.values)).rows;
+      const cursorUs = req.query.cursor ? decodeCursor(req.query.cursor)!.tsMicros : null;
+      // Words go through the trigram skip index; other queries use the (ts, id) index.
+      let rows: Row[] | null = await searchBlocks(pool, where.query, where, cursorUs, limit);
+      if (rows === null) {
+        const values = [...where.values, limit + 1];
+        const sql = `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN} FROM logs WHERE ${where.text}
+          ORDER BY ts DESC, id DESC LIMIT $${values.length}`;
+        rows = (await pool.query<StoredRecord & { cursor_ts: string }>(sql, values)).rows;
+      }
       end();
       const more = rows.length > limit;
       if (more) rows.pop();
@@ -100,7 +117,10 @@ export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetr
     async (req) => {
       const now = Date.now();
       const { buckets = 100 } = req.query;
-      const where = buildWhere({ q: req.query.q, from: req.query.from ?? '24h', to: req.query.to ?? 'now' }, now);
+      const where = buildWhere(
+        { q: req.query.q, from: req.query.from ?? '24h', to: req.query.to ?? 'now' },
+        now,
+      );
       const fromMs = where.fromMs!;
       const toMs = where.toMs!;
       if (toMs <= fromMs) throw new LogharborError(Errors.BAD_REQUEST, '`to` must be after `from`');
@@ -118,7 +138,8 @@ export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetr
       end();
       const counts = new Map(r.rows.map((x) => [Number(x.b), Number(x.n)]));
       const out: { start: string; count: number }[] = [];
-      for (let t = origin; t < toMs; t += width) out.push({ start: new Date(t).toISOString(), count: counts.get(t) ?? 0 });
+      for (let t = origin; t < toMs; t += width)
+        out.push({ start: new Date(t).toISOString(), count: counts.get(t) ?? 0 });
       return { buckets: out, interval_ms: width };
     },
   );

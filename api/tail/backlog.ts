@@ -4,11 +4,13 @@
  *     characters) only the newest window is sent, and the older matches are counted so
  *     the client is told how many it missed (exact up to `maxDroppedCount`).
  *   - without: a short backlog, the newest `shortBacklog` matches by event time (the
- *     (ts, id) index serves it as it serves a search's first page), sent in id order.
+ *     (ts, id) index serves it as it serves a search's first page), sent in id order. It
+ *     is a courtesy: past `shortBacklogMs` (a rare word over a big store) the tail goes
+ *     live without it rather than fail.
  * Sizes are measured in SQL (message plus attrs text), so an oversized window never
  * leaves the database. Window and count read one snapshot (REPEATABLE READ).
  */
-import type { Pool } from '../../core/db/pool.js';
+import type { Pool, PoolClient } from '../../core/db/pool.js';
 import type { StoredRecord } from '../../core/record.js';
 import { toSql, type Query } from '../query/index.js';
 import { RECORD_COLUMNS } from '../record-sql.js';
@@ -38,21 +40,54 @@ function strip(rows: (StoredRecord & { total: number })[]): StoredRecord[] {
   return rows.map(({ total: _t, ...r }) => r);
 }
 
+/** Runs `fn` in one read-only transaction (one snapshot), with an optional statement timeout. */
+async function readOnly<T>(
+  pool: Pool,
+  isolation: string,
+  timeoutMs: number | null,
+  fn: (c: PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(`BEGIN ISOLATION LEVEL ${isolation} READ ONLY`);
+    if (timeoutMs !== null) {
+      await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
+    }
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+const isTimeout = (e: unknown) => (e as { code?: unknown } | null)?.code === '57014';
+
 export function backlogReader(pool: Pool, limits: TailLimits): BacklogReader {
   return async (query, after) => {
     if (after === null) {
       const where = toSql(query, 3);
       const inner = `SELECT * FROM logs WHERE ${where.text} ORDER BY ts DESC, id DESC LIMIT $1::int`;
-      const r = await pool.query<StoredRecord & { total: number }>(
-        windowSql(inner, 'l.ts DESC, l.id DESC'),
-        [limits.shortBacklog, limits.maxQueueChars, ...where.values],
-      );
-      return { records: strip(r.rows), skipped: 0 };
+      try {
+        const r = await readOnly(pool, 'READ COMMITTED', limits.shortBacklogMs, (c) =>
+          c.query<StoredRecord & { total: number }>(windowSql(inner, 'l.ts DESC, l.id DESC'), [
+            limits.shortBacklog,
+            limits.maxQueueChars,
+            ...where.values,
+          ]),
+        );
+        return { records: strip(r.rows), skipped: 0 };
+      } catch (e) {
+        // A rare word over a big store: the short backlog is a courtesy; go live without it.
+        if (isTimeout(e)) return { records: [], skipped: 0 };
+        throw e;
+      }
     }
     const where = toSql(query, 4);
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    return readOnly(pool, 'REPEATABLE READ', null, async (client) => {
       // One more than the window: its presence says older matches exist.
       const inner = `SELECT * FROM logs WHERE id > $3::bigint AND (${where.text}) ORDER BY id DESC LIMIT $1::int + 1`;
       const r = await client.query<StoredRecord & { total: number }>(
@@ -72,13 +107,7 @@ export function backlogReader(pool: Pool, limits: TailLimits): BacklogReader {
         );
         skipped = c.rows[0]!.n;
       }
-      await client.query('COMMIT');
       return { records, skipped };
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   };
 }

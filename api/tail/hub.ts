@@ -16,8 +16,9 @@
  *
  * `publish` only queues, so the writer is never held up by tail clients. The fan-out
  * costs (records x distinct queries) predicate calls; clients with the same query text
- * share one evaluation. Past `hubQueueRecords` waiting, new batches are not examined and
- * every subscriber is told how many went by.
+ * share one evaluation. Past `hubQueueRecords` waiting, new batches are not examined: a
+ * skip marker takes their place in the queue, so each subscriber hears how many went by
+ * at that point of its stream (and only subscribers that were there when they went by).
  */
 import type { Committed } from '../../collector/writer/unit.js';
 import { Errors, LogharborError } from '../../core/errors.js';
@@ -57,17 +58,26 @@ export interface TailSubscriber {
 
 interface Group {
   test: (r: StoredRecord) => boolean;
-  members: Set<TailSubscriber>;
+  /** Each member with the publish count when it joined. */
+  members: Map<TailSubscriber, number>;
 }
+
+type Item =
+  | { kind: 'batch'; records: Committed[] }
+  /** `count` records skipped, the first at publish number `at`. */
+  | { kind: 'skip'; count: number; at: number };
 
 export class TailHub {
   private readonly groups = new Map<string, Group>();
   private subscribers = 0;
-  private readonly queue: Committed[][] = [];
+  private readonly queue: Item[] = [];
   /** Records of `queue[0]` already fanned out. */
   private offset = 0;
   private queued = 0;
   private scheduled = false;
+  /** Publish calls so far, and the count at the latest subscription. */
+  private published = 0;
+  private lastJoin = -1;
 
   constructor(readonly limits: TailLimits = TAIL_LIMITS) {}
 
@@ -85,13 +95,16 @@ export class TailHub {
 
   /** Queues one commit's records (ids ascending) for fan-out. Never blocks, never throws. */
   publish(batch: readonly Committed[]): void {
+    const at = this.published++;
     if (this.subscribers === 0 || batch.length === 0) return;
     if (this.queued + batch.length > this.limits.hubQueueRecords) {
-      for (const g of this.groups.values()) for (const s of g.members) s.missed(batch.length);
-      return;
+      const last = this.queue[this.queue.length - 1];
+      if (last?.kind === 'skip' && this.lastJoin <= last.at) last.count += batch.length;
+      else this.queue.push({ kind: 'skip', count: batch.length, at });
+    } else {
+      this.queue.push({ kind: 'batch', records: [...batch] });
+      this.queued += batch.length;
     }
-    this.queue.push([...batch]);
-    this.queued += batch.length;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.drain());
@@ -102,10 +115,11 @@ export class TailHub {
   subscribe(query: Query, sub: TailSubscriber): () => void {
     let g = this.groups.get(query.text);
     if (!g) {
-      g = { test: toPredicate(query), members: new Set() };
+      g = { test: toPredicate(query), members: new Map() };
       this.groups.set(query.text, g);
     }
-    g.members.add(sub);
+    g.members.set(sub, this.published);
+    this.lastJoin = this.published;
     this.subscribers++;
     const group = g;
     return () => {
@@ -121,7 +135,13 @@ export class TailHub {
     this.scheduled = false;
     let budget = this.limits.hubSliceRecords;
     while (budget > 0 && this.queue.length > 0) {
-      const batch = this.queue[0]!;
+      const item = this.queue[0]!;
+      if (item.kind === 'skip') {
+        this.queue.shift();
+        this.skipped(item);
+        continue;
+      }
+      const batch = item.records;
       const end = Math.min(batch.length, this.offset + budget);
       const slice = batch.slice(this.offset, end);
       budget -= slice.length;
@@ -152,7 +172,13 @@ export class TailHub {
         continue;
       }
       if (matched.length === 0) continue;
-      for (const s of [...g.members]) s.deliver(matched);
+      for (const s of [...g.members.keys()]) s.deliver(matched);
+    }
+  }
+
+  private skipped(item: { count: number; at: number }): void {
+    for (const g of [...this.groups.values()]) {
+      for (const [s, joined] of [...g.members]) if (joined <= item.at) s.missed(item.count);
     }
   }
 
@@ -164,7 +190,7 @@ export class TailHub {
       e instanceof LogharborError
         ? e
         : new LogharborError(Errors.INTERNAL, e instanceof Error ? e.message : String(e));
-    const members = [...g.members];
+    const members = [...g.members.keys()];
     g.members.clear();
     for (const s of members) s.failed(err);
   }

@@ -31,6 +31,10 @@ export interface TailLimits {
   maxClientMessageBytes: number;
   /** A resume's dropped count is exact up to this many records (then it says "at least"). */
   maxDroppedCount: number;
+  /** At shutdown, how long a client may take to answer the close before it is cut off. */
+  closeGraceMs: number;
+  /** The short backlog gives up (and the tail goes live without it) past this time. */
+  shortBacklogMs: number;
 }
 
 export const TAIL_LIMITS: TailLimits = {
@@ -46,4 +50,6 @@ export const TAIL_LIMITS: TailLimits = {
   hubSliceRecords: 2_000,
   maxClientMessageBytes: 4096,
   maxDroppedCount: 1_000_000,
+  closeGraceMs: 1000,
+  shortBacklogMs: 2000,
 };

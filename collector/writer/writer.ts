@@ -21,6 +21,7 @@ import { isDataError } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
 import type { Telemetry } from '../../core/telemetry.js';
 import { COPY_COLUMNS, MAX_TS_SEC, MIN_TS_SEC, encodeRow } from './copy-encode.js';
+import { BlockWriter } from './blocks.js';
 import { RecentChunks } from './recent-chunks.js';
 import type { Committed, WriteUnit } from './unit.js';
 
@@ -28,6 +29,8 @@ export interface WriterOptions {
   batchSize: number;
   flushMs: number;
   queueMax: number;
+  /** Rows per skip-index block (tests make it small); default BLOCK_ROWS. */
+  blockRows?: number;
 }
 
 interface Pending {
@@ -55,6 +58,7 @@ export class Writer extends EventEmitter {
   private pressured = false;
   private readonly pendingChunks = new Map<string, Promise<void>>();
   private readonly recentChunks = new RecentChunks(100_000);
+  private readonly blocks: BlockWriter;
   private idle: (() => void) | null = null;
 
   constructor(
@@ -64,6 +68,7 @@ export class Writer extends EventEmitter {
     private readonly telemetry: Telemetry,
   ) {
     super();
+    this.blocks = new BlockWriter(opts.blockRows);
   }
 
   /** Records waiting or being written. */
@@ -282,10 +287,12 @@ export class Writer extends EventEmitter {
       if (rows.length > 0) {
         await pipeline(Readable.from([rows.join('')]), client.query(copyStreams.from(COPY_SQL)));
         await upsertContainers(client, committed);
+        await this.blocks.write(client, committed);
       }
       await client.query('COMMIT');
       return committed;
     } catch (e) {
+      this.blocks.rolledBack();
       broken = !isDataError(e);
       await client.query('ROLLBACK').catch(() => (broken = true));
       throw e;

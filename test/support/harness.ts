@@ -6,6 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../../api/app.js';
+import { TAIL_LIMITS, type TailLimits } from '../../api/tail/limits.js';
+import { TailHub } from '../../api/tail/hub.js';
 import { startCollector, type Collector } from '../../collector/collector.js';
 import { loadConfig, type Config } from '../../core/config.js';
 import { migrate } from '../../core/db/migrate.js';
@@ -20,6 +22,10 @@ export interface Harness {
   pool: pg.Pool;
   collector: Collector;
   app: FastifyInstance;
+  /** The live-tail hub, fed by the collector's writer. */
+  hub: TailHub;
+  /** The API listening on a real port, e.g. `http://127.0.0.1:41234`. */
+  httpUrl: string;
   telemetry: Telemetry;
   forwardPort: number;
   /** The bound port of a listener by name (forward-tcp, forward-tls, syslog-udp, syslog-tcp, syslog-tls). */
@@ -41,6 +47,8 @@ export interface HarnessOptions {
    * cuttable proxy (tcp-proxy.ts) between logharbor and PostgreSQL. Default: direct.
    */
   databaseUrl?: (testDatabaseUrl: string) => string;
+  /** Live-tail limits other than the defaults (api/tail/limits.ts). */
+  tail?: Partial<TailLimits>;
 }
 
 export async function startHarness(
@@ -62,7 +70,10 @@ export async function startHarness(
   await migrate(pool);
   const telemetry = new Telemetry();
   const collector = await startCollector(cfg, pool, log, telemetry);
-  const app = await buildApp({ pool, telemetry, log, apiToken: cfg.apiToken });
+  const hub = new TailHub({ ...TAIL_LIMITS, ...opts.tail });
+  const detachHub = hub.attach(collector.writer);
+  const app = await buildApp({ pool, telemetry, log, apiToken: cfg.apiToken, hub });
+  const httpUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const tcp = collector.forward.streams.find((s) => s.name === 'forward-tcp');
   const rows = async (where = 'true') =>
     (await pool.query(`SELECT * FROM logs WHERE ${where} ORDER BY id`)).rows as Record<
@@ -75,6 +86,8 @@ export async function startHarness(
     pool,
     collector,
     app,
+    hub,
+    httpUrl,
     telemetry,
     forwardPort: tcp?.port ?? 0,
     port(listener: string) {
@@ -94,6 +107,7 @@ export async function startHarness(
     async close() {
       await app.close();
       await collector.close();
+      detachHub();
       await pool.end();
       await db.drop();
     },

@@ -156,7 +156,12 @@ describe('search with a query and the histogram', () => {
     const recs: LogRecord[] = [];
     for (let i = 0; i < 60; i++) {
       recs.push({
-        ...newRecord('forward', T0 + i * 60, 0, i % 10 === 0 ? `ERROR disk full ${i}` : `GET /item/${i} 200`),
+        ...newRecord(
+          'forward',
+          T0 + i * 60,
+          0,
+          i % 10 === 0 ? `ERROR disk full ${i}` : `GET /item/${i} 200`,
+        ),
         containerName: i % 2 ? 'api-1' : 'web',
         stream: i % 10 === 0 ? 'stderr' : 'stdout',
         severity: i % 10 === 0 ? 3 : 6,
@@ -169,13 +174,28 @@ describe('search with a query and the histogram', () => {
 
   const get = (url: string) => h.app.inject({ method: 'GET', url });
   const messages = async (q: string, extra = '') =>
-    (await get(`/api/logs?q=${encodeURIComponent(q)}${extra}`)).json().records.map((r: { message: string }) => r.message);
+    (await get(`/api/logs?q=${encodeURIComponent(q)}${extra}`))
+      .json()
+      .records.map((r: { message: string }) => r.message);
 
   it('filters with the query language, newest first', async () => {
-    expect(await messages('disk')).toEqual(['ERROR disk full 50', 'ERROR disk full 40', 'ERROR disk full 30', 'ERROR disk full 20', 'ERROR disk full 10', 'ERROR disk full 0']);
+    expect(await messages('disk')).toEqual([
+      'ERROR disk full 50',
+      'ERROR disk full 40',
+      'ERROR disk full 30',
+      'ERROR disk full 20',
+      'ERROR disk full 10',
+      'ERROR disk full 0',
+    ]);
     expect(await messages('container:api-* level>=err')).toEqual([]);
-    expect(await messages('container:web level:error -"full 0"', '&limit=2')).toEqual(['ERROR disk full 50', 'ERROR disk full 40']);
-    expect(await messages('attrs.status>=500 stream:stderr /full [1-2]0$/')).toEqual(['ERROR disk full 20', 'ERROR disk full 10']);
+    expect(await messages('container:web level:error -"full 0"', '&limit=2')).toEqual([
+      'ERROR disk full 50',
+      'ERROR disk full 40',
+    ]);
+    expect(await messages('attrs.status>=500 stream:stderr /full [1-2]0$/')).toEqual([
+      'ERROR disk full 20',
+      'ERROR disk full 10',
+    ]);
   });
 
   it('answers a syntax error with its column', async () => {

@@ -1,0 +1,259 @@
+/**
+ * One live-tail client: backlog, then live records, over one websocket.
+ *
+ *   start: subscribe to the hub ─► read backlog (live records wait in `pending`)
+ *          ─► queue backlog ─► queue pending records with id > the last backlog id ─► live
+ *   live:  hub ─► offer ─► queue (bounded) ─► flush while the socket's buffer is below
+ *          its high-water mark ─► {"type":"records"}
+ *
+ * No gap and no duplicate (DESIGN.md, "The API"): the subscription starts before the
+ * backlog's snapshot, so every record committed after that snapshot reaches `pending`,
+ * and ids only ever increase on the socket (`lastId`), so nothing is sent twice. With one
+ * writer, ids ascend in commit order; the hub's input is where several writers would need
+ * ordering (LISTEN/NOTIFY, later).
+ *
+ * A slow or paused client never slows ingestion (as Loki's tailer): its queue holds up to
+ * `maxQueueRecords`/`maxQueueChars`; past that, records are dropped and counted until the
+ * queue has drained into the socket, then `{"type":"dropped","count":n}` takes their place
+ * in the stream. Every record before the notice precedes the gap and every record after
+ * it follows the gap, so a client that wants the missing ones reconnects with
+ * `after=<the last id it got before the notice>`.
+ */
+import { Errors, LogharborError } from '../../core/errors.js';
+import type { Query } from '../query/index.js';
+import type { BacklogReader } from './backlog.js';
+import type { TailEntry, TailHub, TailSubscriber } from './hub.js';
+import type { TailLimits } from './limits.js';
+import { droppedMessage, errorMessage, parseClientMessage, recordsMessage } from './messages.js';
+
+/** The part of a `ws` WebSocket a session uses. */
+export interface TailSocket {
+  readonly bufferedAmount: number;
+  send(data: string, cb: (err?: Error) => void): void;
+  ping(): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+}
+
+export interface SessionOptions {
+  hub: TailHub;
+  query: Query;
+  /** Resume cursor: only records with a greater id. */
+  after: number | null;
+  readBacklog: BacklogReader;
+  log: { error(obj: object, msg: string): void };
+  /** Called once, when the session ends for any reason. */
+  onEnd: () => void;
+}
+
+/** Websocket close codes (RFC 6455, section 7.4.1). */
+export const CLOSE = { policy: 1008, internal: 1011, tryAgain: 1013 } as const;
+
+/** Sends a final error and closes: for problems found before or during a session. */
+export function refuse(socket: TailSocket, err: LogharborError, code: number): void {
+  socket.send(errorMessage(err), () => undefined);
+  socket.close(code, err.code);
+}
+
+/** A database error as the client should see it. */
+function asClientError(e: unknown): LogharborError {
+  if (e instanceof LogharborError) return e;
+  if ((e as { code?: unknown }).code === '57014') return new LogharborError(Errors.QUERY_TIMEOUT);
+  return new LogharborError(Errors.INTERNAL);
+}
+
+export class TailSession implements TailSubscriber {
+  private phase: 'sync' | 'live' | 'ended' = 'sync';
+  private readonly limits: TailLimits;
+  private unsubscribe: (() => void) | null = null;
+  private pinger: NodeJS.Timeout | null = null;
+  private alive = true;
+
+  /** Live records that arrived while the backlog was read. */
+  private pending: TailEntry[] = [];
+  /** Records past `pending`'s bound (first id kept), and records the hub did not examine. */
+  private overflow = 0;
+  private overflowFrom = 0;
+  private syncMissed = 0;
+
+  /** Record JSON waiting for the socket, ids ascending. */
+  private queue: string[] = [];
+  private queueChars = 0;
+  /** The greatest id queued or dropped: the stream's position. */
+  private lastId = -1;
+  /** Records dropped since the last notice; while > 0, every new record is dropped too. */
+  private dropped = 0;
+  private paused = false;
+  private flushScheduled = false;
+
+  constructor(
+    private readonly socket: TailSocket,
+    private readonly o: SessionOptions,
+  ) {
+    this.limits = o.hub.limits;
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.o.hub.subscribe(this.o.query, this);
+    this.pinger = setInterval(() => this.ping(), this.limits.pingMs);
+    let backlog;
+    try {
+      backlog = await this.o.readBacklog(this.o.query, this.o.after);
+    } catch (e) {
+      const err = asClientError(e);
+      if (err.code === Errors.INTERNAL.code) this.o.log.error({ err: e }, 'tail backlog failed');
+      this.fail(err);
+      return;
+    }
+    if (this.phase === 'ended') return;
+    this.lastId = this.o.after ?? -1;
+    if (backlog.skipped > 0) this.write(droppedMessage(backlog.skipped));
+    let fromOverflow = 0;
+    for (const r of backlog.records) {
+      const json = JSON.stringify(r);
+      this.queue.push(json);
+      this.queueChars += json.length;
+      const id = Number(r.id);
+      this.lastId = Math.max(this.lastId, id);
+      if (this.overflow > 0 && id >= this.overflowFrom) fromOverflow++;
+    }
+    this.phase = 'live';
+    for (const e of this.pending) this.offer(e);
+    this.pending = [];
+    // Overflowed records the backlog already carried were not missed.
+    this.dropped += Math.max(0, this.overflow - fromOverflow) + this.syncMissed;
+    this.scheduleFlush();
+  }
+
+  deliver(entries: TailEntry[]): void {
+    if (this.phase === 'ended') return;
+    if (this.phase === 'sync') {
+      for (const e of entries) {
+        if (this.pending.length < this.limits.maxQueueRecords) this.pending.push(e);
+        else if (this.overflow++ === 0) this.overflowFrom = e.id;
+      }
+      return;
+    }
+    for (const e of entries) this.offer(e);
+    this.scheduleFlush();
+  }
+
+  missed(n: number): void {
+    if (this.phase === 'sync') this.syncMissed += n;
+    else if (this.phase === 'live') {
+      this.dropped += n;
+      this.scheduleFlush();
+    }
+  }
+
+  failed(err: LogharborError): void {
+    this.unsubscribe = null;
+    this.fail(err);
+  }
+
+  /** A message from the client (null when it was binary). */
+  onMessage(text: string | null): void {
+    const m = text === null ? null : parseClientMessage(text);
+    if (m === null) {
+      const err = new LogharborError(
+        Errors.BAD_REQUEST,
+        'expected {"type":"pause"} or {"type":"resume"}',
+      );
+      this.write(errorMessage(err));
+      return;
+    }
+    this.paused = m.type === 'pause';
+    if (!this.paused) this.scheduleFlush();
+  }
+
+  onPong(): void {
+    this.alive = true;
+  }
+
+  /** The socket closed (by either side). */
+  onClose(): void {
+    if (this.phase === 'ended') return;
+    this.phase = 'ended';
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.pinger) clearInterval(this.pinger);
+    this.pending = [];
+    this.queue = [];
+    this.o.onEnd();
+  }
+
+  private offer(e: TailEntry): void {
+    if (e.id <= this.lastId) return;
+    this.lastId = e.id;
+    const n = e.json.length;
+    if (
+      this.dropped > 0 ||
+      this.queue.length >= this.limits.maxQueueRecords ||
+      this.queueChars + n > this.limits.maxQueueChars
+    ) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(e.json);
+    this.queueChars += n;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.phase !== 'live') return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.phase !== 'live' || this.paused) return;
+    const { highWaterBytes, maxMessageRecords, maxMessageChars } = this.limits;
+    while (this.queue.length > 0 && this.socket.bufferedAmount < highWaterBytes) {
+      let k = 0;
+      let chars = 0;
+      while (
+        k < this.queue.length &&
+        k < maxMessageRecords &&
+        (k === 0 || chars + this.queue[k]!.length <= maxMessageChars)
+      ) {
+        chars += this.queue[k]!.length;
+        k++;
+      }
+      this.queueChars -= chars;
+      this.write(recordsMessage(this.queue.splice(0, k)));
+    }
+    if (
+      this.queue.length === 0 &&
+      this.dropped > 0 &&
+      this.socket.bufferedAmount < highWaterBytes
+    ) {
+      this.write(droppedMessage(this.dropped));
+      this.dropped = 0;
+    }
+  }
+
+  /** Sends; each completed write looks again for work held back by the high-water mark. */
+  private write(msg: string): void {
+    this.socket.send(msg, (err) => {
+      if (err) return; // the socket is closing; onClose cleans up
+      if (this.queue.length > 0 || this.dropped > 0) this.scheduleFlush();
+    });
+  }
+
+  private ping(): void {
+    if (!this.alive) {
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  private fail(err: LogharborError): void {
+    if (this.phase === 'ended') return;
+    const code =
+      err.status < 500 || err.code === Errors.QUERY_TIMEOUT.code ? CLOSE.policy : CLOSE.internal;
+    refuse(this.socket, err, code);
+    this.onClose();
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * The trigram skip index (core/trigram-bloom.ts, api/query/to-block-filter.ts,
+ * migrations/003_log_blocks.sql), measured in four tables:
+ *
+ *   1. BloomBuilder.add() per event on the ingest path, and closing a block;
+ *   2. false positives per block at the shipped parameters, on dockerRecords() and on the
+ *      higher-entropy variedLines(), split into the filter's own collisions and what
+ *      exact trigram sets cannot tell apart anyway;
+ *   3. the parameters around them: positions per trigram, fill limit, rows per block;
+ *   4. PostgreSQL scanning 10k blocks: storage (pglz on filters) and the SQL forms.
+ *
+ * `npx tsx bench/bloom.ts [blocks]` (default 10000); starts its own embedded PostgreSQL
+ * in a temporary directory and removes it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseQuery } from '../api/query/index.js';
+import { toBlockFilter } from '../api/query/to-block-filter.js';
+import { startEmbedded } from '../core/db/embedded.js';
+import { migrate } from '../core/db/migrate.js';
+import { createPool, type Pool } from '../core/db/pool.js';
+import {
+  BLOOM_BITS,
+  BLOOM_HASHES,
+  BLOOM_MAX_FILL,
+  BloomBuilder,
+  needleBitPositions,
+} from '../core/trigram-bloom.js';
+import { blocksOf, countFp, evalBlock, fill, pct, type EvalBlock } from './lib/bloom-eval.js';
+import { dockerRecords, rng } from './lib/docker-records.js';
+import { variedLines } from './lib/varied-lines.js';
+
+const SQL_BLOCKS = Number(process.argv[2] ?? 10_000);
+const ROWS = 4096;
+
+function table(head: string[], rows: (string | number)[][]): void {
+  console.log(`\n| ${head.join(' | ')} |`);
+  console.log(`| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`);
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+}
+
+// Flat strings, as msgpack decoding hands them to the writer (not concatenation ropes).
+const flat = (s: string) => Buffer.from(s).toString();
+const docker = dockerRecords(16 * ROWS, 11).map((r) => flat(r.log));
+const varied = variedLines(16 * ROWS, 11).map(flat);
+
+// ---- 1. ingest cost
+
+function addCost(lines: string[]): { ns: number; bytes: number } {
+  const b = new BloomBuilder();
+  let best = Infinity;
+  for (let rep = 0; rep < 7; rep++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < lines.length; i++) {
+      if (i % ROWS === 0) b.reset();
+      b.add(lines[i]!);
+    }
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / lines.length);
+  }
+  const bytes = lines.reduce((s, l) => s + Buffer.byteLength(l), 0) / lines.length;
+  return { ns: best, bytes };
+}
+
+function closeCost(lines: string[]): number {
+  const b = new BloomBuilder();
+  for (const l of lines.slice(0, ROWS)) b.add(l);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 50; i++) void b.bytes;
+  return Number(process.hrtime.bigint() - t0) / 50 / 1000;
+}
+
+const withUnicode = varied.map((l, i) => (i % 2 ? `${l} ünïcødé ✓ 日本語` : l));
+table(
+  ['lines', 'avg bytes', 'add() ns/event', 'ns/byte', 'close block (fold + copy) µs'],
+  (
+    [
+      ['dockerRecords (Docker-style)', docker],
+      ['variedLines', varied],
+      ['variedLines, half with non-ASCII', withUnicode],
+    ] as const
+  ).map(([name, lines]) => {
+    const c = addCost(lines);
+    return [
+      name,
+      c.bytes.toFixed(0),
+      c.ns.toFixed(0),
+      (c.ns / c.bytes).toFixed(2),
+      closeCost(lines).toFixed(0),
+    ];
+  }),
+);
+
+// ---- 2. false positives at the shipped parameters
+
+const r = rng(5);
+const hex = (n: number) =>
+  Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');
+const RARE = [
+  'segfault',
+  'deadlock',
+  'panic: runtime',
+  'x509',
+  'unmarshal',
+  'nullpointer',
+  'kafka',
+  'oomkilled',
+  'certificate expired',
+  'broken pipe',
+  'sigterm',
+  'goroutine',
+];
+const pickLines = (lines: string[], n: number) =>
+  Array.from({ length: n }, () => lines[Math.floor(r() * lines.length)]!);
+const CLASSES: Record<string, Record<string, string[]>> = {
+  docker: {
+    'rare words (absent)': RARE,
+    'random hex-8 (absent)': Array.from({ length: 20 }, () => hex(8)),
+    'timestamp of one line (one block)': pickLines(docker, 20).map((l) => l.slice(0, 24)),
+    'common words': ['timeout', 'error', 'worker'],
+  },
+  varied: {
+    'rare words (absent)': RARE,
+    'random hex-8 (absent)': Array.from({ length: 20 }, () => hex(8)),
+    'trace id of one line (one block)': pickLines(
+      varied.filter((l) => l.includes('trace_id')),
+      20,
+    ).map((l) => /"trace_id":"(\w+)"/.exec(l)![1]!),
+    'token of one line (one block)': pickLines(
+      varied.filter((l) => l.includes('token=')),
+      20,
+    ).map((l) => /token=(\w+)/.exec(l)![1]!),
+    'common words': ['error', 'order', 'GET /api'],
+  },
+};
+
+function evalBlocks(
+  lines: string[],
+  rows: number,
+  hashes = BLOOM_HASHES,
+  maxFill = BLOOM_MAX_FILL,
+): EvalBlock[] {
+  return blocksOf(lines, rows).map((b) => evalBlock(b, hashes, maxFill));
+}
+const shipped = { docker: evalBlocks(docker, ROWS), varied: evalBlocks(varied, ROWS) };
+const fpRows: (string | number)[][] = [];
+for (const [data, classes] of Object.entries(CLASSES)) {
+  const blocks = shipped[data as keyof typeof shipped];
+  for (const [cls, needles] of Object.entries(classes)) {
+    const c = countFp(blocks, needles, BLOOM_HASHES);
+    const n = needles.length * blocks.length;
+    fpRows.push([
+      `${data}: ${cls}`,
+      needles.length,
+      pct(c.holding, n),
+      pct(c.passing, n),
+      pct(c.falsePass, c.without),
+      pct(c.trigramPass, c.without),
+    ]);
+  }
+  const bytes = blocks.reduce((s, b) => s + b.bloom.length, 0) / blocks.length;
+  const trigrams = blocks.reduce((s, b) => s + b.trigrams.size, 0) / blocks.length;
+  fpRows.push([
+    `${data}: (${blocks.length} blocks of ${ROWS} rows: ${trigrams.toFixed(0)} distinct trigrams, filter ${bytes.toFixed(0)} B, fill ${fill(blocks[0]!.bloom).toFixed(2)})`,
+    '',
+    '',
+    '',
+    '',
+    '',
+  ]);
+}
+table(
+  [
+    'needles',
+    'n',
+    'blocks holding',
+    'blocks passing',
+    'false pass (filter)',
+    'false pass (exact trigram set)',
+  ],
+  fpRows,
+);
+
+// ---- 3. parameters
+
+const sweep: (string | number)[][] = [];
+for (const rows of [4096, 1024, 256]) {
+  for (const [hashes, maxFill] of rows === 4096
+    ? [
+        [2, 0.3],
+        [3, 0.2],
+        [3, 0.3],
+        [3, 0.5],
+        [4, 0.3],
+      ]
+    : [[3, 0.3]]) {
+    const blocks = evalBlocks(varied, rows, hashes, maxFill);
+    const cell = (cls: string) => {
+      const c = countFp(blocks, CLASSES.varied![cls]!, hashes!);
+      return pct(c.falsePass, c.without);
+    };
+    const bytes = blocks.reduce((s, b) => s + b.bloom.length, 0) / blocks.length;
+    sweep.push([
+      `${rows} rows, ${hashes} positions, fill <= ${maxFill}`,
+      bytes.toFixed(0),
+      (bytes / rows).toFixed(1),
+      cell('rare words (absent)'),
+      cell('random hex-8 (absent)'),
+      cell('trace id of one line (one block)'),
+    ]);
+  }
+}
+table(
+  ['variedLines blocks', 'filter B/block', 'B/row', 'false pass: rare words', 'hex-8', 'trace id'],
+  sweep,
+);
+
+// ---- 4. PostgreSQL
+
+async function timed(
+  pool: Pool,
+  sql: string,
+  values: unknown[],
+): Promise<{ ms: number; n: number }> {
+  let best = Infinity;
+  let n = 0;
+  for (let i = 0; i < 5; i++) {
+    const t0 = process.hrtime.bigint();
+    const res = await pool.query<{ n: string }>(sql, values);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+    n = Number(res.rows[0]!.n);
+  }
+  return { ms: best, n };
+}
+
+async function fillTable(pool: Pool, name: string, blooms: Buffer[]): Promise<void> {
+  await pool.query(`TRUNCATE ${name}`);
+  for (let i = 0; i < SQL_BLOCKS; i += 100) {
+    const values: unknown[] = [];
+    const tuples: string[] = [];
+    for (let j = i; j < Math.min(i + 100, SQL_BLOCKS); j++) {
+      values.push(j, blooms[j % blooms.length]);
+      tuples.push(
+        `($${values.length - 1}, ${j * ROWS}, ${j * ROWS + ROWS - 1}, now(), now(), ${ROWS}, $${values.length})`,
+      );
+    }
+    await pool.query(
+      `INSERT INTO ${name} (block_id, min_id, max_id, min_ts, max_ts, rows, bloom) VALUES ${tuples.join(', ')}`,
+      values,
+    );
+  }
+  await pool.query(`VACUUM ANALYZE ${name}`);
+}
+
+const L = BLOOM_BITS / 8;
+/** The two forms to-block-filter.ts does not use, for comparison. */
+const onceOnly = `NOT EXISTS (SELECT 1 FROM (SELECT bloom || ''::bytea AS bits OFFSET 0) d, unnest($1::int[]) p WHERE get_bit(d.bits, p / (${L} / octet_length(d.bits))) = 0)`;
+const naive = `NOT EXISTS (SELECT 1 FROM unnest($1::int[]) p WHERE get_bit(bloom, p / (${L} / octet_length(bloom))) = 0)`;
+
+const dir = await mkdtemp(path.join(tmpdir(), 'lh-bench-bloom-'));
+const server = await startEmbedded({ dataDir: dir });
+const pool = createPool(server.url, { max: 2 });
+try {
+  await migrate(pool);
+  const realBlooms = (lines: string[]) =>
+    blocksOf(lines, ROWS).map((b) => {
+      const builder = new BloomBuilder();
+      for (const l of b) builder.add(l);
+      return builder.bytes;
+    });
+  const data = { docker: realBlooms(docker), varied: realBlooms(varied) };
+
+  await pool.query(`CREATE TABLE blocks_pglz (LIKE log_blocks INCLUDING ALL)`);
+  await pool.query(`ALTER TABLE blocks_pglz ALTER bloom SET STORAGE EXTENDED`);
+  const storage: (string | number)[][] = [];
+  const scans: (string | number)[][] = [];
+  for (const [name, blooms] of Object.entries(data)) {
+    for (const t of ['log_blocks', 'blocks_pglz']) {
+      const t0 = Date.now();
+      await fillTable(pool, t, blooms);
+      const ms = Date.now() - t0;
+      const s = await pool.query<{ raw: string; stored: string; total: string }>(
+        `SELECT avg(octet_length(bloom))::int AS raw, avg(pg_column_size(bloom))::int AS stored,
+                pg_total_relation_size('${t}') AS total FROM ${t}`,
+      );
+      const row = s.rows[0]!;
+      storage.push([
+        `${name}: ${t === 'log_blocks' ? 'EXTERNAL (shipped)' : 'EXTENDED (pglz)'}`,
+        row.raw,
+        row.stored,
+        (Number(row.total) / 2 ** 20).toFixed(1),
+        ms,
+      ]);
+    }
+    const full = await timed(
+      pool,
+      `SELECT count(*) AS n FROM log_blocks WHERE octet_length(bloom || ''::bytea) > 0`,
+      [],
+    );
+    scans.push([
+      `${name}: read every filter once (floor for a full check)`,
+      SQL_BLOCKS,
+      full.n,
+      full.ms.toFixed(0),
+      '',
+      '',
+    ]);
+    const queries: Record<string, string> = {
+      'rare word': 'segfault',
+      'two rare words': 'deadlock kafka',
+      'common word': 'error',
+      'hex id': CLASSES.varied!['trace id of one line (one block)']![0]!,
+    };
+    for (const [label, q] of Object.entries(queries)) {
+      const f = toBlockFilter(parseQuery(q), 1)!;
+      const positions = [...new Set(q.split(' ').flatMap((w) => needleBitPositions(w) ?? []))];
+      const shippedT = await timed(
+        pool,
+        `SELECT count(*) AS n FROM log_blocks WHERE ${f.text}`,
+        f.values,
+      );
+      const once = await timed(pool, `SELECT count(*) AS n FROM log_blocks WHERE ${onceOnly}`, [
+        positions,
+      ]);
+      const slow = await timed(pool, `SELECT count(*) AS n FROM log_blocks WHERE ${naive}`, [
+        positions,
+      ]);
+      if (once.n !== shippedT.n || slow.n !== shippedT.n) throw new Error(`forms disagree on ${q}`);
+      scans.push([
+        `${name}: ${label} (${positions.length} positions)`,
+        SQL_BLOCKS,
+        shippedT.n,
+        shippedT.ms.toFixed(0),
+        once.ms.toFixed(0),
+        slow.ms.toFixed(0),
+      ]);
+    }
+  }
+  table(
+    ['filters', 'octet_length avg', 'pg_column_size avg', 'table + TOAST MB', 'insert ms'],
+    storage,
+  );
+  table(
+    [
+      '10k-block scan',
+      'blocks',
+      'passing',
+      'shipped: probes + detoast once, ms',
+      'detoast once, ms',
+      'get_bit on the column, ms',
+    ],
+    scans,
+  );
+} finally {
+  await pool.end();
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+}

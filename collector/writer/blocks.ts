@@ -1,0 +1,99 @@
+/**
+ * The writer's side of the trigram skip index (migration 003, core/trigram-bloom.ts):
+ * the block this writer is filling. Every batch's transaction upserts the block row with
+ * the filter as it stands, so every committed row is covered by a committed block and a
+ * search never has to scan "not yet indexed" rows; a block closes after BLOCK_ROWS rows
+ * or BLOCK_AGE_MS, and the next batch opens a new one.
+ *
+ * A batch that fails after adding its rows leaves extra bits in the block's filter; a
+ * Bloom filter with extra bits only answers "maybe" more often, never "no" wrongly, but
+ * to keep counts honest the writer drops that block after a rollback and the next batch
+ * opens a new one (the stored row keeps what was committed).
+ */
+import type { PoolClient } from '../../core/db/pool.js';
+import { BloomBuilder } from '../../core/trigram-bloom.js';
+import type { Committed } from './unit.js';
+
+export const BLOCK_ROWS = 4096;
+export const BLOCK_AGE_MS = 60_000;
+
+interface Block {
+  blockId: number;
+  minId: number;
+  maxId: number;
+  minTsMs: number;
+  maxTsMs: number;
+  rows: number;
+  openedAt: number;
+  bloom: BloomBuilder;
+}
+
+/** Event time in ms, rounded outward so the block's range covers the row's µs time. */
+function tsMs(c: Committed): number {
+  return c.record.tsSec * 1000 + Math.floor(c.record.tsNano / 1_000_000);
+}
+
+export class BlockWriter {
+  private open: Block | null = null;
+
+  constructor(private readonly maxRows = BLOCK_ROWS) {}
+
+  /** Adds the batch's rows to the block(s) and upserts them in the caller's transaction. */
+  async write(client: PoolClient, committed: Committed[]): Promise<void> {
+    if (committed.length === 0) return;
+    let block = this.open && !this.isFull(this.open) ? this.open : null;
+    const touched: Block[] = [];
+    for (const c of committed) {
+      if (!block || this.isFull(block)) {
+        if (block) touched.push(block);
+        const r = await client.query<{ id: string }>(`SELECT nextval('log_blocks_id_seq') AS id`);
+        block = {
+          blockId: Number(r.rows[0]!.id),
+          minId: c.id,
+          maxId: c.id,
+          minTsMs: tsMs(c),
+          maxTsMs: tsMs(c),
+          rows: 0,
+          openedAt: Date.now(),
+          bloom: new BloomBuilder(),
+        };
+      }
+      const t = tsMs(c);
+      block.minId = Math.min(block.minId, c.id);
+      block.maxId = Math.max(block.maxId, c.id);
+      block.minTsMs = Math.min(block.minTsMs, t);
+      block.maxTsMs = Math.max(block.maxTsMs, t);
+      block.rows++;
+      block.bloom.add(c.record.message);
+    }
+    touched.push(block!);
+    await client.query(
+      `INSERT INTO log_blocks (block_id, min_id, max_id, min_ts, max_ts, rows, bloom)
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],
+                            $4::timestamptz[], $5::timestamptz[], $6::int[], $7::bytea[])
+       ON CONFLICT (block_id) DO UPDATE SET
+         min_id = excluded.min_id, max_id = excluded.max_id, min_ts = excluded.min_ts,
+         max_ts = excluded.max_ts, rows = excluded.rows, bloom = excluded.bloom`,
+      [
+        touched.map((b) => b.blockId),
+        touched.map((b) => b.minId),
+        touched.map((b) => b.maxId),
+        touched.map((b) => new Date(b.minTsMs).toISOString()),
+        // +1 ms: the row's time has microseconds the ms value dropped.
+        touched.map((b) => new Date(b.maxTsMs + 1).toISOString()),
+        touched.map((b) => b.rows),
+        touched.map((b) => b.bloom.bytes),
+      ],
+    );
+    this.open = block!;
+  }
+
+  /** The batch failed: its block may hold rows that were not committed; start anew. */
+  rolledBack(): void {
+    this.open = null;
+  }
+
+  private isFull(b: Block): boolean {
+    return b.rows >= this.maxRows || Date.now() - b.openedAt >= BLOCK_AGE_MS;
+  }
+}

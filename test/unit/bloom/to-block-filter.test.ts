@@ -1,0 +1,101 @@
+/**
+ * api/query/to-block-filter.ts: which queries can rule blocks out, and the parameters they
+ * bind. Whether the SQL selects the right blocks is checked on PostgreSQL in
+ * test/integration/bloom.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseQuery } from '../../../api/query/index.js';
+import { MAX_NEEDLE_CHARS, toBlockFilter } from '../../../api/query/to-block-filter.js';
+import { needleBitPositions, needleProbePositions } from '../../../core/trigram-bloom.js';
+
+const block = (q: string, start = 1) => toBlockFilter(parseQuery(q), start);
+
+/** The one int[] a single needle binds: its two probes, then its sorted positions. */
+function bound(...needles: string[]): number[] {
+  const positions = [...new Set(needles.flatMap((n) => needleBitPositions(n)!))].sort(
+    (a, b) => a - b,
+  );
+  const probes =
+    needles.length === 1
+      ? needleProbePositions(needles[0]!)
+      : [needleProbePositions(needles[0]!)[0]!, needleProbePositions(needles[1]!)[0]!];
+  return [...probes, ...positions];
+}
+
+describe('toBlockFilter', () => {
+  it('cannot prune the empty query, NOT, fields alone, or needles under 3 bytes', () => {
+    for (const q of [
+      '',
+      '-timeout',
+      'NOT timeout',
+      'container:web',
+      'level>=warn attrs.user:42',
+      'ab',
+      'é',
+      '/.*/',
+      '/[a-z]+\\d/',
+      'timeout OR container:web',
+      'timeout OR ab',
+      '/timeout|.*/',
+    ]) {
+      expect(block(q), q).toBeNull();
+    }
+  });
+
+  it('binds one int[] per needle: probes first, then every position ascending', () => {
+    const f = block('Timeout')!;
+    expect(f.values).toEqual([bound('timeout')]);
+    expect(f.text).toContain('$1::int[]');
+    expect(f.text).not.toContain('$2');
+    expect(f.text).toMatch(/^\(CASE WHEN .* THEN NOT EXISTS .* ELSE false END\)$/);
+  });
+
+  it('numbers parameters from the start given, as toSql does', () => {
+    const f = block('timeout OR refused', 4)!;
+    expect(f.values).toEqual([bound('timeout'), bound('refused')]);
+    expect(f.text).toContain('$4::int[]');
+    expect(f.text).toContain('$5::int[]');
+    expect(f.text).toContain(' OR ');
+    expect(f.text).not.toMatch(/\$[1236]\b/);
+  });
+
+  it('merges the needles of an AND into one parameter and ignores what cannot prune', () => {
+    const f = block('timeout container:web -healthz "db error" ab')!;
+    expect(f.values).toEqual([bound('timeout', 'db error')]);
+  });
+
+  it('keeps OR under AND apart, and drops an OR that has a non-pruning branch', () => {
+    expect(block('(timeout OR deadline) refused')!.values).toEqual([
+      bound('refused'),
+      bound('timeout'),
+      bound('deadline'),
+    ]);
+    expect(block('(timeout OR level:err) refused')!.values).toEqual([bound('refused')]);
+  });
+
+  it('uses the literal runs of a regex, lowered, and their alternatives', () => {
+    expect(block('/Conn(ection)? REFUSED/')!.values).toEqual([bound('conn', ' refused')]);
+    expect(block('/(timeout|deadline) exceeded/i')!.values).toEqual([
+      bound(' exceeded'),
+      bound('timeout'),
+      bound('deadline'),
+    ]);
+    expect(block('/timeout/ warn')!.values).toEqual([bound('timeout', 'warn')]);
+  });
+
+  it('cuts needles to MAX_NEEDLE_CHARS without splitting a surrogate pair', () => {
+    const long = 'x'.repeat(MAX_NEEDLE_CHARS - 1) + '😀' + 'yz'.repeat(1000);
+    const f = toBlockFilter(parseQuery(`"${long}"`))!;
+    expect(f.values).toEqual([bound('x'.repeat(MAX_NEEDLE_CHARS - 1))]);
+    const plain = 'abcdefgh'.repeat(500); // 4000 characters
+    expect(toBlockFilter(parseQuery(plain))!.values).toEqual([
+      bound(plain.slice(0, MAX_NEEDLE_CHARS)),
+    ]);
+  });
+
+  it('names the filter column as told, for joins', () => {
+    const f = toBlockFilter(parseQuery('timeout'), 1, 'lb.bloom')!;
+    expect(f.text).toContain('octet_length(lb.bloom)');
+    expect(f.text).not.toMatch(/[^.]\bbloom\b/);
+  });
+});
