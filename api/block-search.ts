@@ -101,7 +101,7 @@ export async function searchBlocks(
              FROM unnest($${n + 1}::bigint[], $${n + 2}::bigint[], $${n + 3}::timestamptz[], $${n + 4}::timestamptz[]) AS r(lo, hi, t0, t1)
              JOIN LATERAL (SELECT * FROM logs WHERE id BETWEEN r.lo AND r.hi AND ts BETWEEN r.t0 AND r.t1) l ON true
             WHERE ${where.text}
-            ORDER BY ts DESC, id DESC LIMIT $${n + 5}`,
+            ORDER BY l.ts DESC, l.id DESC LIMIT $${n + 5}`,
           values,
         )
       ).rows;

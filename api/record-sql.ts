@@ -1,4 +1,7 @@
 /**
+ * Beware: these output names (ts, id) shadow the columns in ORDER BY; order by the
+ * table-qualified columns (`logs.ts`, `l.id`) or the sort runs on the formatted text.
+ *
  * How a stored row is read back as a `StoredRecord` (core/record.ts): `ts` as RFC 3339
  * with nanoseconds (microseconds from `ts` plus `ts_ns`), ids as strings.
  */

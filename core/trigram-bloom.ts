@@ -30,7 +30,7 @@ export const BLOOM_BITS = 2 ** 18;
 /** Positions per trigram (see bench/bloom.ts for the false-positive rates behind it). */
 export const BLOOM_HASHES = 3;
 /** Folding stops before the share of set bits would pass this. */
-export const BLOOM_MAX_FILL = 0.3;
+export const BLOOM_MAX_FILL = 0.4;
 /** Smallest filter handed out: 1024 bits (128 bytes). */
 export const BLOOM_MIN_BITS = 2 ** 10;
 

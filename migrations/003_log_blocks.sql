@@ -8,7 +8,7 @@
 -- (api/query/to-block-filter.ts), then reads only their rows.
 --
 -- `bloom` is 128 bytes to 32 KiB: the builder folds the 2^18-bit filter down while its
--- fill stays under 30%, so quiet or repetitive blocks stay small. A reader scales a
+-- fill stays under 40%, so quiet or repetitive blocks stay small. A reader scales a
 -- full-size bit position p to p / (32768 / octet_length(bloom)). Changing BLOOM_BITS or
 -- the hash in core/trigram-bloom.ts makes existing rows unreadable: that needs a new
 -- migration that empties this table (search then scans the rows those blocks covered).

@@ -65,7 +65,7 @@ export function contextRoutes(app: FastifyInstance, pool: Pool): void {
       const side = (op: string, dir: string, n: number) =>
         pool.query(
           `SELECT ${RECORD_COLUMNS} FROM logs WHERE (ts, id) ${op} ($1::timestamptz, $2::bigint) ${same}
-            ORDER BY ts ${dir}, id ${dir} LIMIT ${n}`,
+            ORDER BY logs.ts ${dir}, logs.id ${dir} LIMIT ${n}`,
           values,
         );
       const [older, self, newer] = await Promise.all([

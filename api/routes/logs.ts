@@ -83,7 +83,7 @@ export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetr
       if (rows === null) {
         const values = [...where.values, limit + 1];
         const sql = `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN} FROM logs WHERE ${where.text}
-          ORDER BY ts DESC, id DESC LIMIT $${values.length}`;
+          ORDER BY logs.ts DESC, logs.id DESC LIMIT $${values.length}`;
         rows = (await pool.query<StoredRecord & { cursor_ts: string }>(sql, values)).rows;
       }
       end();

@@ -56,6 +56,17 @@ describe('read path', () => {
     expect(typeof body.records[2].id).toBe('string');
   });
 
+  it('orders equal times by numeric id, not by id text (regression: 100000 after 99999)', async () => {
+    const t = '2031-01-01T00:00:00Z';
+    await h.pool.query(
+      `INSERT INTO logs (id, ts, received_at, source, message) VALUES (99999, $1, now(), 'syslog', 'id 99999'), (100000, $1, now(), 'syslog', 'id 100000')`,
+      [t],
+    );
+    const r = (await get(`/api/logs?limit=2&from=2030-12-31T00:00:00Z`)).json();
+    expect(r.records.map((x: { id: string }) => x.id)).toEqual(['100000', '99999']);
+    await h.pool.query('DELETE FROM logs WHERE id IN (99999, 100000)');
+  });
+
   it('pages with the cursor without gaps or repeats', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
