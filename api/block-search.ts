@@ -99,8 +99,12 @@ export async function searchBlocks(
           // query's WHERE text, written over bare logs columns, still means logs.
           `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN}
              FROM unnest($${n + 1}::bigint[], $${n + 2}::bigint[], $${n + 3}::timestamptz[], $${n + 4}::timestamptz[]) AS r(lo, hi, t0, t1)
-             JOIN LATERAL (SELECT * FROM logs WHERE id BETWEEN r.lo AND r.hi AND ts BETWEEN r.t0 AND r.t1) l ON true
-            WHERE ${where.text}
+             JOIN LATERAL (
+               -- OFFSET 0 keeps this a per-block lookup (runtime partition pruning on ts,
+               -- an index range on id); flattened, the planner scans every partition.
+               SELECT * FROM logs
+                WHERE id BETWEEN r.lo AND r.hi AND ts BETWEEN r.t0 AND r.t1 AND (${where.text})
+               OFFSET 0) l ON true
             ORDER BY l.ts DESC, l.id DESC LIMIT $${n + 5}`,
           values,
         )

@@ -114,6 +114,7 @@ table(
       c.bytes.toFixed(0),
       c.ns.toFixed(0),
       (c.ns / c.bytes).toFixed(2),
+      floorCost(lines).toFixed(0),
       closeCost(lines).toFixed(0),
     ];
   }),

@@ -30,7 +30,7 @@ export interface EvalBlock {
 export function evalBlock(lines: string[], hashes: number, maxFill: number): EvalBlock {
   const trigrams = new Set<number>();
   for (const l of lines) for (const h of trigramHashes(l)) trigrams.add(h);
-  let bloom = new Uint8Array(BLOOM_BITS / 8);
+  let bloom: Uint8Array = new Uint8Array(BLOOM_BITS / 8);
   const shift = 32 - Math.log2(BLOOM_BITS);
   for (const h of trigrams) {
     for (let i = 0; i < hashes; i++) {
