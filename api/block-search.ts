@@ -129,3 +129,33 @@ function merge(a: Row[], b: Row[], want: number): Row[] {
   });
   return all.slice(0, want);
 }
+
+/**
+ * Per-bucket counts through the skip index (every candidate block in the range); null
+ * when the query cannot prune. `bucketSql` maps the row's `ts` to a bucket key.
+ */
+export async function histogramBlocks(
+  pool: Pool,
+  query: Query,
+  where: Where,
+  bucket: (firstParam: number) => { sql: string; values: unknown[] },
+): Promise<{ b: string; n: string }[] | null> {
+  const filter = blockCondition(query, where.values.length + 1);
+  if (!filter) return null;
+  const values = [...where.values, ...filter.values];
+  const bText = blockWhere(where, null, filter.text, values);
+  const bk = bucket(values.length + 1);
+  values.push(...bk.values);
+  return (
+    await pool.query<{ b: string; n: string }>(
+      `SELECT ${bk.sql} AS b, count(*)::text AS n
+         FROM (SELECT b.min_id, b.max_id, b.min_ts, b.max_ts FROM log_blocks b WHERE ${bText}) r
+         JOIN LATERAL (
+           SELECT ts FROM logs
+            WHERE id BETWEEN r.min_id AND r.max_id AND ts BETWEEN r.min_ts AND r.max_ts AND (${where.text})
+           OFFSET 0) l ON true
+        GROUP BY 1`,
+      values,
+    )
+  ).rows;
+}

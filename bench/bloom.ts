@@ -12,21 +12,8 @@
  * `npx tsx bench/bloom.ts [blocks]` (default 10000); starts its own embedded PostgreSQL
  * in a temporary directory and removes it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { parseQuery } from '../api/query/index.js';
-import { toBlockFilter } from '../api/query/to-block-filter.js';
-import { startEmbedded } from '../core/db/embedded.js';
-import { migrate } from '../core/db/migrate.js';
-import { createPool, type Pool } from '../core/db/pool.js';
-import {
-  BLOOM_BITS,
-  BLOOM_HASHES,
-  BLOOM_MAX_FILL,
-  BloomBuilder,
-  needleBitPositions,
-} from '../core/trigram-bloom.js';
+import { BLOOM_HASHES, BLOOM_MAX_FILL, BloomBuilder } from '../core/trigram-bloom.js';
+import { measureSql } from './lib/bloom-sql.js';
 import { blocksOf, countFp, evalBlock, fill, pct, type EvalBlock } from './lib/bloom-eval.js';
 import { dockerRecords, rng } from './lib/docker-records.js';
 import { variedLines } from './lib/varied-lines.js';
@@ -258,142 +245,34 @@ table(
 
 // ---- 4. PostgreSQL
 
-async function timed(
-  pool: Pool,
-  sql: string,
-  values: unknown[],
-): Promise<{ ms: number; n: number }> {
-  let best = Infinity;
-  let n = 0;
-  for (let i = 0; i < 5; i++) {
-    const t0 = process.hrtime.bigint();
-    const res = await pool.query<{ n: string }>(sql, values);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
-    n = Number(res.rows[0]!.n);
-  }
-  return { ms: best, n };
-}
-
-async function fillTable(pool: Pool, name: string, blooms: Buffer[]): Promise<void> {
-  await pool.query(`TRUNCATE ${name}`);
-  for (let i = 0; i < SQL_BLOCKS; i += 100) {
-    const values: unknown[] = [];
-    const tuples: string[] = [];
-    for (let j = i; j < Math.min(i + 100, SQL_BLOCKS); j++) {
-      values.push(j, blooms[j % blooms.length]);
-      tuples.push(
-        `($${values.length - 1}, ${j * ROWS}, ${j * ROWS + ROWS - 1}, now(), now(), ${ROWS}, $${values.length})`,
-      );
-    }
-    await pool.query(
-      `INSERT INTO ${name} (block_id, min_id, max_id, min_ts, max_ts, rows, bloom) VALUES ${tuples.join(', ')}`,
-      values,
-    );
-  }
-  await pool.query(`VACUUM ANALYZE ${name}`);
-}
-
-const L = BLOOM_BITS / 8;
-/** The two forms to-block-filter.ts does not use, for comparison. */
-const onceOnly = `NOT EXISTS (SELECT 1 FROM (SELECT bloom || ''::bytea AS bits OFFSET 0) d, unnest($1::int[]) p WHERE get_bit(d.bits, p / (${L} / octet_length(d.bits))) = 0)`;
-const naive = `NOT EXISTS (SELECT 1 FROM unnest($1::int[]) p WHERE get_bit(bloom, p / (${L} / octet_length(bloom))) = 0)`;
-
-const dir = await mkdtemp(path.join(tmpdir(), 'lh-bench-bloom-'));
-const server = await startEmbedded({ dataDir: dir });
-const pool = createPool(server.url, { max: 2 });
-try {
-  await migrate(pool);
-  const realBlooms = (lines: string[]) =>
-    blocksOf(lines, ROWS).map((b) => {
-      const builder = new BloomBuilder();
-      for (const l of b) builder.add(l);
-      return builder.bytes;
-    });
-  const data = { docker: realBlooms(docker), varied: realBlooms(varied) };
-
-  await pool.query(`CREATE TABLE blocks_pglz (LIKE log_blocks INCLUDING ALL)`);
-  await pool.query(`ALTER TABLE blocks_pglz ALTER bloom SET STORAGE EXTENDED`);
-  const storage: (string | number)[][] = [];
-  const scans: (string | number)[][] = [];
-  for (const [name, blooms] of Object.entries(data)) {
-    for (const t of ['log_blocks', 'blocks_pglz']) {
-      const t0 = Date.now();
-      await fillTable(pool, t, blooms);
-      const ms = Date.now() - t0;
-      const s = await pool.query<{ raw: string; stored: string; total: string }>(
-        `SELECT avg(octet_length(bloom))::int AS raw, avg(pg_column_size(bloom))::int AS stored,
-                pg_total_relation_size('${t}') AS total FROM ${t}`,
-      );
-      const row = s.rows[0]!;
-      storage.push([
-        `${name}: ${t === 'log_blocks' ? 'EXTERNAL (shipped)' : 'EXTENDED (pglz)'}`,
-        row.raw,
-        row.stored,
-        (Number(row.total) / 2 ** 20).toFixed(1),
-        ms,
-      ]);
-    }
-    const full = await timed(
-      pool,
-      `SELECT count(*) AS n FROM log_blocks WHERE octet_length(bloom || ''::bytea) > 0`,
-      [],
-    );
-    scans.push([
-      `${name}: read every filter once (floor for a full check)`,
-      SQL_BLOCKS,
-      full.n,
-      full.ms.toFixed(0),
-      '',
-      '',
-    ]);
-    const queries: Record<string, string> = {
-      'rare word': 'segfault',
-      'two rare words': 'deadlock kafka',
-      'common word': 'error',
-      'hex id': CLASSES.varied!['trace id of one line (one block)']![0]!,
-    };
-    for (const [label, q] of Object.entries(queries)) {
-      const f = toBlockFilter(parseQuery(q), 1)!;
-      const positions = [...new Set(q.split(' ').flatMap((w) => needleBitPositions(w) ?? []))];
-      const shippedT = await timed(
-        pool,
-        `SELECT count(*) AS n FROM log_blocks WHERE ${f.text}`,
-        f.values,
-      );
-      const once = await timed(pool, `SELECT count(*) AS n FROM log_blocks WHERE ${onceOnly}`, [
-        positions,
-      ]);
-      const slow = await timed(pool, `SELECT count(*) AS n FROM log_blocks WHERE ${naive}`, [
-        positions,
-      ]);
-      if (once.n !== shippedT.n || slow.n !== shippedT.n) throw new Error(`forms disagree on ${q}`);
-      scans.push([
-        `${name}: ${label} (${positions.length} positions)`,
-        SQL_BLOCKS,
-        shippedT.n,
-        shippedT.ms.toFixed(0),
-        once.ms.toFixed(0),
-        slow.ms.toFixed(0),
-      ]);
-    }
-  }
-  table(
-    ['filters', 'octet_length avg', 'pg_column_size avg', 'table + TOAST MB', 'insert ms'],
-    storage,
-  );
-  table(
-    [
-      '10k-block scan',
-      'blocks',
-      'passing',
-      'shipped: probes + detoast once, ms',
-      'detoast once, ms',
-      'get_bit on the column, ms',
-    ],
-    scans,
-  );
-} finally {
-  await pool.end();
-  await server.stop();
-  await rm(dir, { recursive: true, force: true });
-}
+const realBlooms = (lines: string[]) =>
+  blocksOf(lines, ROWS).map((b) => {
+    const builder = new BloomBuilder();
+    for (const l of b) builder.add(l);
+    return builder.bytes;
+  });
+const sql = await measureSql(
+  { docker: realBlooms(docker), varied: realBlooms(varied) },
+  {
+    'rare word': 'segfault',
+    'two rare words': 'deadlock kafka',
+    'common word': 'error',
+    'hex id': CLASSES.varied!['trace id of one line (one block)']![0]!,
+  },
+  SQL_BLOCKS,
+  ROWS,
+);
+table(
+  ['filters', 'octet_length avg', 'pg_column_size avg', 'table + TOAST MB', 'insert ms'],
+  sql.storage,
+);
+table(
+  [
+    `${SQL_BLOCKS}-block scan`,
+    'passing',
+    'shipped: probes + detoast once, ms',
+    'detoast once, ms',
+    'get_bit on the column, ms',
+  ],
+  sql.scans,
+);

@@ -11,7 +11,7 @@ import type { Telemetry } from '../../core/telemetry.js';
 import { QUERY_LIMITS } from '../query/index.js';
 import { CURSOR_COLUMN, RECORD_COLUMNS, encodeCursor } from '../record-sql.js';
 import { buildWhere } from '../search-sql.js';
-import { searchBlocks, type Row } from '../block-search.js';
+import { histogramBlocks, searchBlocks, type Row } from '../block-search.js';
 import { decodeCursor } from '../record-sql.js';
 
 export const MAX_LIMIT = 1000;
@@ -127,16 +127,22 @@ export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetr
       const width = bucketWidth(toMs - fromMs, buckets);
       const origin = Math.floor(fromMs / width) * width;
       const end = telemetry.querySeconds.startTimer({ route: 'histogram' });
-      where.values.push(`${width} milliseconds`, new Date(origin).toISOString());
-      const n = where.values.length;
-      const r = await pool.query<{ b: string; n: string }>(
-        `SELECT (extract(epoch FROM date_bin($${n - 1}::interval, ts, $${n}::timestamptz)) * 1000)::bigint::text AS b,
-                count(*)::text AS n
-           FROM logs WHERE ${where.text} GROUP BY 1`,
-        where.values,
-      );
+      const bucket = (p: number) => ({
+        sql: `(extract(epoch FROM date_bin($${p}::interval, ts, $${p + 1}::timestamptz)) * 1000)::bigint::text`,
+        values: [`${width} milliseconds`, new Date(origin).toISOString()],
+      });
+      let rows = await histogramBlocks(pool, where.query, where, bucket);
+      if (rows === null) {
+        const bk = bucket(where.values.length + 1);
+        rows = (
+          await pool.query<{ b: string; n: string }>(
+            `SELECT ${bk.sql} AS b, count(*)::text AS n FROM logs WHERE ${where.text} GROUP BY 1`,
+            [...where.values, ...bk.values],
+          )
+        ).rows;
+      }
       end();
-      const counts = new Map(r.rows.map((x) => [Number(x.b), Number(x.n)]));
+      const counts = new Map(rows.map((x) => [Number(x.b), Number(x.n)]));
       const out: { start: string; count: number }[] = [];
       for (let t = origin; t < toMs; t += width)
         out.push({ start: new Date(t).toISOString(), count: counts.get(t) ?? 0 });

@@ -114,4 +114,14 @@ describe('search through the skip index', () => {
       { numRuns: 60, seed: 7 },
     );
   });
+
+  it('counts the same histogram through the skip index as a scan does', async () => {
+    const from = new Date(T * 1000).toISOString();
+    const to = new Date((T + 3700) * 1000).toISOString();
+    for (const q of ['alpha', 'ech OR kilo', '"HÔTEL" golf', 'zzz-never']) {
+      const r = (await h.app.inject({ method: 'GET', url: `/api/logs/histogram?q=${encodeURIComponent(q)}&from=${from}&to=${to}&buckets=10` })).json();
+      const total = r.buckets.reduce((n: number, b: { count: number }) => n + b.count, 0);
+      expect(total, q).toBe((await viaScan(q)).length);
+    }
+  });
 });

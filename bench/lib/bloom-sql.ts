@@ -1,0 +1,138 @@
+/**
+ * PostgreSQL side of bench/bloom.ts: an embedded server in a temporary directory, the
+ * migrated `log_blocks` (EXTERNAL storage) beside a copy with the default EXTENDED (pglz)
+ * storage, `blocks` rows cycling through the given filters, and the block condition of
+ * api/query/to-block-filter.ts timed against the two simpler forms it replaced.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseQuery } from '../../api/query/index.js';
+import { toBlockFilter } from '../../api/query/to-block-filter.js';
+import { startEmbedded } from '../../core/db/embedded.js';
+import { migrate } from '../../core/db/migrate.js';
+import { createPool, type Pool } from '../../core/db/pool.js';
+import { BLOOM_BITS, needleBitPositions } from '../../core/trigram-bloom.js';
+
+type Row = (string | number)[];
+
+/** Best of 5 (warm cache), and the count the query returned. */
+async function timed(
+  pool: Pool,
+  sql: string,
+  values: unknown[],
+): Promise<{ ms: number; n: number }> {
+  let best = Infinity;
+  let n = 0;
+  for (let i = 0; i < 5; i++) {
+    const t0 = process.hrtime.bigint();
+    const res = await pool.query<{ n: string }>(sql, values);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+    n = Number(res.rows[0]!.n);
+  }
+  return { ms: best, n };
+}
+
+async function fillTable(
+  pool: Pool,
+  name: string,
+  blooms: Buffer[],
+  blocks: number,
+  rows: number,
+): Promise<void> {
+  await pool.query(`TRUNCATE ${name}`);
+  for (let i = 0; i < blocks; i += 100) {
+    const values: unknown[] = [];
+    const tuples: string[] = [];
+    for (let j = i; j < Math.min(i + 100, blocks); j++) {
+      values.push(j, blooms[j % blooms.length]);
+      tuples.push(
+        `($${values.length - 1}, ${j * rows}, ${j * rows + rows - 1}, now(), now(), ${rows}, $${values.length})`,
+      );
+    }
+    await pool.query(
+      `INSERT INTO ${name} (block_id, min_id, max_id, min_ts, max_ts, rows, bloom) VALUES ${tuples.join(', ')}`,
+      values,
+    );
+  }
+  await pool.query(`VACUUM ANALYZE ${name}`);
+}
+
+const L = BLOOM_BITS / 8;
+/** Without the probes: one detoasted copy per block, then every position. */
+const ONCE = `NOT EXISTS (SELECT 1 FROM (SELECT bloom || ''::bytea AS bits OFFSET 0) d, unnest($1::int[]) p WHERE get_bit(d.bits, p / (${L} / octet_length(d.bits))) = 0)`;
+/** The obvious form: get_bit on the column, which detoasts it on every call. */
+const NAIVE = `NOT EXISTS (SELECT 1 FROM unnest($1::int[]) p WHERE get_bit(bloom, p / (${L} / octet_length(bloom))) = 0)`;
+
+export async function measureSql(
+  data: Record<string, Buffer[]>,
+  queries: Record<string, string>,
+  blocks: number,
+  rows: number,
+): Promise<{ storage: Row[]; scans: Row[] }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lh-bench-bloom-'));
+  const server = await startEmbedded({ dataDir: dir });
+  const pool = createPool(server.url, { max: 2 });
+  const storage: Row[] = [];
+  const scans: Row[] = [];
+  try {
+    await migrate(pool);
+    await pool.query(`CREATE TABLE blocks_pglz (LIKE log_blocks INCLUDING ALL)`);
+    await pool.query(`ALTER TABLE blocks_pglz ALTER bloom SET STORAGE EXTENDED`);
+    for (const [name, blooms] of Object.entries(data)) {
+      for (const t of ['blocks_pglz', 'log_blocks']) {
+        const t0 = Date.now();
+        await fillTable(pool, t, blooms, blocks, rows);
+        const ms = Date.now() - t0;
+        const s = await pool.query<{ raw: string; stored: string; total: string }>(
+          `SELECT avg(octet_length(bloom))::int AS raw, avg(pg_column_size(bloom))::int AS stored,
+                  pg_total_relation_size('${t}') AS total FROM ${t}`,
+        );
+        const r = s.rows[0]!;
+        const label = t === 'log_blocks' ? 'EXTERNAL (shipped)' : 'EXTENDED (pglz)';
+        storage.push([
+          `${name}: ${label}`,
+          r.raw,
+          r.stored,
+          (Number(r.total) / 2 ** 20).toFixed(1),
+          ms,
+        ]);
+      }
+      const all = await timed(
+        pool,
+        `SELECT count(*) AS n FROM log_blocks WHERE octet_length(bloom || ''::bytea) > 0`,
+        [],
+      );
+      scans.push([`${name}: read every filter once`, all.n, all.ms.toFixed(0), '', '']);
+      for (const [label, q] of Object.entries(queries)) {
+        const f = toBlockFilter(parseQuery(q), 1)!;
+        const positions = [...new Set(q.split(' ').flatMap((w) => needleBitPositions(w) ?? []))];
+        const shipped = await timed(
+          pool,
+          `SELECT count(*) AS n FROM log_blocks WHERE ${f.text}`,
+          f.values,
+        );
+        const once = await timed(pool, `SELECT count(*) AS n FROM log_blocks WHERE ${ONCE}`, [
+          positions,
+        ]);
+        const naive = await timed(pool, `SELECT count(*) AS n FROM log_blocks WHERE ${NAIVE}`, [
+          positions,
+        ]);
+        if (once.n !== shipped.n || naive.n !== shipped.n)
+          throw new Error(`forms disagree on ${q}`);
+        scans.push([
+          `${name}: ${label} (${positions.length} positions)`,
+          shipped.n,
+          shipped.ms.toFixed(0),
+          once.ms.toFixed(0),
+          naive.ms.toFixed(0),
+        ]);
+      }
+    }
+  } finally {
+    await pool.end();
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return { storage, scans };
+}
