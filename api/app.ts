@@ -17,6 +17,7 @@ import { containersRoutes } from './routes/containers.js';
 import { contextRoutes } from './routes/context.js';
 import { sourcesRoutes } from './routes/sources.js';
 import { closeSockets, tailRoutes } from './routes/tail.js';
+import { securityHeaders, webRoutes } from './routes/web.js';
 import { TailHub } from './tail/hub.js';
 
 export interface ApiOptions {
@@ -45,7 +46,9 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
       security: o.apiToken ? [{ bearer: [] }] : [],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await securityHeaders(app);
+  // staticCSP: the docs page gets a CSP with hashes for its own inline parts.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   const hub = o.hub ?? new TailHub();
   await app.register(websocket, {
     options: { maxPayload: hub.limits.maxClientMessageBytes },
@@ -59,5 +62,6 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
   containersRoutes(app, o.pool);
   sourcesRoutes(app, o.telemetry);
   tailRoutes(app, { pool: o.pool, hub, telemetry: o.telemetry });
+  await webRoutes(app);
   return app;
 }

@@ -23,13 +23,18 @@ export const CSP_DIRECTIVES = {
   upgradeInsecureRequests: null,
 };
 
-export async function webRoutes(app: FastifyInstance): Promise<void> {
+/** Security headers on every response (registered before the routes). */
+export async function securityHeaders(app: FastifyInstance): Promise<void> {
   await app.register(helmet, {
     contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
     // Same-origin API calls only; the page is never embedded.
     crossOriginResourcePolicy: { policy: 'same-origin' },
+    // Served over plain http by default: HSTS would lock browsers out of it.
     strictTransportSecurity: false,
   });
+}
+
+export async function webRoutes(app: FastifyInstance): Promise<void> {
   if (!existsSync(WEB_DIST_DIR)) {
     app.get('/', async (_req, reply) =>
       reply

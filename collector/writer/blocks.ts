@@ -12,6 +12,7 @@
  */
 import type { PoolClient } from '../../core/db/pool.js';
 import { BloomBuilder } from '../../core/trigram-bloom.js';
+import { MAX_TS_SEC } from './copy-encode.js';
 import type { Committed } from './unit.js';
 
 export const BLOCK_ROWS = 4096;
@@ -79,8 +80,9 @@ export class BlockWriter {
         touched.map((b) => b.minId),
         touched.map((b) => b.maxId),
         touched.map((b) => new Date(b.minTsMs).toISOString()),
-        // +1 ms: the row's time has microseconds the ms value dropped.
-        touched.map((b) => new Date(b.maxTsMs + 1).toISOString()),
+        // +1 ms: the row's time has microseconds the ms value dropped (never past the
+        // latest time a row may have).
+        touched.map((b) => new Date(Math.min(b.maxTsMs + 1, MAX_TS_SEC * 1000 + 999)).toISOString()),
         touched.map((b) => b.rows),
         touched.map((b) => b.bloom.bytes),
       ],
