@@ -14,15 +14,15 @@
  * Needles under one AND share one int[] parameter (their positions' union), so each block
  * is read once per AND. Per block the SQL is
  *
- *   CASE WHEN bit(P[1]) AND bit(P[2])          -- probes: substring() fetches only the
- *        THEN NOT EXISTS (unset bit in P)       --   TOAST chunk holding each bit
- *        ELSE false END                         -- then one detoasted copy for the rest
+ *   CASE WHEN big AND NOT (bit(P[1]) AND bit(P[2]))  -- probes: substring() fetches only
+ *        THEN false                                   --   the TOAST chunk holding a bit
+ *        ELSE NOT EXISTS (unset bit in P) END         -- else one detoasted copy for all
  *
  * because get_bit() on a TOASTed column fetches the whole value on every call: the naive
- * NOT EXISTS (unnest ... get_bit(bloom, p) = 0) re-read 32 KiB per position and took 1.4 s
- * on 2000 matching blocks (66 positions) against 60 ms for the detoast-once form, while
- * the probes make blocks without the needle ~2.5x cheaper (bench/bloom.ts). CASE fixes
- * the evaluation order, which the planner may change for a plain AND.
+ * NOT EXISTS (unnest ... get_bit(bloom, p) = 0) re-reads the filter per position, 5-20x
+ * slower on blocks that pass (bench/bloom.ts), while probing a big filter first makes
+ * blocks without the needle up to ~3x cheaper. CASE fixes the evaluation order, which the
+ * planner may change for a plain AND.
  *
  * A filter folded to L bytes holds full-size position p at p / (BLOOM_BITS / 8 / L).
  * Positions are integers computed here; they still travel as parameters like all
@@ -40,6 +40,13 @@ import type { SqlFragment } from './to-sql.js';
  * 256 characters already rule out nearly every block; it bounds the positions per query.
  */
 export const MAX_NEEDLE_CHARS = 256;
+
+/**
+ * Filters this long (4+ TOAST chunks of ~2 KB) are probed before being read whole; below it
+ * the two chunk look-ups cost more than they save (bench/bloom.ts: on 2 KB filters the
+ * probes made matching blocks ~1.7x dearer).
+ */
+export const PROBE_MIN_BYTES = 8192;
 
 /** Conditions over one block, before SQL: a set of bits that must all be set, and/or. */
 type Prune =
@@ -133,11 +140,11 @@ class BlockSqlBuilder {
     const sorted = [...p.positions].sort((a, b) => a - b);
     this.values.push([...p.probes, ...sorted]);
     const arr = `$${this.next++}::int[]`;
+    const probes = `${this.probe(`(${arr})[1]`)} AND ${this.probe(`(${arr})[2]`)}`;
     return (
-      `(CASE WHEN ${this.probe(`(${arr})[1]`)} AND ${this.probe(`(${arr})[2]`)} ` +
-      `THEN NOT EXISTS (SELECT 1 FROM (SELECT ${this.bloom} || ''::bytea AS bits OFFSET 0) lh_bloom, ` +
-      `unnest(${arr}) AS lh_pos WHERE get_bit(lh_bloom.bits, ${this.scaled('lh_pos', 'lh_bloom.bits')}) = 0) ` +
-      `ELSE false END)`
+      `(CASE WHEN octet_length(${this.bloom}) >= ${PROBE_MIN_BYTES} AND NOT (${probes}) THEN false ` +
+      `ELSE NOT EXISTS (SELECT 1 FROM (SELECT ${this.bloom} || ''::bytea AS bits OFFSET 0) lh_bloom, ` +
+      `unnest(${arr}) AS lh_pos WHERE get_bit(lh_bloom.bits, ${this.scaled('lh_pos', 'lh_bloom.bits')}) = 0) END)`
     );
   }
 }

@@ -287,6 +287,7 @@ export class Writer extends EventEmitter {
       if (rows.length > 0) {
         await pipeline(Readable.from([rows.join('')]), client.query(copyStreams.from(COPY_SQL)));
         await upsertContainers(client, committed);
+        await upsertMinutes(client, committed);
         await this.blocks.write(client, committed);
       }
       await client.query('COMMIT');
@@ -419,6 +420,22 @@ async function upsertContainers(client: PoolClient, committed: Committed[]): Pro
        count = c.count + excluded.count,
        last_seen = greatest(c.last_seen, excluded.last_seen)`,
     [names, col('id'), col('project'), col('service'), col('host'), col('n'), col('last')],
+  );
+}
+
+/** Per-minute counts for the unfiltered histogram (migration 004); keys sorted (no deadlock). */
+async function upsertMinutes(client: PoolClient, committed: Committed[]): Promise<void> {
+  const perMinute = new Map<number, number>();
+  for (const { record } of committed) {
+    const minute = Math.floor(record.tsSec / 60) * 60;
+    perMinute.set(minute, (perMinute.get(minute) ?? 0) + 1);
+  }
+  const minutes = [...perMinute.keys()].sort((a, b) => a - b);
+  await client.query(
+    `INSERT INTO log_minutes AS m (minute, n)
+     SELECT to_timestamp(t), n FROM unnest($1::float8[], $2::bigint[]) AS u(t, n)
+     ON CONFLICT (minute) DO UPDATE SET n = m.n + excluded.n`,
+    [minutes, minutes.map((m) => perMinute.get(m)!)],
   );
 }
 

@@ -28,7 +28,7 @@ import {
 } from '../../api/query/index.js';
 import { requiredText } from '../../api/query/regex-literals.js';
 import { parseRegex } from '../../api/query/regex/parse.js';
-import { toBlockFilter } from '../../api/query/to-block-filter.js';
+import { PROBE_MIN_BYTES, toBlockFilter } from '../../api/query/to-block-filter.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { sampleRecord, validAst } from '../unit/query/arbitraries.js';
 
@@ -198,8 +198,11 @@ describe('trigram skip index on PostgreSQL', () => {
     const seed = Date.now() % 2 ** 31;
     const blocks = randomBlocks(seed);
     const sizes = new Set(blocks.map((b) => b.bloom.length));
-    expect(sizes.size).toBeGreaterThanOrEqual(3); // folded filters of several sizes
+    // Folded filters of several sizes, probed (PROBE_MIN_BYTES and over) or read whole.
+    expect(sizes.size).toBeGreaterThanOrEqual(3);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(BLOOM_BITS / 8);
+    expect(Math.max(...sizes)).toBeGreaterThanOrEqual(PROBE_MIN_BYTES);
+    expect(Math.min(...sizes)).toBeLessThan(PROBE_MIN_BYTES);
     await store(blocks);
     let pruned = 0;
     let queries = 0;

@@ -21,7 +21,8 @@ export interface Harness {
   db: TestDatabase;
   pool: pg.Pool;
   collector: Collector;
-  app: FastifyInstance;
+  /** The API app now serving (a new instance after `startApi`). */
+  readonly app: FastifyInstance;
   /** The live-tail hub, fed by the collector's writer. */
   hub: TailHub;
   /** The API listening on a real port, e.g. `http://127.0.0.1:41234`. */
@@ -32,6 +33,13 @@ export interface Harness {
   port(listener: string): number;
   /** Rows of `logs` in arrival order. */
   rows(where?: string): Promise<Record<string, unknown>[]>;
+  /**
+   * Closes the API alone (its tail websockets get 1001), as a restarting server would;
+   * the collector keeps storing and publishing to the hub meanwhile.
+   */
+  stopApi(): Promise<void>;
+  /** A new API app on the same pool, hub and HTTP port (after `stopApi`). */
+  startApi(): Promise<void>;
   /** Waits until `count` rows exist (bounded), then returns them. */
   waitForRows(
     count: number,
@@ -72,8 +80,10 @@ export async function startHarness(
   const collector = await startCollector(cfg, pool, log, telemetry);
   const hub = new TailHub({ ...TAIL_LIMITS, ...opts.tail });
   const detachHub = hub.attach(collector.writer);
-  const app = await buildApp({ pool, telemetry, log, apiToken: cfg.apiToken, hub });
+  const newApp = () => buildApp({ pool, telemetry, log, apiToken: cfg.apiToken, hub });
+  let app: FastifyInstance | null = await newApp();
   const httpUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const httpPort = Number(new URL(httpUrl).port);
   const tcp = collector.forward.streams.find((s) => s.name === 'forward-tcp');
   const rows = async (where = 'true') =>
     (await pool.query(`SELECT * FROM logs WHERE ${where} ORDER BY id`)).rows as Record<
@@ -85,7 +95,10 @@ export async function startHarness(
     db,
     pool,
     collector,
-    app,
+    get app() {
+      if (!app) throw new Error('the API is stopped (stopApi)');
+      return app;
+    },
     hub,
     httpUrl,
     telemetry,
@@ -104,8 +117,19 @@ export async function startHarness(
         await new Promise((res) => setTimeout(res, 25));
       }
     },
+    async stopApi() {
+      const a = app;
+      app = null;
+      await a?.close();
+    },
+    async startApi() {
+      if (app) throw new Error('the API is already running');
+      const a = await newApp();
+      await a.listen({ host: '127.0.0.1', port: httpPort });
+      app = a;
+    },
     async close() {
-      await app.close();
+      await app?.close();
       await collector.close();
       detachHub();
       await pool.end();

@@ -38,6 +38,8 @@ const PAGE = 500;
 const PREFETCH = 300;
 const HIST_REFRESH_MS = 10_000;
 const CONTAINERS_REFRESH_MS = 30_000;
+/** A new container in the tail refreshes the side list once within this delay. */
+const CONTAINERS_SOON_MS = 1_000;
 const ZONE_KEY = 'logharbor.zone';
 
 export class App {
@@ -58,6 +60,7 @@ export class App {
   private cursor: string | null = null;
   private loading = false;
   private histTimer = 0;
+  private containersSoon = 0;
   /** The current tail was live once, and then lost its connection. */
   private wasLive = false;
   private lost = false;
@@ -180,7 +183,12 @@ export class App {
       url: (after) => this.d.api.tailUrl(location, this.eq.text, after),
       socket: this.d.socket,
       clock: this.d.clock,
-      onRecords: (r) => this.append(this.store.append(r)),
+      onRecords: (r) => {
+        this.append(this.store.append(r));
+        // A container the side list has not seen yet: show it now, not at the next refresh.
+        if (r.some((x) => x.container_name !== null && !this.side.knows(x.container_name)))
+          this.refreshContainersSoon();
+      },
       onDropped: (n) =>
         this.append(
           this.store.appendNotice(
@@ -272,6 +280,14 @@ export class App {
     if (gen === this.gen && this.state.live) {
       this.histTimer = this.d.clock.setTimeout(() => void this.loadHistogram(gen), HIST_REFRESH_MS);
     }
+  }
+
+  private refreshContainersSoon(): void {
+    if (this.containersSoon !== 0) return;
+    this.containersSoon = this.d.clock.setTimeout(() => {
+      this.containersSoon = 0;
+      void this.refreshContainers();
+    }, CONTAINERS_SOON_MS);
   }
 
   private async refreshContainers(): Promise<void> {

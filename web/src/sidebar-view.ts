@@ -49,6 +49,11 @@ export class SidebarView {
     this.render();
   }
 
+  /** The list holds a container of this name (the tail brings names it may not know yet). */
+  knows(name: string): boolean {
+    return this.list.some((c) => c.containerName === name);
+  }
+
   setSelected(names: readonly string[]): void {
     this.selected = [...names];
     this.render();

@@ -24,7 +24,10 @@ import {
 
 /** Text as logs carry it: mixed case, accents, astral characters, lone surrogates. */
 const unit = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('a', 'B', 'z', 'Q', ' ', '=', '0', '9') },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom('a', 'B', 'z', 'Q', ' ', '=', '0', '9', 'A', 'Z', '@', '['),
+  },
   { weight: 2, arbitrary: fc.constantFrom('é', 'É', 'ß', 'İ', 'Σ', 'σ', '€', '😀', '\u00a0') },
   { weight: 1, arbitrary: fc.constantFrom('\ud800', '\udfff', '\n', '\t') },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
@@ -90,11 +93,15 @@ describe('trigram bloom', () => {
     );
   });
 
-  it('takes messages longer than its scratch buffer through the same definition', () => {
-    const long = 'Ab€😀\ud800'.repeat(5000); // 25000 UTF-16 units, over SCRATCH_CHARS
-    const b = new BloomBuilder(2 ** 16);
-    b.add(long);
-    expect(setBits(b.fullBytes)).toEqual(referenceBits([long], 2 ** 16));
+  it('encodes messages of any length in full, around its 16384-unit scratch buffer', () => {
+    // 16384 units (the most the shared buffer takes, 3 UTF-8 bytes each at most), and past it.
+    const fit = [`x${'€'.repeat(16_382)}Z`, `x${'é😀'.repeat(5461)}Z`];
+    expect(fit.map((m) => m.length)).toEqual([16_384, 16_385]);
+    for (const m of [...fit, 'Ab€😀\ud800'.repeat(5000)]) {
+      const b = new BloomBuilder(2 ** 16);
+      b.add(m);
+      expect(setBits(b.fullBytes)).toEqual(referenceBits([m], 2 ** 16));
+    }
   });
 
   it('folds A-Z only, as ILIKE under the C collation', () => {
@@ -157,8 +164,11 @@ describe('trigram bloom', () => {
     expect(fill(bytes)).toBeLessThanOrEqual(BLOOM_MAX_FILL);
     expect(fill(foldBloom(bytes))).toBeGreaterThan(BLOOM_MAX_FILL);
     expect(b.count).toBe(3000);
+    expect(b.fill).toBeCloseTo(setBits(b.fullBytes).size / BLOOM_BITS, 10);
+    expect(b.fill).toBeGreaterThan(0);
     b.reset();
     expect(b.count).toBe(0);
+    expect(b.fill).toBe(0);
     expect(setBits(b.fullBytes).size).toBe(0);
   });
 
