@@ -268,9 +268,9 @@ table(
   [
     `${SQL_BLOCKS}-block scan`,
     'passing (avg)',
-    'shipped: probes + detoast once, ms',
-    'detoast once, ms',
-    'get_bit on the column, ms',
+    'shipped: one detoasted copy, ms',
+    'get_bit() = 1 AND ..., ms',
+    'NOT EXISTS get_bit(column), ms',
   ],
   sql.scans,
 );

@@ -100,23 +100,6 @@ export function needleBitPositions(needle: string, bits = BLOOM_BITS): number[] 
 }
 
 /**
- * `count` positions to test first, one per trigram, from trigrams spread over the interior
- * of the needle (a word's middle is usually rarer than its edges: "egf" in "segfault" more
- * than "seg"): a block missing the needle most often misses one of them, and the SQL reads
- * just the bytes that hold them (to-block-filter.ts). Empty when the needle has no trigram.
- */
-export function needleProbePositions(needle: string, count = 2, bits = BLOOM_BITS): number[] {
-  const shift = 32 - log2(bits, 'bits');
-  const hs = trigramHashes(needle);
-  if (hs.length === 0) return [];
-  const out: number[] = [];
-  for (let j = 1; j <= count; j++) {
-    out.push(hashPosition(hs[Math.floor((j * hs.length) / (count + 1))]!, 0, shift));
-  }
-  return out;
-}
-
-/**
  * Whether a stored filter (possibly folded) has every full-size position set: the check the
  * SQL of api/query/to-block-filter.ts makes, for tests and in-memory use.
  */

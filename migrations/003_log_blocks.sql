@@ -27,11 +27,10 @@ CREATE TABLE log_blocks (
 );
 ALTER SEQUENCE log_blocks_id_seq OWNED BY log_blocks.block_id;
 
--- EXTERNAL: out of line and never compressed. pglz cannot shrink a Bloom filter (random
--- bits: 32768 bytes stored as 32768, measured by bench/bloom.ts), so trying is wasted work
--- on every insert; and only an uncompressed TOAST value can be sliced: substring() on it
--- fetches just the 2 KB chunk that holds a bit, which is how the search probes a block
--- before reading its whole filter (api/query/to-block-filter.ts).
+-- EXTERNAL: out of line and never compressed. pglz cannot shrink a Bloom filter (near-
+-- random bits: every filter of bench/bloom.ts, 2 to 32 KiB, was stored at full size), so
+-- each attempt is wasted insert work (3x the insert time once, on sparse 32 KiB filters).
+-- Reads detoast a filter once per block (api/query/to-block-filter.ts explains why).
 ALTER TABLE log_blocks ALTER bloom SET STORAGE EXTERNAL;
 
 -- Newest first and time ranges: a search walks blocks by max_ts descending and stops

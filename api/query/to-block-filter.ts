@@ -12,23 +12,24 @@
  *   fields  TRUE: container, severity and attrs have their own indexes
  *
  * Needles under one AND share one int[] parameter (their positions' union), so each block
- * is read once per AND. Per block the SQL is
+ * is read once per AND, as
  *
- *   CASE WHEN big AND NOT (bit(P[1]) AND bit(P[2]))  -- probes: substring() fetches only
- *        THEN false                                   --   the TOAST chunk holding a bit
- *        ELSE NOT EXISTS (unset bit in P) END         -- else one detoasted copy for all
+ *   NOT EXISTS (SELECT 1 FROM (SELECT bloom || '' AS bits OFFSET 0) f, unnest($n) p
+ *               WHERE get_bit(f.bits, p) = 0)
  *
- * because get_bit() on a TOASTed column fetches the whole value on every call: the naive
- * NOT EXISTS (unnest ... get_bit(bloom, p) = 0) re-reads the filter per position, 5-20x
- * slower on blocks that pass (bench/bloom.ts), while probing a big filter first makes
- * blocks without the needle up to ~3x cheaper. CASE fixes the evaluation order, which the
- * planner may change for a plain AND.
+ * `||` makes one detoasted copy (OFFSET 0 keeps the planner from inlining it back), because
+ * get_bit() on a TOASTed column fetches the whole value again on every call: on 10k
+ * blocks the plain NOT EXISTS (... get_bit(bloom, p) = 0) was 1.5-5x slower, and 38x for
+ * a 90-position needle that every block passes (bench/bloom.ts); a chain of
+ * get_bit(bloom, $1[i]) = 1 AND ... has the same flaw. Probing two bits through substring()
+ * first (it fetches one TOAST chunk) helped only on sparse 32 KiB filters, which folding
+ * no longer leaves, and cost time elsewhere.
  *
  * A filter folded to L bytes holds full-size position p at p / (BLOOM_BITS / 8 / L).
  * Positions are integers computed here; they still travel as parameters like all
  * query-derived values (to-sql.ts).
  */
-import { BLOOM_BITS, needleBitPositions, needleProbePositions } from '../../core/trigram-bloom.js';
+import { BLOOM_BITS, needleBitPositions } from '../../core/trigram-bloom.js';
 import type { Node } from './ast.js';
 import type { Filter, Query } from './filter.js';
 import { requiredText } from './regex-literals.js';
@@ -41,17 +42,8 @@ import type { SqlFragment } from './to-sql.js';
  */
 export const MAX_NEEDLE_CHARS = 256;
 
-/**
- * Filters this long (4+ TOAST chunks of ~2 KB) are probed before being read whole; below it
- * the two chunk look-ups cost more than they save (bench/bloom.ts: on 2 KB filters the
- * probes made matching blocks ~1.7x dearer).
- */
-export const PROBE_MIN_BYTES = 8192;
-
 /** Conditions over one block, before SQL: a set of bits that must all be set, and/or. */
-type Prune =
-  | { kind: 'bits'; positions: Set<number>; probes: number[] }
-  | { kind: 'and' | 'or'; parts: Prune[] };
+type Prune = { kind: 'bits'; positions: Set<number> } | { kind: 'and' | 'or'; parts: Prune[] };
 
 /** Cut without splitting a surrogate pair (a lone half would encode as U+FFFD). */
 function cut(needle: string): string {
@@ -65,18 +57,16 @@ function needle(text: string): Prune | null {
   const t = cut(text);
   const positions = needleBitPositions(t);
   if (positions === null) return null;
-  return { kind: 'bits', positions: new Set(positions), probes: needleProbePositions(t) };
+  return { kind: 'bits', positions: new Set(positions) };
 }
 
-/** AND: the bits of every needle under it become one set, probed from two needles. */
+/** AND: the bits of every needle under it become one set. */
 function all(parts: Prune[]): Prune | null {
   const flat = parts.flatMap((p) => (p.kind === 'and' ? p.parts : [p]));
   const bits = flat.filter((p) => p.kind === 'bits');
   const out: Prune[] = flat.filter((p) => p.kind !== 'bits');
   if (bits.length > 1) {
-    const positions = new Set(bits.flatMap((b) => [...b.positions]));
-    const probes = [bits[0]!.probes[0]!, bits[1]!.probes[0]!];
-    out.unshift({ kind: 'bits', positions, probes });
+    out.unshift({ kind: 'bits', positions: new Set(bits.flatMap((b) => [...b.positions])) });
   } else out.unshift(...bits);
   if (out.length === 0) return null;
   return out.length === 1 ? out[0]! : { kind: 'and', parts: out };
@@ -128,23 +118,15 @@ class BlockSqlBuilder {
     return `(${p} / (${BLOOM_BITS / 8} / octet_length(${b})))`;
   }
 
-  private probe(p: string): string {
-    const q = this.scaled(p, this.bloom);
-    return `(get_byte(substring(${this.bloom} FROM ${q} / 8 + 1 FOR 1), 0) & (1 << (${q} % 8))) <> 0`;
-  }
-
   build(p: Prune): string {
     if (p.kind !== 'bits') {
       return `(${p.parts.map((c) => this.build(c)).join(p.kind === 'and' ? ' AND ' : ' OR ')})`;
     }
-    const sorted = [...p.positions].sort((a, b) => a - b);
-    this.values.push([...p.probes, ...sorted]);
-    const arr = `$${this.next++}::int[]`;
-    const probes = `${this.probe(`(${arr})[1]`)} AND ${this.probe(`(${arr})[2]`)}`;
+    this.values.push([...p.positions].sort((a, b) => a - b));
     return (
-      `(CASE WHEN octet_length(${this.bloom}) >= ${PROBE_MIN_BYTES} AND NOT (${probes}) THEN false ` +
-      `ELSE NOT EXISTS (SELECT 1 FROM (SELECT ${this.bloom} || ''::bytea AS bits OFFSET 0) lh_bloom, ` +
-      `unnest(${arr}) AS lh_pos WHERE get_bit(lh_bloom.bits, ${this.scaled('lh_pos', 'lh_bloom.bits')}) = 0) END)`
+      `NOT EXISTS (SELECT 1 FROM (SELECT ${this.bloom} || ''::bytea AS bits OFFSET 0) lh_bloom, ` +
+      `unnest($${this.next++}::int[]) AS lh_pos ` +
+      `WHERE get_bit(lh_bloom.bits, ${this.scaled('lh_pos', 'lh_bloom.bits')}) = 0)`
     );
   }
 }

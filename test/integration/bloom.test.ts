@@ -13,6 +13,7 @@ import { migrate } from '../../core/db/migrate.js';
 import { createPool, type Pool } from '../../core/db/pool.js';
 import {
   BLOOM_BITS,
+  BLOOM_MIN_BITS,
   BloomBuilder,
   bloomHas,
   needleBitPositions,
@@ -28,7 +29,7 @@ import {
 } from '../../api/query/index.js';
 import { requiredText } from '../../api/query/regex-literals.js';
 import { parseRegex } from '../../api/query/regex/parse.js';
-import { PROBE_MIN_BYTES, toBlockFilter } from '../../api/query/to-block-filter.js';
+import { toBlockFilter } from '../../api/query/to-block-filter.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { sampleRecord, validAst } from '../unit/query/arbitraries.js';
 
@@ -198,11 +199,10 @@ describe('trigram skip index on PostgreSQL', () => {
     const seed = Date.now() % 2 ** 31;
     const blocks = randomBlocks(seed);
     const sizes = new Set(blocks.map((b) => b.bloom.length));
-    // Folded filters of several sizes, probed (PROBE_MIN_BYTES and over) or read whole.
+    // Folded filters of several sizes, from the smallest to the full one.
     expect(sizes.size).toBeGreaterThanOrEqual(3);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(BLOOM_BITS / 8);
-    expect(Math.max(...sizes)).toBeGreaterThanOrEqual(PROBE_MIN_BYTES);
-    expect(Math.min(...sizes)).toBeLessThan(PROBE_MIN_BYTES);
+    expect(Math.max(...sizes)).toBe(BLOOM_BITS / 8);
+    expect(Math.min(...sizes)).toBe(BLOOM_MIN_BITS / 8);
     await store(blocks);
     let pruned = 0;
     let queries = 0;
