@@ -21,30 +21,11 @@ import {
   type StoredRecordLike,
 } from '../../api/query/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { migrate } from '../../core/db/migrate.js';
+import { createPool } from '../../core/db/pool.js';
 import { sampleRecord, validAst } from '../unit/query/arbitraries.js';
 import { CASES } from '../unit/query/cases.js';
 import { rec } from '../unit/query/records.js';
-
-const CREATE = `
-  CREATE TABLE logs (
-    id bigint PRIMARY KEY,
-    ts timestamptz NOT NULL DEFAULT now(),
-    ts_ns int NOT NULL DEFAULT 0,
-    received_at timestamptz NOT NULL DEFAULT now(),
-    source text COLLATE "C" NOT NULL,
-    host text COLLATE "C",
-    container_id text COLLATE "C",
-    container_name text COLLATE "C",
-    stream text COLLATE "C",
-    tag text COLLATE "C",
-    app text COLLATE "C",
-    project text COLLATE "C",
-    service text COLLATE "C",
-    severity smallint,
-    facility smallint,
-    message text COLLATE "C" NOT NULL,
-    attrs jsonb
-  )`;
 
 const COLUMNS = [
   'source',
@@ -75,10 +56,10 @@ async function insert(rows: StoredRecordLike[], firstId: number): Promise<void> 
       ];
       const base = values.length;
       values.push(...params);
-      return `(${params.map((_, k) => `$${base + k + 1}`).join(', ')})`;
+      return `(${params.map((_, k) => `$${base + k + 1}`).join(', ')}, now(), now())`;
     });
     await client.query(
-      `INSERT INTO logs (id, ${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
+      `INSERT INTO logs (id, ${COLUMNS.join(', ')}, ts, received_at) VALUES ${tuples.join(', ')}`,
       values,
     );
   }
@@ -100,7 +81,11 @@ beforeAll(async () => {
   await client.connect();
   // The lead's pool sets statement_timeout for the API; here it turns a hang into a failure.
   await client.query(`SET statement_timeout = '20s'`);
-  await client.query(CREATE);
+  // The real schema (migrations), so the differential runs on the columns and
+  // collations production uses.
+  const pool = createPool(db.url, { max: 1 });
+  await migrate(pool);
+  await pool.end();
 });
 
 afterAll(async () => {
