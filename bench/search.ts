@@ -30,7 +30,10 @@ const dir = path.resolve(import.meta.dirname, '..', '.bench', `search-${N}`);
 mkdirSync(dir, { recursive: true });
 const flat = path.join(dir, 'lines.txt');
 
-const WORDS = 'GET POST PUT /api/v1/items /api/v1/users /healthz user order timeout connected cache miss hit db query took ms error retry worker job done started request response upstream'.split(' ');
+const WORDS =
+  'GET POST PUT /api/v1/items /api/v1/users /healthz user order timeout connected cache miss hit db query took ms error retry worker job done started request response upstream'.split(
+    ' ',
+  );
 const CONTAINERS = Array.from({ length: 40 }, (_, i) => `svc-${i}`);
 
 const pg = await startEmbedded({ dataDir: dir });
@@ -43,7 +46,12 @@ const have = Number((await pool.query('SELECT count(*) AS n FROM logs')).rows[0]
 if (have < N) {
   console.log(`generating ${N - have} records (have ${have}) ...`);
   const out = createWriteStream(flat, { flags: have === 0 ? 'w' : 'a' });
-  const w = new Writer(pool, { batchSize: 20_000, flushMs: 0, queueMax: 200_000 }, silentLogger, new Telemetry());
+  const w = new Writer(
+    pool,
+    { batchSize: 20_000, flushMs: 0, queueMax: 200_000 },
+    silentLogger,
+    new Telemetry(),
+  );
   const r = rng(99 + have);
   const span = 7 * 86_400_000;
   const t0 = performance.now();
@@ -53,7 +61,10 @@ if (have < N) {
     for (let j = i; j < Math.min(N, i + 10_000); j++) {
       // Time grows with j (as arrival does), the last hour holding the newest rows.
       const ms = now - span + Math.floor((j / N) * span);
-      const words = Array.from({ length: 6 + Math.floor(r() * 10) }, () => WORDS[Math.floor(r() * WORDS.length)]);
+      const words = Array.from(
+        { length: 6 + Math.floor(r() * 10) },
+        () => WORDS[Math.floor(r() * WORDS.length)],
+      );
       if (j % 500_000 === 250_000) words.push(RARE);
       const msg = `${words.join(' ')} id=${j}`;
       const rec = newRecord('forward', Math.floor(ms / 1000), (ms % 1000) * 1_000_000, msg);
@@ -65,7 +76,10 @@ if (have < N) {
     }
     out.write(lines.join('\n') + '\n');
     await w.submit({ records: recs });
-    if ((i / 10_000) % 50 === 0) console.log(`  ${i + recs.length} (${Math.round((i + recs.length - have) / ((performance.now() - t0) / 1000))}/s)`);
+    if ((i / 10_000) % 50 === 0)
+      console.log(
+        `  ${i + recs.length} (${Math.round((i + recs.length - have) / ((performance.now() - t0) / 1000))}/s)`,
+      );
   }
   await w.close();
   await new Promise((r) => out.end(r));
@@ -73,8 +87,16 @@ if (have < N) {
   await pool.query('VACUUM ANALYZE log_blocks');
 }
 
-const size = (await pool.query(`SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) AS s FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs'::regclass`)).rows[0].s;
-const blocks = (await pool.query(`SELECT count(*) AS n, pg_size_pretty(pg_total_relation_size('log_blocks')) AS s FROM log_blocks`)).rows[0];
+const size = (
+  await pool.query(
+    `SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) AS s FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs'::regclass`,
+  )
+).rows[0].s;
+const blocks = (
+  await pool.query(
+    `SELECT count(*) AS n, pg_size_pretty(pg_total_relation_size('log_blocks')) AS s FROM log_blocks`,
+  )
+).rows[0];
 const app = await buildApp({ pool, telemetry: new Telemetry(), log: silentLogger, apiToken: null });
 
 async function timeIt(fn: () => Promise<unknown>): Promise<number[]> {
@@ -94,13 +116,22 @@ const api = (url: string) => async () => {
 };
 const q = encodeURIComponent;
 const rows: [string, number[], string][] = [];
-const add = async (label: string, url: string, target: string) => rows.push([label, await timeIt(api(url)), target]);
+const add = async (label: string, url: string, target: string) =>
+  rows.push([label, await timeIt(api(url)), target]);
 
 await add('newest 100, no query', '/api/logs?limit=100', '< 20 ms');
 await add(`rare word "${RARE}", all time`, `/api/logs?q=${q(RARE)}&limit=100`, '< 300 ms');
 await add('common word "timeout", last hour', `/api/logs?q=timeout&from=1h&limit=100`, '');
-await add('container + word, last hour', `/api/logs?q=${q('container:svc-7 upstream')}&from=1h&limit=100`, '< 50 ms');
-await add('regex /took \\d+ ms/, last hour', `/api/logs?q=${q('/retry [a-z]+ ms/')}&from=1h&limit=100`, '');
+await add(
+  'container + word, last hour',
+  `/api/logs?q=${q('container:svc-7 upstream')}&from=1h&limit=100`,
+  '< 50 ms',
+);
+await add(
+  'regex /took \\d+ ms/, last hour',
+  `/api/logs?q=${q('/retry [a-z]+ ms/')}&from=1h&limit=100`,
+  '',
+);
 await add('histogram 24 h, no query', `/api/logs/histogram?from=24h&buckets=100`, '< 300 ms');
 await add(`histogram 24 h, "${RARE}"`, `/api/logs/histogram?q=${q(RARE)}&from=24h&buckets=100`, '');
 
@@ -109,14 +140,23 @@ const grepCount = execFileSync('grep', ['-c', RARE, flat]).toString().trim();
 const grepMs = performance.now() - grepT;
 const ilikeT = performance.now();
 await pool.query(`SET max_parallel_workers_per_gather = 2`);
-const ilike = (await pool.query(`SELECT count(*) AS n FROM logs WHERE message ILIKE $1`, [`%${RARE}%`])).rows[0].n;
+const ilike = (
+  await pool.query(`SELECT count(*) AS n FROM logs WHERE message ILIKE $1`, [`%${RARE}%`])
+).rows[0].n;
 const ilikeMs = performance.now() - ilikeT;
 
-console.log(`\nSearch over ${N.toLocaleString('en')} records (table ${size}, skip index ${blocks.n} blocks, ${blocks.s}); ${RUNS} runs each\n`);
+console.log(
+  `\nSearch over ${N.toLocaleString('en')} records (table ${size}, skip index ${blocks.n} blocks, ${blocks.s}); ${RUNS} runs each\n`,
+);
 console.log('| query | p50 ms | p95 ms | p99 ms | target (p95) |');
 console.log('| --- | ---: | ---: | ---: | --- |');
-for (const [label, xs, target] of rows) console.log(`| ${label} | ${percentile(xs, 50).toFixed(1)} | ${percentile(xs, 95).toFixed(1)} | ${percentile(xs, 99).toFixed(1)} | ${target} |`);
-console.log(`\nBaselines, same data: grep -c over the flat file ${grepMs.toFixed(0)} ms (${grepCount} lines); PostgreSQL ILIKE '%${RARE}%' scan ${ilikeMs.toFixed(0)} ms (${ilike} rows).`);
+for (const [label, xs, target] of rows)
+  console.log(
+    `| ${label} | ${percentile(xs, 50).toFixed(1)} | ${percentile(xs, 95).toFixed(1)} | ${percentile(xs, 99).toFixed(1)} | ${target} |`,
+  );
+console.log(
+  `\nBaselines, same data: grep -c over the flat file ${grepMs.toFixed(0)} ms (${grepCount} lines); PostgreSQL ILIKE '%${RARE}%' scan ${ilikeMs.toFixed(0)} ms (${ilike} rows).`,
+);
 await app.close();
 await pool.end();
 await pg.stop();

@@ -27,7 +27,8 @@ try {
       return new Promise<void>((resolve) => {
         sock.once('connect', async () => {
           for (let i = 0; i < mine.length; i += 2000) {
-            if (!sock.write(mine.slice(i, i + 2000).join(''))) await new Promise((r) => sock.once('drain', r));
+            if (!sock.write(mine.slice(i, i + 2000).join('')))
+              await new Promise((r) => sock.once('drain', r));
           }
           sock.end(resolve);
         });
@@ -38,7 +39,9 @@ try {
   const secs = (done - started) / 1000;
   console.log('\n| run | lines | lines/s | logharbor peak RSS MB |');
   console.log('| --- | ---: | ---: | ---: |');
-  console.log(`| RFC 5424 octet-counted over TCP, ${connections} conns | ${total} | ${(total / secs).toFixed(0)} | ${server.peakRssMb().toFixed(0)} |`);
+  console.log(
+    `| RFC 5424 octet-counted over TCP, ${connections} conns | ${total} | ${(total / secs).toFixed(0)} | ${server.peakRssMb().toFixed(0)} |`,
+  );
 } finally {
   await server.stop();
 }

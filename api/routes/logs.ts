@@ -59,14 +59,25 @@ export function bucketWidth(rangeMs: number, buckets: number): number {
  * 004). Bucket widths are whole minutes here, so buckets hold whole minutes; `from`/`to`
  * are rounded out to the minute.
  */
-async function histogramMinutes(pool: Pool, fromMs: number, toMs: number, width: number, origin: number) {
+async function histogramMinutes(
+  pool: Pool,
+  fromMs: number,
+  toMs: number,
+  width: number,
+  origin: number,
+) {
   return (
     await pool.query<{ b: string; n: string }>(
       `SELECT (extract(epoch FROM date_bin($1::interval, minute, $2::timestamptz)) * 1000)::bigint::text AS b,
               sum(n)::text AS n
          FROM log_minutes WHERE minute >= date_trunc('minute', $3::timestamptz) AND minute < $4
         GROUP BY 1`,
-      [`${width} milliseconds`, new Date(origin).toISOString(), new Date(fromMs).toISOString(), new Date(toMs).toISOString()],
+      [
+        `${width} milliseconds`,
+        new Date(origin).toISOString(),
+        new Date(fromMs).toISOString(),
+        new Date(toMs).toISOString(),
+      ],
     )
   ).rows;
 }

@@ -10,7 +10,10 @@ export async function waitWritten(http: string, n: number, timeoutMs = 600_000):
   const until = Date.now() + timeoutMs;
   for (;;) {
     if ((await metric(http, 'logharbor_events_written_total')) >= n) return performance.now();
-    if (Date.now() > until) throw new Error(`only ${await metric(http, 'logharbor_events_written_total')} of ${n} written`);
+    if (Date.now() > until)
+      throw new Error(
+        `only ${await metric(http, 'logharbor_events_written_total')} of ${n} written`,
+      );
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -31,20 +31,24 @@ function status(pid: number, field: string): number {
 export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lh-bench-'));
   const nodeArgs = process.env.LOGHARBOR_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const proc = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/logharbor.js'), 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      LOGHARBOR_DATA_DIR: dataDir,
-      LOGHARBOR_HTTP_ADDR: '127.0.0.1:0',
-      LOGHARBOR_FORWARD_ADDR: '127.0.0.1:0',
-      LOGHARBOR_SYSLOG_UDP_ADDR: '127.0.0.1:0',
-      LOGHARBOR_SYSLOG_TCP_ADDR: '127.0.0.1:0',
-      LOGHARBOR_LOG_LEVEL: 'warn',
-      ...env,
+  const proc = spawn(
+    process.execPath,
+    [...nodeArgs, path.join(ROOT, 'bin/logharbor.js'), 'serve'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        LOGHARBOR_DATA_DIR: dataDir,
+        LOGHARBOR_HTTP_ADDR: '127.0.0.1:0',
+        LOGHARBOR_FORWARD_ADDR: '127.0.0.1:0',
+        LOGHARBOR_SYSLOG_UDP_ADDR: '127.0.0.1:0',
+        LOGHARBOR_SYSLOG_TCP_ADDR: '127.0.0.1:0',
+        LOGHARBOR_LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   const ports: Record<string, number> = {};
   let http = '';
   await new Promise<void>((resolve, reject) => {

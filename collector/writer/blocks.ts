@@ -82,7 +82,9 @@ export class BlockWriter {
         touched.map((b) => new Date(b.minTsMs).toISOString()),
         // +1 ms: the row's time has microseconds the ms value dropped (never past the
         // latest time a row may have).
-        touched.map((b) => new Date(Math.min(b.maxTsMs + 1, MAX_TS_SEC * 1000 + 999)).toISOString()),
+        touched.map((b) =>
+          new Date(Math.min(b.maxTsMs + 1, MAX_TS_SEC * 1000 + 999)).toISOString(),
+        ),
         touched.map((b) => b.rows),
         touched.map((b) => b.bloom.bytes),
       ],

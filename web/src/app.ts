@@ -38,8 +38,10 @@ const PAGE = 500;
 const PREFETCH = 300;
 const HIST_REFRESH_MS = 10_000;
 const CONTAINERS_REFRESH_MS = 30_000;
-/** A new container in the tail refreshes the side list once within this delay. */
-const CONTAINERS_SOON_MS = 1_000;
+/** Lines from a container the side list lacks refresh it within this delay... */
+const CONTAINERS_NEW_MS = 1_000;
+/** ...and any other lines (counts, last seen) within this one. */
+const CONTAINERS_BUSY_MS = 5_000;
 const ZONE_KEY = 'logharbor.zone';
 
 export class App {
@@ -61,6 +63,7 @@ export class App {
   private loading = false;
   private histTimer = 0;
   private containersSoon = 0;
+  private containersDue = 0;
   /** The current tail was live once, and then lost its connection. */
   private wasLive = false;
   private lost = false;
@@ -185,9 +188,8 @@ export class App {
       clock: this.d.clock,
       onRecords: (r) => {
         this.append(this.store.append(r));
-        // A container the side list has not seen yet: show it now, not at the next refresh.
-        if (r.some((x) => x.container_name !== null && !this.side.knows(x.container_name)))
-          this.refreshContainersSoon();
+        const unknown = r.some((x) => x.container_name && !this.side.knows(x.container_name));
+        this.refreshContainersSoon(unknown ? CONTAINERS_NEW_MS : CONTAINERS_BUSY_MS);
       },
       onDropped: (n) =>
         this.append(
@@ -282,12 +284,16 @@ export class App {
     }
   }
 
-  private refreshContainersSoon(): void {
-    if (this.containersSoon !== 0) return;
+  /** One refresh of the side list within `ms` (an earlier one already due stands). */
+  private refreshContainersSoon(ms: number): void {
+    const due = this.d.clock.now() + ms;
+    if (this.containersSoon !== 0 && this.containersDue <= due) return;
+    this.d.clock.clearTimeout(this.containersSoon);
+    this.containersDue = due;
     this.containersSoon = this.d.clock.setTimeout(() => {
       this.containersSoon = 0;
       void this.refreshContainers();
-    }, CONTAINERS_SOON_MS);
+    }, ms);
   }
 
   private async refreshContainers(): Promise<void> {

@@ -94,7 +94,8 @@ function detailEl(r: LogRecord, o: RowOptions): HTMLElement {
     ...(o.zone === 'local'
       ? field('time (local)', formatFullTime(r.ts, offsetFor('local', r.ts)))
       : []),
-    ...field('received', r.received_at),
+    // In the zone the rows use, formatted like the event time (not raw RFC 3339).
+    ...field('received', formatFullTime(r.received_at, offsetFor(o.zone, r.received_at))),
     ...field('container', r.container_name),
     ...field('container id', r.container_id),
     ...field('project', r.project),

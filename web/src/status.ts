@@ -48,13 +48,16 @@ function stateText(i: StatusInput): [string, string] {
   return [t.fatal ? 'Stopped: fix the query or token' : 'Stopped', 'error'];
 }
 
+function newLines(n: number): string {
+  return `${formatInt(n)} new line${n === 1 ? '' : 's'}`;
+}
+
 export function describeStatus(i: StatusInput): StatusView {
   const [text, cls] = stateText(i);
   const paused = i.live && i.tail?.state === 'paused';
   let pill: string | null = null;
-  if (i.tail?.state === 'paused' && i.live)
-    pill = `▶ Resume · ${formatInt(i.tail.pending)} new lines`;
-  else if (i.live && !i.following && i.unseen > 0) pill = `↓ ${formatInt(i.unseen)} new lines`;
+  if (i.tail?.state === 'paused' && i.live) pill = `▶ Resume · ${newLines(i.tail.pending)}`;
+  else if (i.live && !i.following && i.unseen > 0) pill = `↓ ${newLines(i.unseen)}`;
   return {
     text,
     cls: `st-${cls}`,

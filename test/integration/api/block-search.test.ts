@@ -48,12 +48,10 @@ describe('search through the skip index', () => {
     );
     const units: Promise<void>[] = [];
     for (let i = 0; i < rnd.length; i += 25) {
-      const records: LogRecord[] = rnd
-        .slice(i, i + 25)
-        .map(([words, dt, c]) => ({
-          ...newRecord('forward', T + dt, dt * 1000, words.join(' ')),
-          containerName: c,
-        }));
+      const records: LogRecord[] = rnd.slice(i, i + 25).map(([words, dt, c]) => ({
+        ...newRecord('forward', T + dt, dt * 1000, words.join(' ')),
+        containerName: c,
+      }));
       units.push(w.submit({ records }));
     }
     await Promise.all(units);
@@ -65,13 +63,11 @@ describe('search through the skip index', () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const r = await h.app.inject({
-        method: 'GET',
-        url: `/api/logs?q=${encodeURIComponent(q)}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
-      });
+      const url: string = `/api/logs?q=${encodeURIComponent(q)}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+      const r = await h.app.inject({ method: 'GET', url });
       expect(r.statusCode, r.body).toBe(200);
-      const body = r.json();
-      ids.push(...body.records.map((x: { id: string }) => x.id));
+      const body: { records: { id: string }[]; next_cursor: string | null } = r.json();
+      ids.push(...body.records.map((x) => x.id));
       cursor = body.next_cursor;
     } while (cursor);
     return ids;
@@ -119,7 +115,12 @@ describe('search through the skip index', () => {
     const from = new Date(T * 1000).toISOString();
     const to = new Date((T + 3700) * 1000).toISOString();
     for (const q of ['alpha', 'ech OR kilo', '"HÔTEL" golf', 'zzz-never']) {
-      const r = (await h.app.inject({ method: 'GET', url: `/api/logs/histogram?q=${encodeURIComponent(q)}&from=${from}&to=${to}&buckets=10` })).json();
+      const r = (
+        await h.app.inject({
+          method: 'GET',
+          url: `/api/logs/histogram?q=${encodeURIComponent(q)}&from=${from}&to=${to}&buckets=10`,
+        })
+      ).json();
       const total = r.buckets.reduce((n: number, b: { count: number }) => n + b.count, 0);
       expect(total, q).toBe((await viaScan(q)).length);
     }

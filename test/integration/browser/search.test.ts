@@ -8,7 +8,14 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, ensureViewerBuilt, launchBrowser } from '../../support/browser.js';
 import { startHarness, type Harness } from '../../support/harness.js';
-import { FakeContainer, allRows, openViewer, shownRows, type Viewer } from './viewer.js';
+import {
+  FakeContainer,
+  allRows,
+  eventually,
+  openViewer,
+  shownRows,
+  type Viewer,
+} from './viewer.js';
 
 const skip = browserUnavailable();
 
@@ -82,9 +89,7 @@ describe.skipIf(skip)('viewer: search in Chromium', () => {
     await page.waitForURL(/q=tick/);
     await searchDone(page);
     const rows = await allRows(page);
-    expect(rows.map((r) => r.message)).toEqual(
-      tickMs.map((_, i) => `tick ${i}`).reverse(),
-    );
+    expect(rows.map((r) => r.message)).toEqual(tickMs.map((_, i) => `tick ${i}`).reverse());
     expect(await page.textContent('#status-count')).toBe(`${MINUTES} lines`);
 
     // An unclosed group: the parser names the '(' at column 13.
@@ -152,13 +157,11 @@ describe.skipIf(skip)('viewer: search in Chromium', () => {
       .map((t) => `tick ${t.i}`)
       .reverse();
     expect(inRange.length).toBeGreaterThan(5);
-    await expect
-      .poll(async () => (await shownRows(page)).map((r) => r.message))
-      .toEqual(inRange);
+    await eventually(async () => (await shownRows(page)).map((r) => r.message)).toEqual(inRange);
 
     // A click (no drag) zooms into the one bucket under the pointer.
     const bars = page.locator('#hist .hist-bar');
-    await expect.poll(() => bars.count()).toBeGreaterThan(2);
+    await eventually(() => bars.count()).toBeGreaterThan(2);
     const one = (await bars.nth(1).boundingBox())!;
     await page.mouse.click(one.x + one.width / 2, one.y + one.height - 1);
     await page.waitForURL((u) => Date.parse(u.searchParams.get('from') ?? '') !== from);
@@ -173,17 +176,13 @@ describe.skipIf(skip)('viewer: search in Chromium', () => {
       .map((t) => `tick ${t.i}`)
       .reverse();
     expect(inBucket.length).toBeGreaterThan(0);
-    await expect
-      .poll(async () => (await shownRows(page)).map((r) => r.message))
-      .toEqual(inBucket);
+    await eventually(async () => (await shownRows(page)).map((r) => r.message)).toEqual(inBucket);
 
     // Back goes to the previous range: the URL is the state.
     await page.goBack();
     await page.waitForURL((u) => Date.parse(u.searchParams.get('from') ?? '') === from);
     await searchDone(page);
-    await expect
-      .poll(async () => (await shownRows(page)).map((r) => r.message))
-      .toEqual(inRange);
+    await eventually(async () => (await shownRows(page)).map((r) => r.message)).toEqual(inRange);
     expect(problems).toEqual([]);
   });
 

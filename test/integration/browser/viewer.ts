@@ -10,14 +10,28 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { PACKAGE_ROOT } from '../../../core/paths.js';
 
 /** Bound on every wait for the page: generous, for a loaded 2-core machine. */
 export const WAIT_MS = 20_000;
 
-export const SCREENSHOT_DIR = path.join(PACKAGE_ROOT, 'docs', 'screenshots');
+/** `expect.poll` with the page's patience (vitest's default gives up after one second). */
+export function eventually<T>(fn: () => T | Promise<T>) {
+  return expect.poll(fn, { timeout: WAIT_MS, interval: 50 });
+}
+
+/**
+ * The README's screenshots are refreshed only when asked (LOGHARBOR_SCREENSHOTS=1 npm
+ * test); other runs still take them, into a temporary folder, so a test run leaves the
+ * work tree clean.
+ */
+export const SCREENSHOT_DIR = process.env.LOGHARBOR_SCREENSHOTS
+  ? path.join(PACKAGE_ROOT, 'docs', 'screenshots')
+  : path.join(tmpdir(), 'logharbor-screenshots');
 
 export interface Viewer {
   context: BrowserContext;
@@ -32,6 +46,8 @@ export interface ViewerOptions {
   bypassCSP?: boolean;
   /** An existing context (to share local storage across pages); default a fresh one. */
   context?: BrowserContext;
+  /** Runs on the new page before it loads the viewer (to watch its first requests). */
+  beforeLoad?: (page: Page) => void;
 }
 
 /** A context as the screenshots want it: 1280x720, UTC, English, dark theme. */
@@ -73,6 +89,7 @@ export async function openViewer(
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  opts.beforeLoad?.(page);
   await page.goto(base + '/' + search);
   return {
     context,
@@ -151,7 +168,7 @@ export async function waitLive(page: Page): Promise<void> {
   );
 }
 
-/** Saves a 1280x720 PNG of the page as docs/screenshots/<name>.png. */
+/** Saves a 1280x720 PNG of the page as <SCREENSHOT_DIR>/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
@@ -173,9 +190,12 @@ interface Sender {
 }
 
 export interface Container {
-  name: string;
+  /** null: a plain fluent-logger client, not a container (its tag names the lines). */
+  name: string | null;
   project?: string;
   service?: string;
+  /** More fields of the record (labels, env): they land in attrs. */
+  extra?: Record<string, string>;
 }
 
 export interface Line {
@@ -196,7 +216,7 @@ export class FakeContainer {
   constructor(
     port: number,
     readonly c: Container,
-    private readonly label = c.name,
+    private readonly label = c.name ?? 'app',
   ) {
     this.sender = fluent.createFluentSender('docker', {
       host: '127.0.0.1',
@@ -218,12 +238,12 @@ export class FakeContainer {
     const acks = lines.map((l) => {
       const line = typeof l === 'string' ? { log: l } : l;
       const ms = line.ms ?? Date.now();
-      const record: Record<string, unknown> = {
-        container_id: this.id,
-        container_name: `/${this.c.name}`,
-        source: line.stream ?? 'stdout',
-        log: line.log,
-      };
+      const record: Record<string, unknown> = { ...this.c.extra, log: line.log };
+      if (this.c.name !== null) {
+        record.container_id = this.id;
+        record.container_name = `/${this.c.name}`;
+        record.source = line.stream ?? 'stdout';
+      }
       if (this.c.project) record['com.docker.compose.project'] = this.c.project;
       if (this.c.service) record['com.docker.compose.service'] = this.c.service;
       const time = new fluent.EventTime(Math.floor(ms / 1000), (ms % 1000) * 1_000_000);

@@ -31,6 +31,7 @@ describe('describeStatus', () => {
   it('scrolled up with new lines below: the pill counts them', () => {
     expect(describeStatus({ ...base, following: false, unseen: 42 }).pill).toBe('↓ 42 new lines');
     expect(describeStatus({ ...base, following: false, unseen: 0 }).pill).toBeNull();
+    expect(describeStatus({ ...base, following: false, unseen: 1 }).pill).toBe('↓ 1 new line');
   });
 
   it('paused: resume button and the held lines', () => {
