@@ -17,7 +17,6 @@ import { decodeCursor } from '../record-sql.js';
 export const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
 const MAX_BUCKETS = 1000;
-const DEFAULT_RANGE_MS = 86_400_000;
 
 const timeParam = {
   type: 'string',

@@ -152,6 +152,23 @@ describe('read path', () => {
     expect(m.body).toContain('logharbor_events_written_total 27');
   });
 
+  it('serves the OpenAPI description and its page, and the viewer under a strict CSP', async () => {
+    const spec = (await get('/docs/json', null)).json();
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/logs',
+        '/api/logs/histogram',
+        '/api/containers',
+        '/api/sources',
+      ]),
+    );
+    expect([200, 302]).toContain((await get('/docs', null)).statusCode);
+    const page = await get('/', null);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(page.headers['content-security-policy']).not.toMatch(/unsafe/);
+  });
+
   it('answers unknown routes with the JSON error shape', async () => {
     const r = await get('/api/nope');
     expect(r.statusCode).toBe(404);
