@@ -76,8 +76,6 @@ export async function startCollector(
       clearInterval(timer);
       await Promise.all([forward.stop(), syslog.stop()]);
       await writer.close();
-      // Let acks already queued on the sockets go out before the connections close.
-      await new Promise((r) => setTimeout(r, 50));
       await Promise.all([forward.close(), syslog.close()]);
     },
   };

@@ -39,6 +39,8 @@ export interface ForwardContext {
   maxFrameBytes: number;
   maxDecompressedBytes: number;
   handshakeTimeoutMs: number;
+  /** Every connection's queue of acks still to send: shutdown waits for them. */
+  ackQueues: Set<Promise<unknown>>;
 }
 
 const MAX_DEPTH = 64;
@@ -156,6 +158,9 @@ export function handleForwardConnection(
           fail(`request not stored, no ack: ${e.message}`);
         },
       );
+    const queued = ackChain;
+    ctx.ackQueues.add(queued);
+    void queued.finally(() => ctx.ackQueues.delete(queued));
   };
 
   const onRequest = (req: ForwardRequest) => {

@@ -14,6 +14,9 @@ import type { Writer } from '../writer/writer.js';
 import { handleForwardConnection, type ForwardContext } from './connection.js';
 import { recoverStalePartials } from './partial-recovery.js';
 
+/** Longest a shutdown waits for committed requests' acks to be written. */
+const ACK_DRAIN_MS = 10_000;
+
 /** Fluentd answers a UDP heartbeat with a single NUL byte (in_forward, heartbeat). */
 const HEARTBEAT_RESPONSE = Buffer.from([0]);
 
@@ -61,6 +64,7 @@ export async function startForward(
     maxFrameBytes: cfg.maxFrameBytes,
     maxDecompressedBytes: cfg.maxDecompressedBytes,
     handshakeTimeoutMs: cfg.handshakeTimeoutMs,
+    ackQueues: new Set(),
   };
   const common = {
     protocol: 'forward',
@@ -144,6 +148,9 @@ export async function startForward(
       writeJoined(writer, joiner.drain(), log);
     },
     async close() {
+      // Acks of what the writer committed go out before the connections close (bounded).
+      const sent = Promise.allSettled([...ctx.ackQueues]);
+      await Promise.race([sent, new Promise((r) => setTimeout(r, ACK_DRAIN_MS))]);
       await Promise.all(streams.map((s) => s.close()));
     },
   };
