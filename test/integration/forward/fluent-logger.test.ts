@@ -145,51 +145,44 @@ describe('fluent-logger with a shared key', () => {
     expect(rows[0]!.host).toBe('client.example');
   });
 
-  it('refuses a wrong key: nothing stored, the error is counted', async () => {
-    const sender = fluent.createFluentSender('app', {
-      host: '127.0.0.1',
-      port: h.forwardPort,
-      timeout: 1,
-      requireAckResponse: true,
-      ackResponseTimeout: 1500,
-      reconnectInterval: 100000,
-      security: {
+  for (const [label, tag, security, error] of [
+    [
+      'a wrong key',
+      'wrongkey',
+      {
         clientHostname: 'client.example',
         sharedKey: 'wrong',
         username: 'alice',
         password: 'wonder',
       },
+      /shared_key mismatch/,
+    ],
+    [
+      'a wrong password',
+      'wrongpw',
+      { clientHostname: 'c', sharedKey: 'very-secret', username: 'alice', password: 'guess' },
+      /Authentication failed/,
+    ],
+  ] as const) {
+    it(`refuses ${label}: nothing stored, the error is counted`, async () => {
+      const sender = fluent.createFluentSender('app', {
+        host: '127.0.0.1',
+        port: h.forwardPort,
+        timeout: 1,
+        requireAckResponse: true,
+        ackResponseTimeout: 1500,
+        reconnectInterval: 100000,
+        security,
+      });
+      const failed = firstError(sender);
+      void send(sender, tag, { message: 'nope' }, T).catch(() => undefined);
+      expect((await failed).message).toMatch(error);
+      sender.end();
+      expect(await h.rows(`tag = 'app.${tag}'`)).toHaveLength(0);
+      const health = h.telemetry.listenerHealth().find((l) => l.listener === 'forward-tcp')!;
+      expect(health.lastError).toMatch(/handshake refused/);
     });
-    const failed = firstError(sender);
-    void send(sender, 'wrongkey', { message: 'nope' }, T).catch(() => undefined);
-    expect((await failed).message).toMatch(/shared_key mismatch/);
-    sender.end();
-    expect(await h.rows(`tag = 'app.wrongkey'`)).toHaveLength(0);
-    const health = h.telemetry.listenerHealth().find((l) => l.listener === 'forward-tcp')!;
-    expect(health.lastError).toMatch(/handshake refused/);
-  });
-
-  it('refuses a wrong password', async () => {
-    const sender = fluent.createFluentSender('app', {
-      host: '127.0.0.1',
-      port: h.forwardPort,
-      timeout: 1,
-      requireAckResponse: true,
-      ackResponseTimeout: 1500,
-      reconnectInterval: 100000,
-      security: {
-        clientHostname: 'c',
-        sharedKey: 'very-secret',
-        username: 'alice',
-        password: 'guess',
-      },
-    });
-    const failed = firstError(sender);
-    void send(sender, 'wrongpw', { message: 'nope' }, T).catch(() => undefined);
-    expect((await failed).message).toMatch(/Authentication failed/);
-    sender.end();
-    expect(await h.rows(`tag = 'app.wrongpw'`)).toHaveLength(0);
-  });
+  }
 });
 
 describe('fluent-logger over TLS', () => {
