@@ -34,12 +34,7 @@ export function blockCondition(query: Query, startParam: number) {
   return toBlockFilter(query, startParam, 'b.bloom');
 }
 
-function blockWhere(
-  where: Where,
-  cursorUs: string | null,
-  filterText: string,
-  values: unknown[],
-): string {
+function blockWhere(where: Where, filterText: string, values: unknown[]): string {
   const c = [filterText];
   if (where.fromMs !== null) {
     values.push(new Date(where.fromMs).toISOString());
@@ -49,8 +44,8 @@ function blockWhere(
     values.push(new Date(where.toMs).toISOString());
     c.push(`b.min_ts < $${values.length}`);
   }
-  if (cursorUs !== null) {
-    values.push(cursorUs);
+  if (where.cursorUs !== null) {
+    values.push(where.cursorUs);
     c.push(`b.min_ts <= to_timestamp($${values.length}::bigint / 1000000.0)`);
   }
   return c.join(' AND ');
@@ -61,13 +56,12 @@ export async function searchBlocks(
   pool: Pool,
   query: Query,
   where: Where,
-  cursorUs: string | null,
   limit: number,
 ): Promise<Row[] | null> {
   const filter = blockCondition(query, 1);
   if (!filter) return null;
   const bValues = [...filter.values];
-  const bText = blockWhere(where, cursorUs, filter.text, bValues);
+  const bText = blockWhere(where, filter.text, bValues);
   const want = limit + 1;
   let rows: Row[] = [];
   let offset = 0;
@@ -143,7 +137,7 @@ export async function histogramBlocks(
   const filter = blockCondition(query, where.values.length + 1);
   if (!filter) return null;
   const values = [...where.values, ...filter.values];
-  const bText = blockWhere(where, null, filter.text, values);
+  const bText = blockWhere(where, filter.text, values);
   const bk = bucket(values.length + 1);
   values.push(...bk.values);
   return (

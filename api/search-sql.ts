@@ -20,6 +20,8 @@ export interface Where {
   values: unknown[];
   fromMs: number | null;
   toMs: number | null;
+  /** The cursor's time in µs since the epoch, when a cursor was given. */
+  cursorUs: string | null;
 }
 
 export function buildWhere(p: SearchParams, now = Date.now()): Where {
@@ -37,13 +39,22 @@ export function buildWhere(p: SearchParams, now = Date.now()): Where {
     values.push(new Date(toMs).toISOString());
     clauses.push(`ts < $${values.length}`);
   }
+  let cursorUs: string | null = null;
   if (p.cursor) {
     const c = decodeCursor(p.cursor);
     if (!c) throw new LogharborError(Errors.BAD_REQUEST, 'cursor is not one this API gave out');
+    cursorUs = c.tsMicros;
     values.push(c.tsMicros, c.id);
     clauses.push(
       `(ts, id) < (to_timestamp($${values.length - 1}::bigint / 1000000.0), $${values.length}::bigint)`,
     );
   }
-  return { query, text: clauses.length ? clauses.join(' AND ') : 'TRUE', values, fromMs, toMs };
+  return {
+    query,
+    text: clauses.length ? clauses.join(' AND ') : 'TRUE',
+    values,
+    fromMs,
+    toMs,
+    cursorUs,
+  };
 }

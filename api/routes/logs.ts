@@ -12,7 +12,6 @@ import { QUERY_LIMITS } from '../query/index.js';
 import { CURSOR_COLUMN, RECORD_COLUMNS, encodeCursor } from '../record-sql.js';
 import { buildWhere } from '../search-sql.js';
 import { histogramBlocks, searchBlocks, type Row } from '../block-search.js';
-import { decodeCursor } from '../record-sql.js';
 
 export const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
@@ -104,9 +103,8 @@ export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetr
       const { limit = DEFAULT_LIMIT } = req.query;
       const end = telemetry.querySeconds.startTimer({ route: 'logs' });
       const where = buildWhere(req.query);
-      const cursorUs = req.query.cursor ? decodeCursor(req.query.cursor)!.tsMicros : null;
       // Words go through the trigram skip index; other queries use the (ts, id) index.
-      let rows: Row[] | null = await searchBlocks(pool, where.query, where, cursorUs, limit);
+      let rows: Row[] | null = await searchBlocks(pool, where.query, where, limit);
       if (rows === null) {
         const values = [...where.values, limit + 1];
         const sql = `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN} FROM logs WHERE ${where.text}

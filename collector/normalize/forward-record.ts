@@ -43,6 +43,7 @@ const DOCKER_KEYS = new Set([
   'partial_last',
 ]);
 const TEXT_KEYS = ['log', 'message', 'msg'] as const;
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 function str(v: unknown): string | null {
   if (typeof v === 'string') return v === '' ? null : cleanString(v);
@@ -100,7 +101,7 @@ export function normalizeForwardEvent(
   r.project = str(rec[COMPOSE_PROJECT]);
   r.service = str(rec[COMPOSE_SERVICE]);
 
-  const skip = r.containerId !== null ? DOCKER_KEYS : new Set<string>();
+  const skip = r.containerId !== null ? DOCKER_KEYS : NO_KEYS;
   for (const k of Object.keys(rec)) {
     if (k === textKey || skip.has(k) || k === 'host' || k === 'hostname') continue;
     if (k === 'source' && r.stream !== null) continue;
