@@ -12,7 +12,7 @@ export interface Address {
   port: number;
 }
 
-type Kind = 'address' | 'path' | 'string' | 'secret' | 'int' | 'ms' | 'duration' | 'level';
+type Kind = 'address' | 'path' | 'string' | 'secret' | 'int' | 'ms' | 'duration' | 'size' | 'level';
 
 interface Setting {
   env: string;
@@ -28,6 +28,12 @@ export const SETTINGS = [
     kind: 'secret',
     default: '',
     doc: 'External PostgreSQL URL; unset runs an embedded PostgreSQL under `LOGHARBOR_DATA_DIR`.',
+  },
+  {
+    env: 'LOGHARBOR_READ_DATABASE_URL',
+    kind: 'secret',
+    default: '',
+    doc: 'Optional read replica (PostgreSQL streaming replication) for searches, histograms and context; the live tail and the writer stay on `DATABASE_URL`.',
   },
   {
     env: 'LOGHARBOR_DATA_DIR',
@@ -144,10 +150,22 @@ export const SETTINGS = [
     doc: 'Day partitions older than this are dropped.',
   },
   {
+    env: 'LOGHARBOR_RETENTION_SIZE',
+    kind: 'size',
+    default: 'off',
+    doc: 'Optional cap on the size of the stored logs (e.g. `20GB`); past it the oldest day partitions are dropped.',
+  },
+  {
     env: 'LOGHARBOR_LOG_LEVEL',
     kind: 'level',
     default: 'info',
     doc: "logharbor's own log level (trace, debug, info, warn, error, fatal).",
+  },
+  {
+    env: 'LOGHARBOR_API_RATE_LIMIT',
+    kind: 'int',
+    default: '1200',
+    doc: 'API requests per minute per client address (websocket upgrades included); past it 429. 0 turns it off.',
   },
   {
     env: 'LOGHARBOR_QUERY_TIMEOUT',
@@ -192,6 +210,18 @@ export const SETTINGS = [
     doc: 'Open connections per listener; past it new connections are closed at once.',
   },
   {
+    env: 'LOGHARBOR_MAX_CONNECTIONS_PER_PEER',
+    kind: 'int',
+    default: '256',
+    doc: 'Open connections per listener from one peer address. Docker opens one per container, so keep it above the containers on one host.',
+  },
+  {
+    env: 'LOGHARBOR_REQUEST_TIMEOUT',
+    kind: 'duration',
+    default: '60s',
+    doc: 'A forward request or syslog frame that has begun must arrive whole within this; a sender dribbling bytes (slowloris) is disconnected.',
+  },
+  {
     env: 'LOGHARBOR_IDLE_TIMEOUT',
     kind: 'duration',
     default: '1h',
@@ -221,6 +251,7 @@ export type SettingName = (typeof SETTINGS)[number]['env'];
 
 export interface Config {
   databaseUrl: string | null;
+  readDatabaseUrl: string | null;
   dataDir: string;
   httpAddr: Address | null;
   forwardAddr: Address | null;
@@ -240,14 +271,20 @@ export interface Config {
   forwardHostname: string;
   apiToken: string | null;
   retentionMs: number;
+  /** Bytes, or null for no cap. */
+  retentionBytes: number | null;
   logLevel: string;
   queryTimeoutMs: number;
+  /** Requests per minute per client address; 0 is off. */
+  apiRateLimit: number;
   batchSize: number;
   flushMs: number;
   queueMax: number;
   maxFrameBytes: number;
   maxDecompressedBytes: number;
   maxConnections: number;
+  maxConnectionsPerPeer: number;
+  requestTimeoutMs: number;
   idleTimeoutMs: number;
   handshakeTimeoutMs: number;
   partialTimeoutMs: number;
@@ -279,6 +316,18 @@ export function parseDuration(env: string, value: string): number {
   const unit =
     { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] ?? 's'] ?? 1000;
   return Math.round(Number(m[1]) * unit);
+}
+
+/** `500MB`, `20GB`, `1TB` (powers of 1024), a bare number of bytes; `off` (or empty) is none. */
+export function parseSize(env: string, value: string): number | null {
+  const v = value.trim();
+  if (v === '' || v.toLowerCase() === 'off') return null;
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?$/i.exec(v);
+  if (!m) bad(env, `expected a size like 500MB or 20GB, or "off", got ${JSON.stringify(value)}`);
+  const unit = { b: 0, kb: 1, mb: 2, gb: 3, tb: 4 }[(m[2] ?? 'b').toLowerCase()] ?? 0;
+  const n = Math.round(Number(m[1]) * 1024 ** unit);
+  if (!Number.isSafeInteger(n) || n < 1) bad(env, `must be at least 1 byte, got ${value}`);
+  return n;
 }
 
 function parseInt10(env: string, value: string, min = 1): number {
@@ -364,6 +413,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     databaseUrl: raw.DATABASE_URL === '' ? null : raw.DATABASE_URL,
+    readDatabaseUrl:
+      raw.LOGHARBOR_READ_DATABASE_URL === '' ? null : raw.LOGHARBOR_READ_DATABASE_URL,
     dataDir: raw.LOGHARBOR_DATA_DIR,
     httpAddr: addr('LOGHARBOR_HTTP_ADDR'),
     forwardAddr: addr('LOGHARBOR_FORWARD_ADDR'),
@@ -383,14 +434,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     forwardHostname: raw.LOGHARBOR_FORWARD_HOSTNAME,
     apiToken: raw.LOGHARBOR_API_TOKEN === '' ? null : raw.LOGHARBOR_API_TOKEN,
     retentionMs: dur('LOGHARBOR_RETENTION'),
+    retentionBytes: parseSize('LOGHARBOR_RETENTION_SIZE', raw.LOGHARBOR_RETENTION_SIZE),
     logLevel: raw.LOGHARBOR_LOG_LEVEL,
     queryTimeoutMs: dur('LOGHARBOR_QUERY_TIMEOUT'),
+    apiRateLimit: parseInt10('LOGHARBOR_API_RATE_LIMIT', raw.LOGHARBOR_API_RATE_LIMIT, 0),
     batchSize: int('LOGHARBOR_BATCH_SIZE'),
     flushMs: parseInt10('LOGHARBOR_FLUSH_MS', raw.LOGHARBOR_FLUSH_MS, 0),
     queueMax: int('LOGHARBOR_QUEUE_MAX'),
     maxFrameBytes: int('LOGHARBOR_MAX_FRAME_BYTES'),
     maxDecompressedBytes: int('LOGHARBOR_MAX_DECOMPRESSED_BYTES'),
     maxConnections: int('LOGHARBOR_MAX_CONNECTIONS'),
+    maxConnectionsPerPeer: int('LOGHARBOR_MAX_CONNECTIONS_PER_PEER'),
+    requestTimeoutMs: dur('LOGHARBOR_REQUEST_TIMEOUT'),
     idleTimeoutMs: dur('LOGHARBOR_IDLE_TIMEOUT'),
     handshakeTimeoutMs: dur('LOGHARBOR_HANDSHAKE_TIMEOUT'),
     partialTimeoutMs: dur('LOGHARBOR_PARTIAL_TIMEOUT'),

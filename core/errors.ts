@@ -38,6 +38,10 @@ export const Errors = {
   SYSLOG_FRAME: def('LH_SYSLOG_FRAME', 400, 'syslog framing error'),
   CONNECTION_LIMIT: def('LH_CONNECTION_LIMIT', 503, 'too many connections'),
   IDLE_TIMEOUT: def('LH_IDLE_TIMEOUT', 408, 'connection idle too long'),
+  PEER_CONNECTION_LIMIT: def('LH_PEER_CONNECTION_LIMIT', 503, 'too many connections from one peer'),
+  REQUEST_TIMEOUT: def('LH_REQUEST_TIMEOUT', 408, 'request not completed in time'),
+  RATE_LIMITED: def('LH_RATE_LIMITED', 429, 'too many requests'),
+  TLS_HANDSHAKE: def('LH_TLS_HANDSHAKE', 401, 'TLS handshake failed'),
 } as const satisfies Record<string, ErrorDef>;
 
 /** An error that carries one of the codes above, and optionally the column of a bad token. */
