@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
+import { CommitFeed } from '../api/tail/commit-feed.js';
 import { TailHub } from '../api/tail/hub.js';
 import { startCollector, type Collector } from '../collector/collector.js';
 import { loadConfig } from '../core/config.js';
@@ -36,13 +37,21 @@ export async function serve(role: Role): Promise<void> {
 
   let collector: Collector | null = null;
   let app: FastifyInstance | null = null;
+  let feed: CommitFeed | null = null;
   if (role !== 'api') collector = await startCollector(cfg, pool, log, telemetry);
   if (role !== 'collector' && cfg.httpAddr) {
-    // Live tail: fed by this process's writer. The `api` role has none yet (records from
-    // other processes will come through LISTEN/NOTIFY), so there it serves backlogs only.
+    // Live tail: every collector's commits, through LISTEN/NOTIFY on the primary; this
+    // process's own records are taken from its writer rather than read back.
     const hub = new TailHub();
-    if (collector) hub.attach(collector.writer);
-    app = await buildApp({ pool: apiPool, telemetry, log, apiToken: cfg.apiToken, hub });
+    feed = new CommitFeed({ url: db.url, pool: apiPool, hub, log, own: collector?.writer });
+    await feed.start();
+    app = await buildApp({
+      pool: apiPool,
+      telemetry,
+      log,
+      apiToken: cfg.apiToken,
+      hub,
+    });
     await app.listen({ host: cfg.httpAddr.host, port: cfg.httpAddr.port });
   }
 
@@ -78,6 +87,7 @@ export async function serve(role: Role): Promise<void> {
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
     await app?.close();
+    await feed?.close();
     await collector?.close();
     await Promise.all([pool.end(), apiPool.end()]);
     await db.stop();

@@ -23,7 +23,8 @@ export interface Backlog {
   skipped: number;
 }
 
-export type BacklogReader = (query: Query, after: number | null) => Promise<Backlog>;
+/** Matches with `after` < id ≤ `upTo` (the hub's watermark; Infinity for no bound). */
+export type BacklogReader = (query: Query, after: number | null, upTo: number) => Promise<Backlog>;
 
 const SIZE = `octet_length(l.message) + coalesce(octet_length(l.attrs::text), 0)`;
 
@@ -67,15 +68,18 @@ async function readOnly<T>(
 const isTimeout = (e: unknown) => (e as { code?: unknown } | null)?.code === '57014';
 
 export function backlogReader(pool: Pool, limits: TailLimits): BacklogReader {
-  return async (query, after) => {
+  return async (query, after, upTo) => {
+    const bound = Number.isFinite(upTo) ? upTo : null;
     if (after === null) {
-      const where = toSql(query, 3);
-      const inner = `SELECT * FROM logs WHERE ${where.text} ORDER BY ts DESC, id DESC LIMIT $1::int`;
+      const where = toSql(query, 4);
+      const inner = `SELECT * FROM logs WHERE ($3::bigint IS NULL OR id <= $3::bigint) AND (${where.text})
+        ORDER BY ts DESC, id DESC LIMIT $1::int`;
       try {
         const r = await readOnly(pool, 'READ COMMITTED', limits.shortBacklogMs, (c) =>
           c.query<StoredRecord & { total: number }>(windowSql(inner, 'l.ts DESC, l.id DESC'), [
             limits.shortBacklog,
             limits.maxQueueChars,
+            bound,
             ...where.values,
           ]),
         );
@@ -86,13 +90,14 @@ export function backlogReader(pool: Pool, limits: TailLimits): BacklogReader {
         throw e;
       }
     }
-    const where = toSql(query, 4);
+    const where = toSql(query, 5);
     return readOnly(pool, 'REPEATABLE READ', null, async (client) => {
       // One more than the window: its presence says older matches exist.
-      const inner = `SELECT * FROM logs WHERE id > $3::bigint AND (${where.text}) ORDER BY id DESC LIMIT $1::int + 1`;
+      const inner = `SELECT * FROM logs WHERE id > $3::bigint AND ($4::bigint IS NULL OR id <= $4::bigint)
+        AND (${where.text}) ORDER BY id DESC LIMIT $1::int + 1`;
       const r = await client.query<StoredRecord & { total: number }>(
         windowSql(inner, 'l.id DESC'),
-        [limits.maxQueueRecords, limits.maxQueueChars, after, ...where.values],
+        [limits.maxQueueRecords, limits.maxQueueChars, after, bound, ...where.values],
       );
       const records = strip(r.rows);
       const total = r.rows[0]?.total ?? 0;
@@ -102,8 +107,9 @@ export function backlogReader(pool: Pool, limits: TailLimits): BacklogReader {
         const below = records[0]?.id ?? null;
         const c = await client.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM (SELECT 1 FROM logs
-             WHERE id > $2::bigint AND ($3::bigint IS NULL OR id < $3::bigint) AND (${where.text}) LIMIT $1::int) c`,
-          [limits.maxDroppedCount, after, below, ...where.values],
+             WHERE id > $2::bigint AND ($3::bigint IS NULL OR id < $3::bigint)
+               AND ($4::bigint IS NULL OR id <= $4::bigint) AND (${where.text}) LIMIT $1::int) c`,
+          [limits.maxDroppedCount, after, below, bound, ...where.values],
         );
         skipped = c.rows[0]!.n;
       }

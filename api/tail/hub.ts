@@ -1,37 +1,28 @@
 /**
  * The live-tail hub: committed records in, matching records out to every tail client.
  *
- *   writer 'committed' ─► publish ─► queue (bounded) ─► fan-out, a slice per event-loop turn
- *                                                          │ once per record: StoredRecord, JSON
- *                                                          │ once per distinct query: predicate
- *                                                          ▼
- *                                                  subscribers (api/tail/session.ts)
+ *   commit feed ─► publish ─► queue (bounded) ─► fan-out, a slice per event-loop turn
+ *                                                  │ once per record: JSON
+ *                                                  │ once per distinct query: predicate
+ *                                                  ▼
+ *                                          subscribers (api/tail/session.ts)
  *
- * Publication happens after COMMIT (DESIGN.md, "The writer"), so a subscriber that
- * subscribes before it reads its backlog misses nothing: whatever is not published to it
- * was committed before it subscribed, and is in the backlog's snapshot.
+ * The feed (api/tail/commit-feed.ts) publishes committed records in id order, and only
+ * once nothing with a smaller id can still commit. `watermark` is the greatest id
+ * published: a subscriber reads its backlog up to the watermark it saw when it
+ * subscribed, and everything past it reaches the subscriber live, so it misses nothing
+ * and sees nothing twice.
  *
- * The input is an interface (`CommittedSource`): today the in-process writer; a
- * LISTEN/NOTIFY reader for separate collector and API processes can feed it the same way.
- *
- * `publish` only queues, so the writer is never held up by tail clients. The fan-out
+ * `publish` only queues, so the feed is never held up by tail clients. The fan-out
  * costs (records x distinct queries) predicate calls; clients with the same query text
  * share one evaluation. Past `hubQueueRecords` waiting, new batches are not examined: a
  * skip marker takes their place in the queue, so each subscriber hears how many went by
  * at that point of its stream (and only subscribers that were there when they went by).
  */
-import type { Committed } from '../../collector/writer/unit.js';
 import { Errors, LogharborError } from '../../core/errors.js';
 import type { StoredRecord } from '../../core/record.js';
 import { toPredicate, type Query } from '../query/index.js';
 import { TAIL_LIMITS, type TailLimits } from './limits.js';
-import { toStoredRecord } from './stored-record.js';
-
-/** Anything that announces committed records in commit order (the writer is one). */
-export interface CommittedSource {
-  on(event: 'committed', listener: (batch: Committed[]) => void): unknown;
-  off(event: 'committed', listener: (batch: Committed[]) => void): unknown;
-}
 
 /** One committed record as served, its JSON made on first use and shared by all clients. */
 export class TailEntry {
@@ -63,7 +54,7 @@ interface Group {
 }
 
 type Item =
-  | { kind: 'batch'; records: Committed[] }
+  | { kind: 'batch'; records: StoredRecord[] }
   /** `count` records skipped, the first at publish number `at`. */
   | { kind: 'skip'; count: number; at: number };
 
@@ -78,6 +69,7 @@ export class TailHub {
   /** Publish calls so far, and the count at the latest subscription. */
   private published = 0;
   private lastJoin = -1;
+  private lastId = Infinity;
 
   constructor(readonly limits: TailLimits = TAIL_LIMITS) {}
 
@@ -86,24 +78,47 @@ export class TailHub {
     return this.subscribers;
   }
 
-  /** Feeds the hub from `source` until the returned function is called. */
-  attach(source: CommittedSource): () => void {
-    const listener = (batch: Committed[]) => this.publish(batch);
-    source.on('committed', listener);
-    return () => void source.off('committed', listener);
+  /**
+   * The greatest id published: every committed record up to it has been published or
+   * was committed before the feed started. Infinity until the feed sets it (no bound).
+   */
+  get watermark(): number {
+    return this.lastId;
   }
 
-  /** Queues one commit's records (ids ascending) for fan-out. Never blocks, never throws. */
-  publish(batch: readonly Committed[]): void {
+  /** Where the feed starts: every record up to `id` is committed and will not be published. */
+  startAt(id: number): void {
+    this.lastId = id;
+  }
+
+  /** Whether `n` more records would be examined (someone listens and the queue has room). */
+  wants(n: number): boolean {
+    return this.subscribers > 0 && this.queued + n <= this.limits.hubQueueRecords;
+  }
+
+  /** Queues one commit's records (ids ascending, all above the watermark). Never blocks. */
+  publish(records: readonly StoredRecord[]): void {
+    if (records.length === 0) return;
+    this.lastId = Number(records[records.length - 1]!.id);
+    this.enqueue(records.length, () => ({ kind: 'batch', records: [...records] }));
+  }
+
+  /** `count` committed records up to id `lastId` went by without being read (see `wants`). */
+  skip(count: number, lastId: number): void {
+    this.lastId = lastId;
+    if (count > 0) this.enqueue(count, null);
+  }
+
+  private enqueue(count: number, batch: (() => Item) | null): void {
     const at = this.published++;
-    if (this.subscribers === 0 || batch.length === 0) return;
-    if (this.queued + batch.length > this.limits.hubQueueRecords) {
+    if (this.subscribers === 0) return;
+    if (batch === null || this.queued + count > this.limits.hubQueueRecords) {
       const last = this.queue[this.queue.length - 1];
-      if (last?.kind === 'skip' && this.lastJoin <= last.at) last.count += batch.length;
-      else this.queue.push({ kind: 'skip', count: batch.length, at });
+      if (last?.kind === 'skip' && this.lastJoin <= last.at) last.count += count;
+      else this.queue.push({ kind: 'skip', count, at });
     } else {
-      this.queue.push({ kind: 'batch', records: [...batch] });
-      this.queued += batch.length;
+      this.queue.push(batch());
+      this.queued += count;
     }
     if (!this.scheduled) {
       this.scheduled = true;
@@ -160,9 +175,9 @@ export class TailHub {
     }
   }
 
-  private fanOut(slice: Committed[]): void {
+  private fanOut(slice: StoredRecord[]): void {
     if (this.subscribers === 0) return;
-    const entries = slice.map((c) => new TailEntry(c.id, toStoredRecord(c.id, c.record)));
+    const entries = slice.map((r) => new TailEntry(Number(r.id), r));
     for (const [text, g] of [...this.groups]) {
       let matched: TailEntry[];
       try {

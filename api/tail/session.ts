@@ -6,11 +6,10 @@
  *   live:  hub ─► offer ─► queue (bounded) ─► flush while the socket's buffer is below
  *          its high-water mark ─► {"type":"records"}
  *
- * No gap and no duplicate (DESIGN.md, "The API"): the subscription starts before the
- * backlog's snapshot, so every record committed after that snapshot reaches `pending`,
- * and ids only ever increase on the socket (`lastId`), so nothing is sent twice. With one
- * writer, ids ascend in commit order; the hub's input is where several writers would need
- * ordering (LISTEN/NOTIFY, later).
+ * No gap and no duplicate (DESIGN.md, "The API"): the backlog is read up to the hub's
+ * watermark as it was when the subscription started, and every record published after
+ * that (ids above it, in id order: api/tail/commit-feed.ts) reaches `pending`; ids only
+ * ever increase on the socket (`lastId`), so nothing is sent twice.
  *
  * A slow or paused client never slows ingestion (as Loki's tailer): its queue holds up to
  * `maxQueueRecords`/`maxQueueChars`; past that, records are dropped and counted until the
@@ -95,10 +94,12 @@ export class TailSession implements TailSubscriber {
 
   async start(): Promise<void> {
     this.unsubscribe = this.o.hub.subscribe(this.o.query, this);
+    // Everything past the watermark now reaches this subscription live.
+    const upTo = this.o.hub.watermark;
     this.pinger = setInterval(() => this.ping(), this.limits.pingMs);
     let backlog;
     try {
-      backlog = await this.o.readBacklog(this.o.query, this.o.after);
+      backlog = await this.o.readBacklog(this.o.query, this.o.after, upTo);
     } catch (e) {
       const err = asClientError(e);
       if (err.code === Errors.INTERNAL.code) this.o.log.error({ err: e }, 'tail backlog failed');

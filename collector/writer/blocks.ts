@@ -29,9 +29,17 @@ interface Block {
   bloom: BloomBuilder;
 }
 
-/** Event time in ms, rounded outward so the block's range covers the row's µs time. */
-function tsMs(c: Committed): number {
+/** Event time in ms, rounded down (the lower end of a range covering the row's µs time). */
+export function tsMs(c: Committed): number {
   return c.record.tsSec * 1000 + Math.floor(c.record.tsNano / 1_000_000);
+}
+
+/**
+ * The upper end of a range whose greatest `tsMs` is `ms`: +1 ms, as the row's time has
+ * microseconds the ms value dropped (never past the latest time a row may have).
+ */
+export function maxEventMs(ms: number): number {
+  return Math.min(ms + 1, MAX_TS_SEC * 1000 + 999);
 }
 
 export class BlockWriter {
@@ -80,11 +88,7 @@ export class BlockWriter {
         touched.map((b) => b.minId),
         touched.map((b) => b.maxId),
         touched.map((b) => new Date(b.minTsMs).toISOString()),
-        // +1 ms: the row's time has microseconds the ms value dropped (never past the
-        // latest time a row may have).
-        touched.map((b) =>
-          new Date(Math.min(b.maxTsMs + 1, MAX_TS_SEC * 1000 + 999)).toISOString(),
-        ),
+        touched.map((b) => new Date(maxEventMs(b.maxTsMs)).toISOString()),
         touched.map((b) => b.rows),
         touched.map((b) => b.bloom.bytes),
       ],

@@ -2,15 +2,22 @@
  * The batch writer (DESIGN.md, "The writer"):
  *
  *   submit(unit) ─► queue ─► batch (≤ batchSize records) ─► one transaction:
- *       dedupe chunks ─► stash partial parts ─► claim joined parts ─► COPY logs ─► COMMIT
- *   after COMMIT: resolve each unit (the source acks), publish records with ids (live tail).
+ *       take xid and ids ─► dedupe chunks ─► stash partial parts ─► claim joined parts
+ *       ─► COPY logs ─► summaries ─► tail_commits row + NOTIFY ─► COMMIT
+ *   after COMMIT: resolve each unit (the source acks), emit the records with their ids.
  *
  * One batch is in flight at a time; while it commits the next one gathers, so batches
  * grow with load (group commit) while an idle writer writes at once (after `flushMs`,
- * 0 by default): a client that waits for each ack is never held up by a timer. A failed batch is retried with backoff and nothing is acked meanwhile;
- * a batch PostgreSQL refuses for its data (SQLSTATE class 22/23) is split unit by unit
- * and only the refused unit is rejected. The queue is bounded: past `queueMax` records
- * the writer reports pressure and sources pause their sockets.
+ * 0 by default): a client that waits for each ack is never held up by a timer. A failed
+ * batch is retried with backoff and nothing is acked meanwhile; a batch PostgreSQL
+ * refuses for its data (SQLSTATE class 22/23) is split unit by unit and only the refused
+ * unit is rejected. The queue is bounded: past `queueMax` records the writer reports
+ * pressure and sources pause their sockets.
+ *
+ * Ids come with the transaction's xid from `logharbor_take_ids` (migration 006), the
+ * first statement of every attempt, so ids grow in xid order across all writers; the
+ * `tail_commits` row and the NOTIFY let every API process send committed records to its
+ * tail clients in that order (api/tail/commit-feed.ts).
  */
 import { EventEmitter } from 'node:events';
 import { pipeline } from 'node:stream/promises';
@@ -21,7 +28,7 @@ import { isDataError } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
 import type { Telemetry } from '../../core/telemetry.js';
 import { COPY_COLUMNS, MAX_TS_SEC, MIN_TS_SEC, encodeRow } from './copy-encode.js';
-import { BlockWriter } from './blocks.js';
+import { BlockWriter, maxEventMs, tsMs } from './blocks.js';
 import { upsertContainers, upsertMinutes } from './summaries.js';
 import { RecentChunks } from './recent-chunks.js';
 import type { Committed, WriteUnit } from './unit.js';
@@ -36,14 +43,17 @@ export interface WriterOptions {
 
 interface Pending {
   unit: WriteUnit;
-  ids: number[] | null;
   resolve: () => void;
   reject: (e: Error) => void;
 }
 
-const ID_BLOCK = 65536;
 const COPY_SQL = `COPY logs (${COPY_COLUMNS.join(', ')}) FROM STDIN`;
 const MAX_BACKOFF_MS = 5000;
+/** The channel API processes LISTEN on (api/tail/commit-feed.ts). */
+export const COMMITS_CHANNEL = 'logharbor_commits';
+/** How long `tail_commits` rows are kept for readers that were away, and how often they are pruned. */
+export const COMMITS_KEEP_MS = 10 * 60_000;
+const PRUNE_EVERY_MS = 60_000;
 
 export class WriterClosedError extends Error {}
 
@@ -54,13 +64,12 @@ export class Writer extends EventEmitter {
   private flushing = false;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private nextId = 0;
-  private idEnd = 0;
   private pressured = false;
   private readonly pendingChunks = new Map<string, Promise<void>>();
   private readonly recentChunks = new RecentChunks(100_000);
   private readonly blocks: BlockWriter;
   private idle: (() => void) | null = null;
+  private prunedAt = Date.now();
 
   constructor(
     private readonly pool: Pool,
@@ -100,7 +109,7 @@ export class Writer extends EventEmitter {
     for (const r of unit.records) clampTime(r);
     let entry!: Pending;
     const done = new Promise<void>((resolve, reject) => {
-      entry = { unit, ids: null, resolve, reject };
+      entry = { unit, resolve, reject };
     });
     if (unit.chunk) {
       const chunk = unit.chunk;
@@ -198,13 +207,13 @@ export class Writer extends EventEmitter {
   private async writeWithRetry(batch: Pending[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.assignIds(batch);
         const started = process.hrtime.bigint();
-        const committed = await this.writeBatch(batch);
+        const { xid, committed } = await this.writeBatch(batch);
         this.telemetry.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
         this.telemetry.written.inc(committed.length);
         for (const p of batch) p.resolve();
-        if (committed.length > 0) this.emit('committed', committed);
+        if (committed.length > 0) this.emit('committed', committed, xid);
+        this.pruneCommits();
         return;
       } catch (e) {
         if (isDataError(e)) {
@@ -242,25 +251,24 @@ export class Writer extends EventEmitter {
     for (const p of batch) await this.writeWithRetry([p]);
   }
 
-  private async assignIds(batch: Pending[]): Promise<void> {
-    for (const p of batch) {
-      if (p.ids) continue; // a retry keeps the ids it was given
-      const ids = new Array<number>(p.unit.records.length);
-      for (let i = 0; i < ids.length; i++) {
-        if (this.nextId >= this.idEnd) {
-          const r = await this.pool.query<{ b: string }>(
-            `SELECT nextval('logs_id_block_seq') AS b`,
-          );
-          this.nextId = Number(r.rows[0]!.b) * ID_BLOCK;
-          this.idEnd = this.nextId + ID_BLOCK;
-        }
-        ids[i] = this.nextId++;
-      }
-      p.ids = ids;
-    }
+  /**
+   * Deletes `tail_commits` rows every reader has had time to see, but keeps the newest of
+   * them: a starting reader takes its position from it (api/tail/commit-feed.ts).
+   */
+  private pruneCommits(): void {
+    if (Date.now() - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = Date.now();
+    this.pool
+      .query(
+        `WITH old AS (SELECT max(xid) AS keep FROM tail_commits
+                        WHERE committed_at < now() - $1::int * interval '1 millisecond')
+         DELETE FROM tail_commits USING old WHERE xid < old.keep`,
+        [COMMITS_KEEP_MS],
+      )
+      .catch((e: Error) => this.log.warn({ err: e.message }, 'pruning tail_commits failed'));
   }
 
-  private async writeBatch(batch: Pending[]): Promise<Committed[]> {
+  private async writeBatch(batch: Pending[]): Promise<{ xid: string; committed: Committed[] }> {
     const client = await this.pool.connect();
     let broken = false;
     // A connection that dies mid-batch also emits 'error' on the client; the failing
@@ -268,7 +276,13 @@ export class Writer extends EventEmitter {
     const onError = () => (broken = true);
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
+      const total = batch.reduce((n, p) => n + p.unit.records.length, 0);
+      // Simple-protocol text: the only value is our own integer.
+      const [, taken] = (await client.query(
+        `BEGIN; SELECT xid::text AS xid, first_id::text AS first FROM logharbor_take_ids(${total})`,
+      )) as unknown as [unknown, { rows: { xid: string; first: string }[] }];
+      const xid = taken.rows[0]!.xid;
+      let nextId = Number(taken.rows[0]!.first);
       const skipUnit = await this.dedupeChunks(client, batch);
       const skipRecord = await this.stashAndClaim(client, batch, skipUnit);
       const committed: Committed[] = [];
@@ -278,9 +292,9 @@ export class Writer extends EventEmitter {
         const p = batch[u]!;
         const skip = skipRecord.get(u);
         for (let i = 0; i < p.unit.records.length; i++) {
+          const id = nextId++;
           if (skip?.has(i)) continue;
           const record = p.unit.records[i]!;
-          const id = p.ids![i]!;
           rows.push(encodeRow(id, record));
           committed.push({ id, record });
         }
@@ -290,9 +304,11 @@ export class Writer extends EventEmitter {
         await upsertContainers(client, committed);
         await upsertMinutes(client, committed);
         await this.blocks.write(client, committed);
+        await client.query(`${commitRowSql(xid, committed)}; COMMIT`);
+      } else {
+        await client.query('COMMIT');
       }
-      await client.query('COMMIT');
-      return committed;
+      return { xid, committed };
     } catch (e) {
       this.blocks.rolledBack();
       broken = !isDataError(e);
@@ -368,6 +384,26 @@ export class Writer extends EventEmitter {
     }
     return skip;
   }
+}
+
+/**
+ * The batch's `tail_commits` row and its NOTIFY, as simple-protocol text (sent with
+ * COMMIT in one round trip): every value is a number or a time we formatted.
+ */
+function commitRowSql(xid: string, committed: Committed[]): string {
+  let minMs = Infinity;
+  let maxMs = -Infinity;
+  for (const c of committed) {
+    const ms = tsMs(c);
+    if (ms < minMs) minMs = ms;
+    if (ms > maxMs) maxMs = ms;
+  }
+  const iso = (ms: number) => `'${new Date(ms).toISOString()}'`;
+  const first = committed[0]!.id;
+  const last = committed[committed.length - 1]!.id;
+  return `INSERT INTO tail_commits (xid, first_id, last_id, min_ts, max_ts, rows)
+    VALUES ('${xid}', ${first}, ${last}, ${iso(minMs)}, ${iso(maxEventMs(maxMs))}, ${committed.length});
+    SELECT pg_notify('${COMMITS_CHANNEL}', '${xid}')`;
 }
 
 /** Times PostgreSQL (and JS dates) cannot hold are clamped; the original is kept in attrs. */

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../../api/app.js';
 import { TAIL_LIMITS, type TailLimits } from '../../api/tail/limits.js';
+import { CommitFeed } from '../../api/tail/commit-feed.js';
 import { TailHub } from '../../api/tail/hub.js';
 import { startCollector, type Collector } from '../../collector/collector.js';
 import { loadConfig, type Config } from '../../core/config.js';
@@ -23,7 +24,7 @@ export interface Harness {
   collector: Collector;
   /** The API app now serving (a new instance after `startApi`). */
   readonly app: FastifyInstance;
-  /** The live-tail hub, fed by the collector's writer. */
+  /** The live-tail hub, fed from PostgreSQL (api/tail/commit-feed.ts). */
   hub: TailHub;
   /** The API listening on a real port, e.g. `http://127.0.0.1:41234`. */
   httpUrl: string;
@@ -46,6 +47,8 @@ export interface Harness {
     where?: string,
     timeoutMs?: number,
   ): Promise<Record<string, unknown>[]>;
+  /** Waits until the live tail has published every committed record (bounded). */
+  tailCaughtUp(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,7 +82,8 @@ export async function startHarness(
   const telemetry = new Telemetry();
   const collector = await startCollector(cfg, pool, log, telemetry);
   const hub = new TailHub({ ...TAIL_LIMITS, ...opts.tail });
-  const detachHub = hub.attach(collector.writer);
+  const feed = new CommitFeed({ url, pool, hub, log, own: collector.writer });
+  await feed.start();
   const newApp = () => buildApp({ pool, telemetry, log, apiToken: cfg.apiToken, hub });
   let app: FastifyInstance | null = await newApp();
   const httpUrl = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -117,6 +121,15 @@ export async function startHarness(
         await new Promise((res) => setTimeout(res, 25));
       }
     },
+    async tailCaughtUp(timeoutMs = 15_000) {
+      const until = Date.now() + timeoutMs;
+      const r = await pool.query<{ m: string | null }>('SELECT max(id)::text AS m FROM logs');
+      const target = Number(r.rows[0]!.m ?? 0);
+      while (hub.watermark < target) {
+        if (Date.now() > until) throw new Error(`live tail stuck at ${hub.watermark} < ${target}`);
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    },
     async stopApi() {
       const a = app;
       app = null;
@@ -131,7 +144,7 @@ export async function startHarness(
     async close() {
       await app?.close();
       await collector.close();
-      detachHub();
+      await feed.close();
       await pool.end();
       await db.drop();
     },

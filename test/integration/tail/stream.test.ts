@@ -121,6 +121,7 @@ describe('live tail', () => {
         app: 'short',
       })),
     });
+    await h.tailCaughtUp();
     const c = await tail({ q: 'app:short' });
     await c.waitFor(() => c.records().length === 5, 'the short backlog');
     expect(c.records().map((r) => r.message)).toEqual([
@@ -135,6 +136,7 @@ describe('live tail', () => {
   it('bounds the resume backlog: the newest window, and the count of the older ones', async () => {
     const start = await maxId();
     await h.collector.writer.submit({ records: batch('bulk', 1200, { app: 'bulk' }) });
+    await h.tailCaughtUp(); // so the records are behind the cursor's window, not live
     const c = await tail({ q: 'app:bulk', after: start });
     await c.waitFor(() => c.records().length === 1000, 'the window');
     expect(c.messages[0]).toEqual({ type: 'dropped', count: 200 });
@@ -147,6 +149,7 @@ describe('live tail', () => {
     const start = await maxId();
     const big = 'y'.repeat(100_000);
     await h.collector.writer.submit({ records: batch(`big ${big}`, 3, { app: 'big' }) });
+    await h.tailCaughtUp();
     const c = await tail({ q: 'app:big', after: start });
     await c.waitFor(() => c.records().length === 2, 'the window');
     expect(c.messages[0]).toEqual({ type: 'dropped', count: 1 });

@@ -33,7 +33,10 @@ describe('backlog reader', () => {
   it('goes live without the short backlog when it times out, inside its own time limit', async () => {
     const p = timingOutPool();
     const read = backlogReader(p.pool, TAIL_LIMITS);
-    await expect(read(parseQuery('rare'), null)).resolves.toEqual({ records: [], skipped: 0 });
+    await expect(read(parseQuery('rare'), null, Infinity)).resolves.toEqual({
+      records: [],
+      skipped: 0,
+    });
     expect(p.statements).toEqual([
       'BEGIN',
       `SELECT ${TAIL_LIMITS.shortBacklogMs}`, // set_config('statement_timeout', ..., local)
@@ -46,7 +49,7 @@ describe('backlog reader', () => {
   it('fails a resume whose backlog times out: skipping it would leave a gap', async () => {
     const p = timingOutPool();
     const read = backlogReader(p.pool, TAIL_LIMITS);
-    await expect(read(parseQuery('rare'), 42)).rejects.toMatchObject({ code: '57014' });
+    await expect(read(parseQuery('rare'), 42, Infinity)).rejects.toMatchObject({ code: '57014' });
     expect(p.released()).toBe(1);
   });
 });

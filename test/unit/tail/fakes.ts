@@ -1,17 +1,18 @@
 /**
- * Test doubles for the live tail: committed batches, a subscriber that records what it
+ * Test doubles for the live tail: committed records, a subscriber that records what it
  * gets, and a socket whose send buffer the test drains by hand (a slow client).
  */
-import type { Committed } from '../../../collector/writer/unit.js';
 import type { LogharborError } from '../../../core/errors.js';
-import { newRecord } from '../../../core/record.js';
+import { newRecord, type StoredRecord } from '../../../core/record.js';
+import { toStoredRecord } from '../../../api/tail/stored-record.js';
 import type { TailEntry, TailSubscriber } from '../../../api/tail/hub.js';
 import type { TailSocket } from '../../../api/tail/session.js';
 
 export const T = 1_764_300_000;
 
-export function committed(ids: number[], message = (id: number) => `m${id}`): Committed[] {
-  return ids.map((id) => ({ id, record: newRecord('forward', T, 0, message(id)) }));
+/** Committed records as the commit feed publishes them. */
+export function committed(ids: number[], message = (id: number) => `m${id}`): StoredRecord[] {
+  return ids.map((id) => toStoredRecord(id, newRecord('forward', T, 0, message(id))));
 }
 
 export function range(from: number, to: number): number[] {

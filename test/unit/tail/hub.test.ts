@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { parseQuery } from '../../../api/query/index.js';
 import { TailHub } from '../../../api/tail/hub.js';
 import { TAIL_LIMITS } from '../../../api/tail/limits.js';
-import { toStoredRecord } from '../../../api/tail/stored-record.js';
 import { Recorder, committed, range, settle } from './fakes.js';
 
 const hubWith = (limits: Partial<typeof TAIL_LIMITS> = {}) =>
@@ -28,7 +27,7 @@ describe('TailHub', () => {
     expect(all.ids()).toEqual(range(1, 7));
     expect(even.ids()).toEqual([2, 4, 6]);
     const e = all.batches[0]![0]!;
-    expect(e.json).toBe(JSON.stringify(toStoredRecord(1, first[0]!.record)));
+    expect(e.json).toBe(JSON.stringify(first[0]));
   });
 
   it('shares one entry (and its JSON) between clients of the same query', async () => {

@@ -10,11 +10,10 @@ import type { Backlog } from '../../../api/tail/backlog.js';
 import { TailHub } from '../../../api/tail/hub.js';
 import { TAIL_LIMITS, type TailLimits } from '../../../api/tail/limits.js';
 import { TailSession } from '../../../api/tail/session.js';
-import { toStoredRecord } from '../../../api/tail/stored-record.js';
 import { FakeSocket, committed, range, settle } from './fakes.js';
 
 function backlogOf(ids: number[], skipped = 0): Backlog {
-  return { records: committed(ids).map((c) => toStoredRecord(c.id, c.record)), skipped };
+  return { records: committed(ids), skipped };
 }
 
 interface Setup {

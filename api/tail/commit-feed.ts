@@ -1,0 +1,304 @@
+/**
+ * Feeds the live-tail hub from PostgreSQL, so every API process sees the records of every
+ * collector process, in an order a resume cursor can trust (migration 006 explains why):
+ *
+ *   writer COMMIT ─► NOTIFY logharbor_commits ─► poll: snapshot xmin + tail_commits rows
+ *       with xid in [W, xmin), xid order ─► their records (from this process's writer
+ *       when it wrote them, else read by id range) ─► hub.publish ─► W = xmin
+ *
+ * A batch whose xid is at or above xmin waits: a transaction older than it may still be
+ * running and may still commit smaller ids. Its turn comes with the next NOTIFY (the
+ * older batch committing) or, when the holder is not a writer (or aborted, which sends
+ * nothing), with a short re-poll while anything waits. LISTEN runs on a connection of its
+ * own (a hot standby cannot LISTEN: the feed always uses the primary).
+ */
+import pg from 'pg';
+import type { Committed } from '../../collector/writer/unit.js';
+import { COMMITS_CHANNEL, COMMITS_KEEP_MS } from '../../collector/writer/writer.js';
+import type { Pool } from '../../core/db/pool.js';
+import type { Logger } from '../../core/log.js';
+import type { StoredRecord } from '../../core/record.js';
+import { RECORD_COLUMNS } from '../record-sql.js';
+import type { TailHub } from './hub.js';
+import { toStoredRecord } from './stored-record.js';
+
+/** This process's writer, whose committed records need not be read back. */
+export interface OwnCommits {
+  on(event: 'committed', listener: (batch: Committed[], xid: string) => void): unknown;
+  off(event: 'committed', listener: (batch: Committed[], xid: string) => void): unknown;
+}
+
+export interface FeedOptions {
+  /** The primary's URL, for the LISTEN connection. */
+  url: string;
+  /** The primary: polls and record reads. */
+  pool: Pool;
+  hub: TailHub;
+  log: Logger;
+  own?: OwnCommits;
+  /** Polls this often even without a NOTIFY (insurance; the NOTIFY is what makes it fast). */
+  pollMs?: number;
+  /** Re-poll delay while a committed batch waits behind an older transaction. */
+  waitMs?: number;
+  /** Most commits, and (after the first) most records, taken in one poll. */
+  maxCommits?: number;
+  maxRecords?: number;
+}
+
+interface CommitRow {
+  xmin: string;
+  xid: string | null;
+  first_id: string;
+  last_id: string;
+  min_ts: Date;
+  max_ts: Date;
+  rows: number;
+}
+
+const POLL_SQL = `
+  SELECT s.xmin::text AS xmin, c.xid::text AS xid, c.first_id::text AS first_id,
+         c.last_id::text AS last_id, c.min_ts, c.max_ts, c.rows
+    FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) s
+    LEFT JOIN LATERAL (
+      SELECT * FROM tail_commits WHERE xid >= $1::xid8 AND xid < s.xmin ORDER BY xid LIMIT $2::int
+    ) c ON true`;
+
+// One snapshot: W0 = xmin, and the greatest id of the batches below it (the newest of
+// them is never pruned: see the writer's pruneCommits). `pending` says a batch at or
+// above xmin committed; `blocks` covers a store without any tail_commits row yet.
+const INIT_SQL = `
+  SELECT s.xmin::text AS xmin,
+         (SELECT max(last_id) FROM tail_commits WHERE xid < s.xmin)::text AS below,
+         EXISTS (SELECT 1 FROM tail_commits) AS logged,
+         (SELECT max(max_id) FROM log_blocks)::text AS blocks
+    FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) s`;
+
+const RANGE_SQL = `SELECT ${RECORD_COLUMNS} FROM logs
+  WHERE logs.id > $1::bigint AND logs.id <= $2::bigint AND logs.ts >= $3 AND logs.ts <= $4
+  ORDER BY logs.id`;
+
+const OWN_MAX = 4096;
+const INIT_WAIT_MS = 5000;
+
+export class CommitFeed {
+  private readonly pollMs: number;
+  private readonly waitMs: number;
+  private readonly maxCommits: number;
+  private readonly maxRecords: number;
+  /** The xid every commit below has been dealt with. */
+  private w = '0';
+  private lastOk = Date.now();
+  private listener: pg.Client | null = null;
+  private polling = false;
+  private again = false;
+  private closed = false;
+  /** Polls wait for `init`: before it, W is not known. */
+  private ready = false;
+  private timer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectDelay = 250;
+  private readonly own = new Map<string, Committed[]>();
+  private readonly onOwn = (batch: Committed[], xid: string) => {
+    this.own.set(xid, batch);
+    if (this.own.size > OWN_MAX) this.own.delete(this.own.keys().next().value!);
+  };
+
+  constructor(private readonly o: FeedOptions) {
+    this.pollMs = o.pollMs ?? 2000;
+    this.waitMs = o.waitMs ?? 50;
+    this.maxCommits = o.maxCommits ?? 512;
+    this.maxRecords = o.maxRecords ?? 20_000;
+  }
+
+  /** LISTENs and finds where to start; the hub has its watermark when this resolves. */
+  async start(): Promise<void> {
+    this.o.own?.on('committed', this.onOwn);
+    await this.listen();
+    await this.init();
+    this.ready = true;
+    this.poll();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.o.own?.off('committed', this.onOwn);
+    if (this.timer) clearTimeout(this.timer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const l = this.listener;
+    this.listener = null;
+    await l?.end().catch(() => undefined);
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.o.url,
+      application_name: 'logharbor-tail',
+    });
+    client.on('notification', () => this.poll());
+    client.on('error', (e) => this.lost(client, e));
+    client.on('end', () => this.lost(client, null));
+    await client.connect();
+    await client.query(`LISTEN ${COMMITS_CHANNEL}`);
+    this.listener = client;
+    this.reconnectDelay = 250;
+  }
+
+  private lost(client: pg.Client, e: Error | null): void {
+    if (this.closed || this.listener !== client) return;
+    this.listener = null;
+    this.o.log.warn({ err: e?.message }, 'live tail lost its LISTEN connection; reconnecting');
+    client.end().catch(() => undefined);
+    const retry = () => {
+      this.reconnectTimer = null;
+      if (this.closed) return;
+      this.listen().then(
+        () => this.poll(),
+        () => {
+          this.reconnectDelay = Math.min(this.reconnectDelay * 2, 10_000);
+          this.reconnectTimer = setTimeout(retry, this.reconnectDelay);
+        },
+      );
+    };
+    this.reconnectTimer = setTimeout(retry, this.reconnectDelay);
+  }
+
+  /** Sets W and the hub's watermark from one snapshot (waiting out a long transaction). */
+  private async init(): Promise<void> {
+    const until = Date.now() + INIT_WAIT_MS;
+    for (;;) {
+      const r = await this.o.pool.query<{
+        xmin: string;
+        below: string | null;
+        logged: boolean;
+        blocks: string | null;
+      }>(INIT_SQL);
+      const row = r.rows[0]!;
+      // No row below xmin while rows exist: a transaction older than every logged batch
+      // is still open; wait for it, as it may be a batch with smaller ids.
+      if (row.below !== null || !row.logged || Date.now() > until) {
+        if (row.below === null && row.logged) {
+          this.o.log.warn('live tail started while an old transaction was open');
+        }
+        this.w = row.xmin;
+        this.o.hub.startAt(Number(row.below ?? row.blocks ?? 0));
+        this.lastOk = Date.now();
+        return;
+      }
+      await new Promise((res) => setTimeout(res, this.waitMs));
+    }
+  }
+
+  private arm(ms: number): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.poll(), ms);
+  }
+
+  /** Runs polls until nothing is left; a call while one runs makes it go round again. */
+  poll(): void {
+    if (this.closed || !this.ready) return;
+    if (this.polling) {
+      this.again = true;
+      return;
+    }
+    this.polling = true;
+    void (async () => {
+      let next = this.pollMs;
+      try {
+        do {
+          this.again = false;
+          if (Date.now() - this.lastOk > COMMITS_KEEP_MS / 2) await this.resync();
+          const waiting = await this.pollOnce();
+          this.lastOk = Date.now();
+          if (waiting) next = this.waitMs;
+        } while (this.again && !this.closed);
+      } catch (e) {
+        this.o.log.warn({ err: (e as Error).message }, 'live tail poll failed; retrying');
+        next = Math.min(this.pollMs, 1000);
+      } finally {
+        this.polling = false;
+        this.arm(next);
+      }
+    })();
+  }
+
+  /** One poll; true when committed batches wait behind an older open transaction. */
+  private async pollOnce(): Promise<boolean> {
+    const r = await this.o.pool.query<CommitRow>(POLL_SQL, [this.w, this.maxCommits]);
+    const rows = r.rows.filter((c) => c.xid !== null);
+    const xmin = r.rows[0]!.xmin;
+    let taken = 0;
+    let records = 0;
+    while (taken < rows.length && (taken === 0 || records + rows[taken]!.rows <= this.maxRecords)) {
+      records += rows[taken]!.rows;
+      taken++;
+    }
+    const all = taken === rows.length && rows.length < this.maxCommits;
+    if (taken > 0) await this.deliver(rows.slice(0, taken), records);
+    if (all) {
+      this.w = xmin;
+    } else {
+      this.w = (BigInt(rows[taken - 1]!.xid!) + 1n).toString();
+      this.again = true;
+    }
+    // Whether anything committed at or above xmin: checked cheaply by the next poll.
+    return !all || (await this.anyWaiting());
+  }
+
+  private async anyWaiting(): Promise<boolean> {
+    const r = await this.o.pool.query<{ n: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM tail_commits WHERE xid >= $1::xid8) AS n',
+      [this.w],
+    );
+    return r.rows[0]!.n;
+  }
+
+  private async deliver(commits: CommitRow[], records: number): Promise<void> {
+    const hub = this.o.hub;
+    const lastId = Number(commits[commits.length - 1]!.last_id);
+    if (!hub.wants(records)) {
+      for (const c of commits) this.own.delete(c.xid!);
+      hub.skip(records, lastId);
+      return;
+    }
+    const mine = commits.map((c) => this.own.get(c.xid!));
+    for (const c of commits) this.own.delete(c.xid!);
+    if (mine.every((m) => m !== undefined)) {
+      for (const m of mine) hub.publish(m!.map((c) => toStoredRecord(c.id, c.record)));
+      return;
+    }
+    let minTs = commits[0]!.min_ts;
+    let maxTs = commits[0]!.max_ts;
+    for (const c of commits) {
+      if (c.min_ts < minTs) minTs = c.min_ts;
+      if (c.max_ts > maxTs) maxTs = c.max_ts;
+    }
+    const r = await this.o.pool.query<StoredRecord>(RANGE_SQL, [
+      hub.watermark,
+      lastId,
+      minTs,
+      maxTs,
+    ]);
+    if (r.rows.length > 0) hub.publish(r.rows);
+    hub.skip(0, lastId);
+  }
+
+  /**
+   * The feed could not poll for longer than tail_commits rows are sure to be kept: some
+   * batches may be gone from it. Start again from now and tell clients how many records
+   * went by (counted up to a bound).
+   */
+  private async resync(): Promise<void> {
+    const before = this.o.hub.watermark;
+    await this.init();
+    const after = this.o.hub.watermark;
+    if (after <= before) return;
+    const r = await this.o.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM logs WHERE id > $1::bigint AND id <= $2::bigint LIMIT 1000000) c`,
+      [before, after],
+    );
+    this.o.log.warn({ missed: r.rows[0]!.n }, 'live tail was away too long; resuming from now');
+    this.o.hub.startAt(before);
+    this.o.hub.skip(r.rows[0]!.n, after);
+  }
+}
