@@ -11,6 +11,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './errors.js';
+import { installRateLimit } from './rate-limit.js';
 import { healthRoutes } from './routes/health.js';
 import { logsRoutes } from './routes/logs.js';
 import { containersRoutes } from './routes/containers.js';
@@ -22,11 +23,15 @@ import { TailHub } from './tail/hub.js';
 
 export interface ApiOptions {
   pool: Pool;
+  /** A streaming replica for searches, histograms, context and containers (optional). */
+  readPool?: Pool;
   telemetry: Telemetry;
   log: Logger;
   apiToken: string | null;
   /** Live-tail fan-out, fed by the writer; without one the tail serves backlogs only. */
   hub?: TailHub;
+  /** API requests per minute per client address (api/rate-limit.ts); 0 or absent: no limit. */
+  apiRateLimit?: number;
 }
 
 export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
@@ -55,11 +60,15 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
     preClose: () => closeSockets(app.websocketServer, hub.limits.closeGraceMs),
   });
   installErrorHandler(app);
+  // Before the token check: wrong-token guesses count against the limit too.
+  await installRateLimit(app, o.apiRateLimit ?? 0);
   installAuth(app, o.apiToken);
   healthRoutes(app, o.pool, o.telemetry);
-  logsRoutes(app, o.pool, o.telemetry);
-  contextRoutes(app, o.pool);
-  containersRoutes(app, o.pool);
+  // Searches may go to a read replica; the tail and readiness stay on the primary.
+  const reads = o.readPool ?? o.pool;
+  logsRoutes(app, reads, o.telemetry);
+  contextRoutes(app, reads);
+  containersRoutes(app, reads);
   sourcesRoutes(app, o.telemetry);
   tailRoutes(app, { pool: o.pool, hub, telemetry: o.telemetry });
   await webRoutes(app);

@@ -31,6 +31,15 @@ export async function serve(role: Role): Promise<void> {
     applicationName: `logharbor-${role}-api`,
     statementTimeoutMs: cfg.queryTimeoutMs,
   });
+  // Searches on a streaming replica when one is given (it is read-only: no migrations,
+  // no LISTEN); the live tail and the writer stay on the primary.
+  const readPool = cfg.readDatabaseUrl
+    ? createPool(cfg.readDatabaseUrl, {
+        max: 12,
+        applicationName: `logharbor-${role}-search`,
+        statementTimeoutMs: cfg.queryTimeoutMs,
+      })
+    : undefined;
   const applied = await migrate(pool);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const telemetry = new Telemetry(true);
@@ -51,6 +60,8 @@ export async function serve(role: Role): Promise<void> {
       log,
       apiToken: cfg.apiToken,
       hub,
+      readPool,
+      apiRateLimit: cfg.apiRateLimit,
     });
     await app.listen({ host: cfg.httpAddr.host, port: cfg.httpAddr.port });
   }
@@ -59,6 +70,7 @@ export async function serve(role: Role): Promise<void> {
   lines.push(
     `  database: ${db.embedded ? `embedded PostgreSQL in ${cfg.dataDir}` : 'DATABASE_URL'}`,
   );
+  if (readPool) lines.push('  searches: LOGHARBOR_READ_DATABASE_URL (read replica)');
   if (app) {
     const a = app.server.address();
     const port = typeof a === 'object' && a ? a.port : cfg.httpAddr!.port;
@@ -89,7 +101,7 @@ export async function serve(role: Role): Promise<void> {
     await app?.close();
     await feed?.close();
     await collector?.close();
-    await Promise.all([pool.end(), apiPool.end()]);
+    await Promise.all([pool.end(), apiPool.end(), readPool?.end()]);
     await db.stop();
     log.info('stopped');
     process.exit(0);

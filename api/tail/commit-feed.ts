@@ -79,6 +79,14 @@ const RANGE_SQL = `SELECT ${RECORD_COLUMNS} FROM logs
 
 const OWN_MAX = 4096;
 const INIT_WAIT_MS = 5000;
+/** Held back this long by one old transaction, the feed says which one. */
+const HELD_WARN_MS = 10_000;
+
+// The oldest open transaction (the snapshot's xmin), as pg_stat_activity shows it.
+const HOLDER_SQL = `
+  SELECT pid, datname, application_name, state, now() - xact_start AS open_for
+    FROM pg_stat_activity
+   WHERE backend_xid::text = (pg_snapshot_xmin(pg_current_snapshot())::text::numeric % 4294967296)::text`;
 
 export class CommitFeed {
   private readonly pollMs: number;
@@ -98,6 +106,9 @@ export class CommitFeed {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectDelay = 250;
   private readonly own = new Map<string, Committed[]>();
+  /** Since when committed batches have waited behind an older open transaction. */
+  private heldSince: number | null = null;
+  private heldWarned = false;
   private readonly onOwn = (batch: Committed[], xid: string) => {
     this.own.set(xid, batch);
     if (this.own.size > OWN_MAX) this.own.delete(this.own.keys().next().value!);
@@ -211,6 +222,7 @@ export class CommitFeed {
           const waiting = await this.pollOnce();
           this.lastOk = Date.now();
           if (waiting) next = this.waitMs;
+          await this.noteHeld(waiting);
         } while (this.again && !this.closed);
       } catch (e) {
         this.o.log.warn({ err: (e as Error).message }, 'live tail poll failed; retrying');
@@ -243,6 +255,27 @@ export class CommitFeed {
     }
     // Whether anything committed at or above xmin: checked cheaply by the next poll.
     return !all || (await this.anyWaiting());
+  }
+
+  /**
+   * A transaction left open (an idle psql session in BEGIN, a stuck batch) holds every
+   * later commit back from the tail: say which one, once per episode. PostgreSQL's
+   * idle_in_transaction_session_timeout bounds the idle kind.
+   */
+  private async noteHeld(waiting: boolean): Promise<void> {
+    if (!waiting) {
+      this.heldSince = null;
+      this.heldWarned = false;
+      return;
+    }
+    this.heldSince ??= Date.now();
+    if (this.heldWarned || Date.now() - this.heldSince < HELD_WARN_MS) return;
+    this.heldWarned = true;
+    const r = await this.o.pool.query(HOLDER_SQL);
+    this.o.log.warn(
+      { heldMs: Date.now() - this.heldSince, holder: r.rows[0] ?? null },
+      'live tail held back by an old open transaction',
+    );
   }
 
   private async anyWaiting(): Promise<boolean> {

@@ -84,7 +84,8 @@ export async function startHarness(
   const hub = new TailHub({ ...TAIL_LIMITS, ...opts.tail });
   const feed = new CommitFeed({ url, pool, hub, log, own: collector.writer });
   await feed.start();
-  const newApp = () => buildApp({ pool, telemetry, log, apiToken: cfg.apiToken, hub });
+  const newApp = () =>
+    buildApp({ pool, telemetry, log, apiToken: cfg.apiToken, hub, apiRateLimit: cfg.apiRateLimit });
   let app: FastifyInstance | null = await newApp();
   const httpUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const httpPort = Number(new URL(httpUrl).port);

@@ -90,26 +90,30 @@ describe('search through the skip index', () => {
     expect(r.rows[0].rows).toBe(1500);
   });
 
-  it('agrees with a plain scan on random word queries, page by page', async () => {
-    const term = fc.oneof(
-      fc.constantFrom(...WORDS).map((w) => w.slice(0, 3 + (w.length % 3))),
-      fc.constantFrom(...WORDS).map((w) => `"${w.toUpperCase()}"`),
-      fc.constantFrom(...WORDS).map((w) => `/${w.slice(1, 5)}/`),
-      fc.constantFrom('container:web', 'container:api', '-echo', 'NOT golf', 'ho', 'zzz-never'),
-    );
-    const query = fc.oneof(
-      term,
-      fc.tuple(term, term).map(([a, b]) => `${a} ${b}`),
-      fc.tuple(term, term).map(([a, b]) => `${a} OR ${b}`),
-      fc.tuple(term, term, term).map(([a, b, c]) => `(${a} OR ${b}) ${c}`),
-    );
-    await fc.assert(
-      fc.asyncProperty(query, fc.constantFrom(7, 50, 1000), async (q, limit) => {
-        expect(await viaApi(q, limit)).toEqual(await viaScan(q));
-      }),
-      { numRuns: 60, seed: 7 },
-    );
-  });
+  it(
+    'agrees with a plain scan on random word queries, page by page',
+    { timeout: 120_000 },
+    async () => {
+      const term = fc.oneof(
+        fc.constantFrom(...WORDS).map((w) => w.slice(0, 3 + (w.length % 3))),
+        fc.constantFrom(...WORDS).map((w) => `"${w.toUpperCase()}"`),
+        fc.constantFrom(...WORDS).map((w) => `/${w.slice(1, 5)}/`),
+        fc.constantFrom('container:web', 'container:api', '-echo', 'NOT golf', 'ho', 'zzz-never'),
+      );
+      const query = fc.oneof(
+        term,
+        fc.tuple(term, term).map(([a, b]) => `${a} ${b}`),
+        fc.tuple(term, term).map(([a, b]) => `${a} OR ${b}`),
+        fc.tuple(term, term, term).map(([a, b, c]) => `(${a} OR ${b}) ${c}`),
+      );
+      await fc.assert(
+        fc.asyncProperty(query, fc.constantFrom(7, 50, 1000), async (q, limit) => {
+          expect(await viaApi(q, limit)).toEqual(await viaScan(q));
+        }),
+        { numRuns: 60, seed: 7 },
+      );
+    },
+  );
 
   it('counts the same histogram through the skip index as a scan does', async () => {
     const from = new Date(T * 1000).toISOString();
