@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { logsRoutes } from './routes/logs.js';
 import { containersRoutes } from './routes/containers.js';
 import { contextRoutes } from './routes/context.js';
+import { doctorRoutes } from './routes/doctor.js';
 import { sourcesRoutes } from './routes/sources.js';
 import { closeSockets, tailRoutes } from './routes/tail.js';
 import { securityHeaders, webRoutes } from './routes/web.js';
@@ -69,6 +70,7 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
   logsRoutes(app, reads, o.telemetry);
   contextRoutes(app, reads);
   containersRoutes(app, reads);
+  doctorRoutes(app, reads);
   sourcesRoutes(app, o.telemetry);
   tailRoutes(app, { pool: o.pool, hub, telemetry: o.telemetry });
   await webRoutes(app);

@@ -8,6 +8,7 @@ import { migrate } from '../core/db/migrate.js';
 import { createPool } from '../core/db/pool.js';
 import { createLogger } from '../core/log.js';
 import { openDatabase } from './database.js';
+import { doctor, type DoctorOptions } from './doctor.js';
 import { colorFor } from './output.js';
 import { DEFAULT_URL } from './remote.js';
 import { search, type SearchOptions } from './search.js';
@@ -99,6 +100,19 @@ program
       process.env,
       stop.signal,
     );
+  });
+
+program
+  .command('doctor')
+  .description('what to improve in your Docker logging setup, with the lines to paste')
+  .option('--since <age>', 'senders seen since this long ago or this time (default 24h)')
+  .option('--all', 'also list senders with nothing to improve')
+  .option('--json', 'print the API answer as JSON')
+  .option('--url <url>', 'the logharbor API', DEFAULT_URL)
+  .option('--token <token>', TOKEN_HELP)
+  .action(async (opts: DoctorOptions) => {
+    quietOnEpipe();
+    await doctor(opts, line, { color: colorFor(process.stdout, process.env) }, process.env);
   });
 
 program.parseAsync().catch((e: unknown) => {

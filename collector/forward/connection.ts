@@ -11,12 +11,14 @@ import type net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../core/log.js';
 import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
+import type { RequestDeadline } from '../listen/request-deadline.js';
 import type { LogRecord } from '../../core/record.js';
 import type { Writer } from '../writer/writer.js';
 import type { StashedPart, WriteUnit } from '../writer/unit.js';
 import { normalizeForwardEvent } from '../normalize/forward-record.js';
 import { toAttrs } from '../normalize/attrs.js';
 import type { PartialJoiner } from '../normalize/partial-join.js';
+import type { WireObserver } from '../doctor/aggregator.js';
 import { ForwardFramer } from './framer.js';
 import { decodeRequest, type ForwardRequest } from './decode.js';
 import { ForwardDecodeError } from './errors.js';
@@ -41,6 +43,8 @@ export interface ForwardContext {
   handshakeTimeoutMs: number;
   /** Every connection's queue of acks still to send: shutdown waits for them. */
   ackQueues: Set<Promise<unknown>>;
+  /** The driver doctor: sees each request's first event and option (collector/doctor/). */
+  doctor?: WireObserver;
 }
 
 const MAX_DEPTH = 64;
@@ -67,6 +71,7 @@ function chunkKey(chunk: unknown): string | null {
 export function handleForwardConnection(
   socket: net.Socket,
   health: ListenerHealth,
+  requests: RequestDeadline,
   ctx: ForwardContext,
 ): void {
   const framer = new ForwardFramer(ctx.maxFrameBytes);
@@ -207,6 +212,8 @@ export function handleForwardConnection(
       if (e instanceof ForwardDecodeError) return fail(e.message);
       throw e;
     }
+    // The framer holds bytes only of a request begun and not ended (a slowloris sender's).
+    requests.afterRead(frames.length, framer.pendingBytes > 0);
     for (const frame of frames) {
       let req: ForwardRequest;
       try {
@@ -228,6 +235,7 @@ export function handleForwardConnection(
         continue;
       }
       if (req.kind === 'handshake') return fail('unexpected PING: no shared key is configured');
+      ctx.doctor?.observeForward(frame, req, framer.mode ?? 'msgpack', health.listener);
       onRequest(req);
     }
   });

@@ -3,13 +3,16 @@
  * the UDP heartbeat on the TCP port, answered as Fluentd's in_forward does), one shared
  * partial-line joiner, and its clock.
  */
+import type net from 'node:net';
 import type { Config } from '../../core/config.js';
 import type { Pool } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
-import type { Telemetry } from '../../core/telemetry.js';
+import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
+import type { RequestDeadline } from '../listen/request-deadline.js';
 import { listenStream, type StreamListener } from '../listen/stream-listener.js';
 import { listenUdp, type UdpListener } from '../listen/udp-listener.js';
 import { PartialJoiner, type JoinedLine } from '../normalize/partial-join.js';
+import type { WireObserver } from '../doctor/aggregator.js';
 import type { Writer } from '../writer/writer.js';
 import { handleForwardConnection, type ForwardContext } from './connection.js';
 import { recoverStalePartials } from './partial-recovery.js';
@@ -47,6 +50,7 @@ export async function startForward(
   writer: Writer,
   log: Logger,
   telemetry: Telemetry,
+  doctor?: WireObserver,
 ): Promise<ForwardSource> {
   const joiner = new PartialJoiner({
     timeoutMs: cfg.partialTimeoutMs,
@@ -65,18 +69,19 @@ export async function startForward(
     maxDecompressedBytes: cfg.maxDecompressedBytes,
     handshakeTimeoutMs: cfg.handshakeTimeoutMs,
     ackQueues: new Set(),
+    doctor,
   };
   const common = {
     protocol: 'forward',
     maxConnections: cfg.maxConnections,
+    maxConnectionsPerPeer: cfg.maxConnectionsPerPeer,
+    requestTimeoutMs: cfg.requestTimeoutMs,
     idleTimeoutMs: cfg.idleTimeoutMs,
     handshakeTimeoutMs: cfg.handshakeTimeoutMs,
     log,
     telemetry,
-    onConnection: (
-      socket: import('node:net').Socket,
-      health: import('../../core/telemetry.js').ListenerHealth,
-    ) => handleForwardConnection(socket, health, ctx),
+    onConnection: (socket: net.Socket, health: ListenerHealth, requests: RequestDeadline) =>
+      handleForwardConnection(socket, health, requests, ctx),
   };
   const tlsFiles =
     cfg.tlsCertFile && cfg.tlsKeyFile

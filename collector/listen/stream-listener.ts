@@ -1,14 +1,32 @@
 /**
  * TCP, TLS and unix-socket listeners, written once for every protocol (STYLE.md #1).
- * Each enforces a connection limit, an idle timeout and (TLS) a handshake timeout, and
- * can pause every socket it holds: the writer's backpressure reaches senders as TCP
- * flow control instead of drops.
+ * Each enforces its hard limits and can pause every socket it holds: the writer's
+ * backpressure reaches senders as TCP flow control instead of drops.
+ *
+ *   TCP connection ─► per-peer limit ─► [TLS handshake, client certificate] ─► listener
+ *   limit ─► idle timeout + request deadline ─► the protocol's onConnection
+ *
+ * - per peer address (LOGHARBOR_MAX_CONNECTIONS_PER_PEER), counted on the TCP connection,
+ *   so a TLS peer's unfinished handshakes count too; unix sockets have no peer: exempt;
+ * - per listener (LOGHARBOR_MAX_CONNECTIONS), over established connections;
+ * - a request begun must complete within LOGHARBOR_REQUEST_TIMEOUT (request-deadline.ts);
+ *   the protocol reports its framer's state after each read;
+ * - TLS (RFC 5425 section 4.2): with a CA, a client must present a certificate it signed.
+ *
+ * A refusal is counted every time (/metrics, /api/sources) and logged once per peer and
+ * cause per interval, with how many were left unsaid: a flood cannot flood the log.
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
+import { Errors, type ErrorDef } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
+import { LogThrottle } from './log-throttle.js';
+import { PeerConnections, peerKey } from './peer-connections.js';
+import { RequestDeadline } from './request-deadline.js';
+import { clientCertRefusal, handshakeErrorReason } from './tls-reason.js';
 
 export type StreamTransport = 'tcp' | 'tls' | 'unix';
 
@@ -28,11 +46,19 @@ export interface StreamListenerOptions {
   path?: string;
   tls?: TlsFiles;
   maxConnections: number;
+  /** Open connections from one peer address; unix sockets are exempt. */
+  maxConnectionsPerPeer: number;
+  /** A request (frame) begun must be whole within this, else the connection is closed. */
+  requestTimeoutMs: number;
   idleTimeoutMs: number;
   handshakeTimeoutMs: number;
   log: Logger;
   telemetry: Telemetry;
-  onConnection: (socket: net.Socket, health: ListenerHealth) => void;
+  /**
+   * A connection accepted. The protocol calls `requests.afterRead(completed, midFrame)`
+   * after each read; the listener closes the connection when a request overstays.
+   */
+  onConnection: (socket: net.Socket, health: ListenerHealth, requests: RequestDeadline) => void;
 }
 
 export interface StreamListener {
@@ -49,57 +75,142 @@ export interface StreamListener {
   close(): Promise<void>;
 }
 
+/** One log line per peer and cause per minute; every occurrence is still counted. */
+export const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * A client that verifies logharbor refuses an expired certificate, and Node clients do it
+ * without an alert, so logharbor would only see connections hang up: say it at start.
+ */
+function warnIfExpired(pem: Buffer, file: string, o: StreamListenerOptions): void {
+  const notAfter = new X509Certificate(pem).validTo;
+  if (Date.parse(notAfter) < Date.now())
+    o.log.warn(
+      { listener: o.name, certFile: file, notAfter },
+      'TLS certificate has expired: clients that verify it will refuse to connect',
+    );
+}
+
 export async function listenStream(o: StreamListenerOptions): Promise<StreamListener> {
   const sockets = new Set<net.Socket>();
+  const peers = new PeerConnections(o.maxConnectionsPerPeer);
+  const throttle = new LogThrottle(REFUSAL_LOG_INTERVAL_MS);
   let paused = false;
   const addressText = o.transport === 'unix' ? o.path! : `${o.host}:${o.port}`;
   const health = o.telemetry.addListener(o.name, o.protocol, o.transport, addressText);
 
+  /** Counts one refusal; logs it unless this peer's same cause was logged lately. */
+  const report = (
+    def: ErrorDef,
+    detail: string,
+    peer: string | null,
+    fields: Record<string, unknown>,
+  ) => {
+    o.telemetry.onError(health, `${def.code}: ${detail}${peer === null ? '' : ` (${peer})`}`);
+    const suppressed = throttle.take(`${def.code} ${peer ?? ''} ${detail}`, performance.now());
+    if (suppressed === null) return;
+    o.log.warn(
+      { listener: o.name, code: def.code, remote: peer ?? undefined, ...fields, suppressed },
+      `${def.message}: ${detail}`,
+    );
+  };
+
+  /** The per-peer limit, on the TCP connection (before any TLS handshake). */
+  const admitPeer = (raw: net.Socket): boolean => {
+    const peer = peerKey(raw.remoteAddress);
+    if (peer === null) return true;
+    if (!peers.tryAdd(peer)) {
+      report(Errors.PEER_CONNECTION_LIMIT, `per-peer limit ${peers.limit} reached`, peer, {
+        limit: peers.limit,
+      });
+      raw.destroy();
+      return false;
+    }
+    raw.once('close', () => peers.remove(peer));
+    return true;
+  };
+
   const accept = (socket: net.Socket) => {
+    if (socket instanceof tls.TLSSocket && o.tls?.caFile) {
+      const refusal = clientCertRefusal(socket);
+      if (refusal) {
+        report(Errors.TLS_HANDSHAKE, refusal.reason, peerKey(socket.remoteAddress), {
+          reason: refusal.reason,
+          verifyCode: refusal.verifyCode ?? undefined,
+          subject: refusal.subject ?? undefined,
+        });
+        socket.destroy();
+        return;
+      }
+    }
     if (sockets.size >= o.maxConnections) {
-      o.telemetry.onError(health, `connection limit ${o.maxConnections} reached`);
-      o.log.warn(
-        { listener: o.name, limit: o.maxConnections },
-        'connection refused: too many connections',
-      );
+      report(Errors.CONNECTION_LIMIT, `connection limit ${o.maxConnections} reached`, null, {
+        limit: o.maxConnections,
+      });
       socket.destroy();
       return;
     }
     sockets.add(socket);
     o.telemetry.onConnection(health, 1);
+    const remote = peerKey(socket.remoteAddress);
     socket.setTimeout(o.idleTimeoutMs, () => {
-      o.log.info({ listener: o.name, remote: socket.remoteAddress }, 'closing idle connection');
+      o.log.info({ listener: o.name, remote: remote ?? undefined }, 'closing idle connection');
       socket.destroy();
     });
+    const requests = new RequestDeadline(o.requestTimeoutMs, (ageMs) => {
+      const detail = `no complete request within ${o.requestTimeoutMs} ms`;
+      report(Errors.REQUEST_TIMEOUT, detail, remote, { ageMs: Math.round(ageMs) });
+      socket.destroy();
+    });
+    // Paused by backpressure, the sender cannot finish its request: the clock stops.
+    socket.on('pause', () => requests.hold());
+    socket.on('resume', () => requests.release());
     socket.on('error', (e) => o.log.debug({ listener: o.name, err: e.message }, 'socket error'));
     socket.once('close', () => {
+      requests.stop();
       sockets.delete(socket);
       o.telemetry.onConnection(health, -1);
     });
     if (paused) socket.pause();
-    o.onConnection(socket, health);
+    o.onConnection(socket, health, requests);
   };
 
   let server: net.Server;
   if (o.transport === 'tls') {
     const t = o.tls!;
+    const cert = readFileSync(t.certFile);
+    warnIfExpired(cert, t.certFile, o);
     server = tls.createServer(
       {
-        cert: readFileSync(t.certFile),
+        cert,
         key: readFileSync(t.keyFile),
         ca: t.caFile ? readFileSync(t.caFile) : undefined,
         requestCert: t.caFile !== null,
-        rejectUnauthorized: t.caFile !== null,
+        // Enforced in accept(): with rejectUnauthorized Node destroys the socket before
+        // anyone can read the peer's address, and reports only "socket hang up".
+        rejectUnauthorized: false,
         handshakeTimeout: o.handshakeTimeoutMs,
       },
       accept,
     );
-    server.on('tlsClientError', (e) => {
-      o.telemetry.onError(health, `TLS: ${e.message}`);
-      o.log.warn({ listener: o.name, err: e.message }, 'TLS handshake failed');
+    // Runs after tls.Server's own listener has wrapped the socket; destroying it here
+    // ends that TLS socket before its handshake.
+    server.on('connection', admitPeer);
+    server.on('tlsClientError', (e: Error & { code?: unknown }, socket: tls.TLSSocket) => {
+      const peer = peerKey(socket.remoteAddress);
+      if (e.code === 'ECONNRESET') {
+        // The peer (or the per-peer limit) closed before the handshake ended: a health
+        // check or a refusal already reported, not a failed negotiation.
+        o.log.debug({ listener: o.name, remote: peer ?? undefined }, 'TLS closed in handshake');
+        return;
+      }
+      const reason = handshakeErrorReason(e);
+      report(Errors.TLS_HANDSHAKE, reason, peer, { reason });
     });
   } else {
-    server = net.createServer(accept);
+    server = net.createServer((socket) => {
+      if (admitPeer(socket)) accept(socket);
+    });
   }
 
   await new Promise<void>((resolve, reject) => {

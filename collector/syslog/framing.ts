@@ -3,7 +3,7 @@
  *
  *   START --digit--> LEN "123" --SP--> BODY (123 octets)      3.4.1 octet counting
  *     |                 |  bad digit / > 10 digits / absurd length
- *     |                 +--> DISCARD to the next LF (resync, Vector's "discarding")
+ *     |                 +--> DISCARD to the frame's end (resync, Vector's "discarding")
  *     +--other--> LF: bytes up to LF (or a NUL ending the frame)   3.4.2 non-transparent
  *
  * Senders differ, and one connection may mix both: Docker over tcp+tls octet-counts with
@@ -11,10 +11,12 @@
  * sends none; everything else ends frames with LF, sometimes CRLF, sometimes NUL.
  *
  * Limits: a frame is at most maxFrameBytes. A longer newline frame is cut there and the
- * rest dropped up to its LF. A longer but believable octet count (up to 64 x the limit) is
- * cut there and the rest skipped by count, which keeps the stream in step even when
- * frames carry no LF at all (logger, rsyslog); a count beyond that is garbage and resyncs
- * at the next LF. Each of these counts in `errors`. The framer never holds more than
+ * rest dropped up to its end (LF, or a NUL ending the frame). A longer but believable
+ * octet count (up to 64 x the limit) is cut there and the rest skipped by count, which
+ * keeps the stream in step even when frames carry no LF at all (logger, rsyslog); a count
+ * beyond that is garbage and resyncs the same way at the next frame end. Each of these
+ * counts in `errors`. Where TCP splits the stream never changes the frames (fuzzed:
+ * test/fuzz/syslog.ts). The framer never holds more than
  * maxFrameBytes of pending data beside the chunk it is given.
  *
  * Buffering as pg-protocol does it: frames inside one chunk are views of that chunk (no
@@ -26,6 +28,7 @@ const CR = 0x0d;
 const NUL = 0x00;
 const SP = 0x20;
 const LT = 0x3c;
+const NUL_BYTE = Buffer.from([NUL]);
 
 const START = 0;
 const LEN = 1;
@@ -78,7 +81,10 @@ export class SyslogFramer {
   private skipAfter = 0;
   private pend: Buffer | null = null;
   private pendLen = 0;
-  /** LINE: the pending bytes end with a NUL whose meaning depends on the next byte. */
+  /**
+   * LINE, DISCARD: the last chunk ended in a NUL (not among the pending bytes) whose
+   * meaning depends on the next byte.
+   */
   private nulPending = false;
   /** Index of the next NUL in the current chunk at or after the scan position (-1: none). */
   private nulAt = -1;
@@ -92,6 +98,16 @@ export class SyslogFramer {
   /** Bytes held for a frame that spans chunks (at most maxFrameBytes). */
   get pendingBytes(): number {
     return this.pendLen;
+  }
+
+  /**
+   * Whether a frame has begun and not ended: its length digits, its body, or the rest of
+   * a bad or over-long frame being skipped. Not only `pendingBytes > 0`: a sender can
+   * hold a frame open in LEN, SKIP or DISCARD with nothing buffered. The request
+   * deadline (collector/listen/request-deadline.ts) times it.
+   */
+  get midFrame(): boolean {
+    return this.state !== START;
   }
 
   push(chunk: Buffer): Buffer[] {
@@ -123,16 +139,9 @@ export class SyslogFramer {
         case LINE:
           pos = this.readLine(chunk, pos, end, out);
           break;
-        case DISCARD: {
-          const k = chunk.indexOf(LF, pos);
-          if (k < 0) {
-            pos = end;
-          } else {
-            pos = k + 1;
-            this.state = START;
-          }
+        case DISCARD:
+          pos = this.discard(chunk, pos, end);
           break;
-        }
         default: {
           const n = Math.min(this.need, end - pos);
           this.need -= n;
@@ -247,11 +256,14 @@ export class SyslogFramer {
 
   private readLine(chunk: Buffer, pos: number, end: number, out: Buffer[]): number {
     if (this.nulPending) {
+      // The NUL that ended the last chunk, held back: the end of the frame, or text?
       this.nulPending = false;
       if (nulEndsFrame(chunk[pos] ?? 0)) {
         this.emitLine(this.takePending(), out);
         return pos;
       }
+      if (this.pendLen === this.maxFrameBytes) return this.cutLine(out, pos);
+      this.append(NUL_BYTE, 0, 1, this.maxFrameBytes);
     }
     const k = this.terminator(chunk, pos, end);
     if (k >= 0) {
@@ -265,16 +277,49 @@ export class SyslogFramer {
       }
       return k + 1;
     }
-    // No end in this chunk: keep the bytes, up to the frame limit.
+    // No end in this chunk: keep the bytes, up to the frame limit. A NUL ending the chunk
+    // may yet end the frame (then the frame may fit exactly): it is held back as
+    // nulPending, not as a byte, until the next chunk tells.
+    const stop = k === -2 ? end - 1 : end;
     const room = this.maxFrameBytes - this.pendLen;
-    if (end - pos > room) {
+    if (stop - pos > room) {
       this.append(chunk, pos, pos + room, this.maxFrameBytes);
-      this.cut();
-      out.push(this.takePending());
-      this.state = DISCARD;
-      return pos + room;
+      return this.cutLine(out, pos + room);
     }
-    this.append(chunk, pos, end, this.maxFrameBytes);
+    this.append(chunk, pos, stop, this.maxFrameBytes);
+    this.nulPending = k === -2;
+    return end;
+  }
+
+  /**
+   * The pending line passed the limit: emit it cut (trimmed as emitLine trims the same
+   * line cut inside one chunk) and drop the rest up to its end. Returns `next`.
+   */
+  private cutLine(out: Buffer[], next: number): number {
+    this.cut();
+    this.emitLine(this.takePending(), out);
+    this.state = DISCARD;
+    return next;
+  }
+
+  /**
+   * Drops bytes up to the end of the frame, found as readLine finds it (LF, or a NUL that
+   * ends a frame): the rest of a line cut at the limit must end where it ends when the
+   * whole line comes in one chunk, and a bad length resyncs the same way.
+   */
+  private discard(chunk: Buffer, pos: number, end: number): number {
+    if (this.nulPending) {
+      this.nulPending = false;
+      if (nulEndsFrame(chunk[pos] ?? 0)) {
+        this.state = START;
+        return pos;
+      }
+    }
+    const k = this.terminator(chunk, pos, end);
+    if (k >= 0) {
+      this.state = START;
+      return k + 1;
+    }
     this.nulPending = k === -2;
     return end;
   }

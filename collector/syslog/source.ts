@@ -14,10 +14,12 @@ import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 import type { LogRecord } from '../../core/record.js';
 import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
+import type { RequestDeadline } from '../listen/request-deadline.js';
 import { listenStream, type StreamListener } from '../listen/stream-listener.js';
 import { kernelUdpDrops } from '../listen/udp-drops.js';
 import { listenUdp, type UdpListener } from '../listen/udp-listener.js';
 import { listenUnixDgram, type UnixDgramListener } from '../listen/unix-dgram-listener.js';
+import type { WireObserver } from '../doctor/aggregator.js';
 import type { Writer } from '../writer/writer.js';
 import { SyslogFramer } from './framing.js';
 import { SyslogLineJoiner } from './join.js';
@@ -39,6 +41,7 @@ export async function startSyslog(
   writer: Writer,
   log: Logger,
   telemetry: Telemetry,
+  doctor?: WireObserver,
 ): Promise<SyslogSource> {
   const ready: LogRecord[] = [];
   const joiner = new SyslogLineJoiner({
@@ -57,7 +60,11 @@ export async function startSyslog(
   const ingest = (frames: Buffer[], health: ListenerHealth) => {
     if (frames.length === 0) return;
     ctx.receivedAt = Date.now();
-    for (const f of frames) joiner.push(parseSyslog(f, ctx), ctx.receivedAt);
+    for (const f of frames) {
+      const m = parseSyslog(f, ctx);
+      doctor?.observeSyslog(f, m, health.listener);
+      joiner.push(m, ctx.receivedAt);
+    }
     telemetry.onReceived(health, frames.length);
     submitReady();
   };
@@ -73,7 +80,7 @@ export async function startSyslog(
     ingest([msg], health);
   };
 
-  const onConnection = (socket: net.Socket, health: ListenerHealth) => {
+  const onConnection = (socket: net.Socket, health: ListenerHealth, requests: RequestDeadline) => {
     const framer = new SyslogFramer(cfg.maxFrameBytes);
     let errors = 0;
     // One onError per frame: logharbor_decode_errors_total and /api/sources count frames,
@@ -85,7 +92,9 @@ export async function startSyslog(
       errors = framer.errors;
     };
     socket.on('data', (chunk: Buffer) => {
-      ingest(framer.push(chunk), health);
+      const frames = framer.push(chunk);
+      requests.afterRead(frames.length, framer.midFrame);
+      ingest(frames, health);
       countErrors();
     });
     socket.once('end', () => {
@@ -97,6 +106,8 @@ export async function startSyslog(
   const common = {
     protocol: 'syslog',
     maxConnections: cfg.maxConnections,
+    maxConnectionsPerPeer: cfg.maxConnectionsPerPeer,
+    requestTimeoutMs: cfg.requestTimeoutMs,
     idleTimeoutMs: cfg.idleTimeoutMs,
     handshakeTimeoutMs: cfg.handshakeTimeoutMs,
     log,

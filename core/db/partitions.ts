@@ -4,11 +4,22 @@
  * DEFAULT for a day being created are moved into the new partition in the same
  * transaction (PostgreSQL refuses to attach over them otherwise). A transaction-level
  * advisory lock keeps two processes from doing this at once.
+ *
+ * Two retentions, both by whole day partitions (DROP TABLE returns the space at once,
+ * where DELETE would leave dead rows for VACUUM):
+ *   age   (LOGHARBOR_RETENTION)       days older than the retention go;
+ *   size  (LOGHARBOR_RETENTION_SIZE)  while every partition of `logs` together (heap,
+ *         indexes and TOAST: pg_total_relation_size) is over the cap, the oldest past
+ *         day goes. Today, future days and DEFAULT are never dropped for size: they take
+ *         the records arriving now, and DEFAULT holds the times outside every partition
+ *         (DESIGN.md: such a record "still lands (never lost)"). When they alone pass
+ *         the cap, the report says so and nothing more is dropped.
  */
-import type { Pool } from './pool.js';
+import type { Pool, PoolClient } from './pool.js';
 
 const DAY_MS = 86_400_000;
 const LOCK_KEY = 0x6c687061; // "lhpa"
+const DAY_NAME = /^logs_[0-9]{8}$/;
 
 export function partitionName(dayStartMs: number): string {
   return `logs_${new Date(dayStartMs).toISOString().slice(0, 10).replaceAll('-', '')}`;
@@ -18,20 +29,94 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-export interface PartitionReport {
-  created: string[];
-  dropped: string[];
+/** Day of a partition name `logs_YYYYMMDD`, ms since the epoch (UTC midnight). */
+function dayOf(name: string): number {
+  return Date.parse(`${name.slice(5, 9)}-${name.slice(9, 11)}-${name.slice(11, 13)}T00:00:00Z`);
 }
 
-/** Makes partitions for `daysBack` days before today through `daysAhead` after, drops old ones. */
+export interface SizeDrop {
+  name: string;
+  /** pg_total_relation_size of the partition when it was dropped. */
+  bytes: number;
+}
+
+export interface PartitionReport {
+  created: string[];
+  /** Dropped for age (past LOGHARBOR_RETENTION). */
+  dropped: string[];
+  /** Dropped for size (LOGHARBOR_RETENTION_SIZE), oldest first; empty without a cap. */
+  droppedForSize: SizeDrop[];
+  /** Every partition of `logs` after this run, bytes; null without a cap (not measured). */
+  totalBytes: number | null;
+  /**
+   * Still over the cap after dropping every past day: today, future days and DEFAULT
+   * alone pass it (false without a cap).
+   */
+  overCap: boolean;
+}
+
+export interface MaintainOptions {
+  now?: number;
+  daysBack?: number;
+  daysAhead?: number;
+  retentionMs: number;
+  /** Cap on the size of all partitions of `logs`, bytes; null or absent = no cap. */
+  retentionBytes?: number | null;
+}
+
+/** Every partition of `logs` (days and DEFAULT) with its total size, bytes. */
+async function partitionSizes(client: PoolClient): Promise<{ name: string; bytes: number }[]> {
+  const r = await client.query<{ name: string; bytes: string }>(
+    `SELECT c.relname AS name, pg_total_relation_size(c.oid) AS bytes FROM pg_inherits i
+       JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'logs'::regclass`,
+  );
+  return r.rows.map((row) => ({ name: row.name, bytes: Number(row.bytes) }));
+}
+
+/**
+ * Drops the oldest past day partitions until all of `logs` fits in `capBytes`. Runs in
+ * the caller's transaction, after the age retention.
+ */
+async function enforceSizeCap(
+  client: PoolClient,
+  capBytes: number,
+  today: number,
+  report: PartitionReport,
+): Promise<void> {
+  const parts = await partitionSizes(client);
+  let total = parts.reduce((sum, p) => sum + p.bytes, 0);
+  const candidates = parts
+    .filter((p) => DAY_NAME.test(p.name) && dayOf(p.name) < today)
+    .sort((a, b) => dayOf(a.name) - dayOf(b.name));
+  for (const p of candidates) {
+    if (total <= capBytes) break;
+    await client.query(`DROP TABLE ${p.name}`);
+    report.droppedForSize.push(p);
+    total -= p.bytes;
+  }
+  report.totalBytes = total;
+  report.overCap = total > capBytes;
+}
+
+/**
+ * Makes partitions for `daysBack` days before today through `daysAhead` after, drops
+ * those past the age retention, then those past the size cap (oldest first).
+ */
 export async function maintainPartitions(
   pool: Pool,
-  opts: { now?: number; daysBack?: number; daysAhead?: number; retentionMs: number },
+  opts: MaintainOptions,
 ): Promise<PartitionReport> {
   const now = opts.now ?? Date.now();
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   const client = await pool.connect();
-  const report: PartitionReport = { created: [], dropped: [] };
+  const report: PartitionReport = {
+    created: [],
+    dropped: [],
+    droppedForSize: [],
+    totalBytes: null,
+    overCap: false,
+  };
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
@@ -66,13 +151,13 @@ export async function maintainPartitions(
       report.created.push(name);
     }
     for (const name of existing) {
-      const day = Date.parse(
-        `${name.slice(5, 9)}-${name.slice(9, 11)}-${name.slice(11, 13)}T00:00:00Z`,
-      );
-      if (day + DAY_MS <= oldestKept) {
+      if (dayOf(name) + DAY_MS <= oldestKept) {
         await client.query(`DROP TABLE ${name}`);
         report.dropped.push(name);
       }
+    }
+    if (opts.retentionBytes != null) {
+      await enforceSizeCap(client, opts.retentionBytes, today, report);
     }
     await client.query('COMMIT');
   } catch (e) {

@@ -17,6 +17,7 @@ import {
   type LogRecord,
   type LogsPage,
 } from './wire.js';
+import { parseDoctorReport, type DoctorReport } from '../../api/doctor/report.js';
 
 export class ApiError extends Error {
   constructor(
@@ -122,6 +123,10 @@ export class ApiClient {
 
   async sources(signal?: AbortSignal): Promise<ListenerHealth[]> {
     return this.get('/api/sources', {}, parseSources, signal);
+  }
+
+  async doctor(signal?: AbortSignal): Promise<DoctorReport> {
+    return this.get('/api/doctor', {}, parseDoctorReport, signal);
   }
 
   /** The tail websocket URL; browsers cannot set headers on it, so the token rides in `?token=`. */

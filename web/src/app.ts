@@ -361,6 +361,7 @@ export class App {
       download(exportFileName('csv', this.d.clock.now()), toCsv(this.store.records()), 'text/csv'),
     );
     byId('health-btn', HTMLButtonElement).addEventListener('click', () => this.panels.health());
+    byId('doctor-btn', HTMLButtonElement).addEventListener('click', () => this.panels.doctor());
     byId('list', HTMLElement).addEventListener('click', (e) => this.listClick(e));
     // <details> in an expanded row changes its height; `toggle` does not bubble.
     byId('list', HTMLElement).addEventListener('toggle', () => this.list.refresh(), true);

@@ -1,10 +1,12 @@
 /**
- * The two panels over the list: the lines around one record (GET /api/logs/:id/context,
- * opened from a row's link and kept in the URL as `ctx=`), and ingestion health
- * (GET /api/sources, refreshed every few seconds while open).
+ * The panels over the list: the lines around one record (GET /api/logs/:id/context,
+ * opened from a row's link and kept in the URL as `ctx=`), ingestion health
+ * (GET /api/sources, refreshed every few seconds while open), and the driver doctor
+ * (GET /api/doctor, web/src/doctor.ts).
  */
 import type { ApiClient } from './api.js';
 import { h } from './dom.js';
+import { doctorView, type Copier } from './doctor.js';
 import { healthTable } from './health-view.js';
 import { Overlay } from './overlay.js';
 import { renderRow } from './row-view.js';
@@ -128,6 +130,33 @@ export class Panels {
       }
       if (!signal?.aborted)
         this.healthTimer = window.setTimeout(() => void load(), HEALTH_REFRESH_MS);
+    };
+    void load();
+  }
+
+  /** The driver doctor (GET /api/doctor), loaded on opening and on "Check again". */
+  doctor(): void {
+    if (this.contextId !== null) {
+      this.contextId = null;
+      this.o.onClose();
+    }
+    this.begin();
+    this.overlay.open('Driver doctor: what to improve in your logging setup', () => undefined);
+    const signal = this.abort?.signal;
+    const clip = navigator.clipboard as Clipboard | undefined;
+    const copy: Copier | null = clip ? (text) => clip.writeText(text) : null;
+    const load = async (): Promise<void> => {
+      this.overlay.body.replaceChildren(h('p', { class: 'muted', text: 'Loading…' }));
+      try {
+        const report = await this.api.doctor(signal);
+        if (signal?.aborted) return;
+        const again = h('button', { text: 'Check again', attrs: { type: 'button' } });
+        again.addEventListener('click', () => void load());
+        this.overlay.body.replaceChildren(doctorView(report, copy), again);
+      } catch (e) {
+        if (!signal?.aborted)
+          this.overlay.body.replaceChildren(h('p', { class: 'bad', text: String(e) }));
+      }
     };
     void load();
   }

@@ -1,0 +1,121 @@
+/**
+ * What the doctor's integration tests share: an API app on the harness's database that
+ * serves GET /api/doctor, a typed
+ * read of the report, and fixtures sent the way the real clients sent them.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import dgram from 'node:dgram';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../../api/app.js';
+import {
+  parseDoctorReport,
+  type DoctorReport,
+  type DoctorSender,
+} from '../../../api/doctor/report.js';
+import { silentLogger } from '../../../core/log.js';
+import type { Harness } from '../../support/harness.js';
+
+export interface DoctorApi {
+  url: string;
+  app: FastifyInstance;
+  /** GET /api/doctor with the token, after making every collector observation visible. */
+  report(): Promise<DoctorReport>;
+  close(): Promise<void>;
+}
+
+export async function startDoctorApi(h: Harness): Promise<DoctorApi> {
+  const app = await buildApp({
+    pool: h.pool,
+    telemetry: h.telemetry,
+    log: silentLogger,
+    apiToken: h.cfg.apiToken,
+    hub: h.hub,
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url,
+    app,
+    async report() {
+      await h.collector.doctor.flush();
+      const headers: Record<string, string> = h.cfg.apiToken
+        ? { authorization: `Bearer ${h.cfg.apiToken}` }
+        : {};
+      const res = await fetch(`${url}/api/doctor`, { headers });
+      if (!res.ok) throw new Error(`GET /api/doctor: HTTP ${res.status}`);
+      const report = parseDoctorReport(await res.json());
+      if (!report) throw new Error('GET /api/doctor: not a report');
+      return report;
+    },
+    close: () => app.close(),
+  };
+}
+
+export function senderOf(r: DoctorReport, sender: string): DoctorSender {
+  const s = r.senders.find((x) => x.sender === sender);
+  if (!s) throw new Error(`no sender ${sender} in ${r.senders.map((x) => x.sender).join(', ')}`);
+  return s;
+}
+
+export const findingIds = (s: DoctorSender): string[] => s.findings.map((f) => f.id);
+
+/** The captures of ../shared/fixtures (README there). */
+export const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures');
+
+/** The datagrams of a UDP capture: each ends in LF. */
+export function datagrams(file: string): Buffer[] {
+  const bytes = readFileSync(path.join(FIXTURES, file));
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x0a) {
+      out.push(bytes.subarray(start, i + 1));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+export async function sendUdp(port: number, messages: Buffer[]): Promise<void> {
+  const sock = dgram.createSocket('udp4');
+  for (const m of messages)
+    await new Promise<void>((res, rej) =>
+      sock.send(m, port, '127.0.0.1', (e) => (e ? rej(e) : res())),
+    );
+  sock.close();
+}
+
+// fluent-logger is CommonJS without types.
+const require = createRequire(import.meta.url);
+const fluent = require('fluent-logger') as {
+  createFluentSender(prefix: string, opts: Record<string, unknown>): PlainSender;
+};
+
+interface PlainSender {
+  emit(label: string, data: Record<string, unknown>, cb: (err?: Error) => void): void;
+  end(): void;
+  on(ev: string, cb: (e: Error) => void): void;
+}
+
+/**
+ * npm fluent-logger as most people first configure it: Message mode, no acks, and no
+ * timestamp given, so it sends integer seconds.
+ */
+export async function sendPlainFluentLogger(
+  port: number,
+  tag: string,
+  label: string,
+  lines: string[],
+): Promise<void> {
+  const sender = fluent.createFluentSender(tag, { host: '127.0.0.1', port, timeout: 5 });
+  sender.on('error', () => undefined);
+  try {
+    for (const message of lines)
+      await new Promise<void>((res, rej) =>
+        sender.emit(label, { message }, (e) => (e ? rej(e) : res())),
+      );
+  } finally {
+    sender.end();
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Issue 6, retention size cap (LOGHARBOR_RETENTION_SIZE) on a real PostgreSQL: past the
+ * cap the oldest past day partitions go first, and the dropping stops as soon as every
+ * partition of `logs` together (pg_total_relation_size: heap, indexes, TOAST) fits;
+ * today, future days and DEFAULT never go. Records with times far in the past or future
+ * (DEFAULT) still land through the forward listener and stay visible in the API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../core/db/migrate.js';
+import { maintainPartitions } from '../../core/db/partitions.js';
+import { createPool, type Pool } from '../../core/db/pool.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { pack } from '../support/msgpack-bytes.js';
+import { rawClient } from '../support/raw-client.js';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2030-06-15T12:00:00Z');
+const PAST = ['logs_20300610', 'logs_20300611', 'logs_20300612', 'logs_20300613', 'logs_20300614'];
+const KEPT = ['logs_20300615', 'logs_20300616', 'logs_20300617', 'logs_default'];
+
+async function sizes(pool: Pool): Promise<Map<string, number>> {
+  const r = await pool.query<{ name: string; bytes: string }>(
+    `SELECT c.relname AS name, pg_total_relation_size(c.oid) AS bytes
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'logs'::regclass`,
+  );
+  return new Map(r.rows.map((row) => [row.name, Number(row.bytes)]));
+}
+
+const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+async function rowsPerPartition(pool: Pool): Promise<Record<string, number>> {
+  const r = await pool.query<{ part: string; n: number }>(
+    `SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM logs GROUP BY 1`,
+  );
+  return Object.fromEntries(r.rows.map((row) => [row.part, row.n]));
+}
+
+describe('retention size cap', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = createPool(db.url, { max: 2 });
+    await migrate(pool);
+    const made = await maintainPartitions(pool, { now: NOW, daysBack: 5, retentionMs: 30 * DAY });
+    expect(made.created).toEqual([...PAST, ...KEPT.slice(0, 3)]);
+    // Rows of different sizes per day (the oldest largest), so a wrong order shows.
+    let id = 1;
+    const fill = async (startIso: string, rows: number, width: number) => {
+      await pool.query(
+        `INSERT INTO logs (id, ts, received_at, source, message)
+         SELECT $1 + g, $2::timestamptz + g * interval '1 second', now(), 'forward',
+                'row ' || g || ' ' || repeat(md5(g::text), $4)
+           FROM generate_series(0, $3 - 1) g`,
+        [id, startIso, rows, width],
+      );
+      id += rows;
+    };
+    for (const [i, name] of PAST.entries()) {
+      const day = `${name.slice(5, 9)}-${name.slice(9, 11)}-${name.slice(11, 13)}T01:00:00Z`;
+      await fill(day, 400 - i * 50, 8);
+    }
+    await fill('2030-06-15T01:00:00Z', 300, 8); // today
+    await fill('2030-06-16T01:00:00Z', 50, 8); // tomorrow
+    await fill('1971-03-04T05:06:07Z', 20, 8); // DEFAULT: far past
+    await fill('2100-01-01T00:00:00Z', 20, 8); // DEFAULT: far future
+    // Sizes must not move between measuring and dropping: no autovacuum (FSM/VM forks).
+    for (const name of [...PAST, ...KEPT]) {
+      await pool.query(`ALTER TABLE ${name} SET (autovacuum_enabled = off)`);
+    }
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it('drops the oldest past days first and stops once under the cap, after the age retention', async () => {
+    const before = await sizes(pool);
+    const total = sum(before);
+    const s = (name: string) => before.get(name) ?? 0;
+    // Age (4 days) takes the 10th; the cap then needs the 11th gone too, and no more.
+    const cap = total - s('logs_20300610') - s('logs_20300611');
+    const report = await maintainPartitions(pool, {
+      now: NOW,
+      daysBack: 5,
+      retentionMs: 4 * DAY,
+      retentionBytes: cap,
+    });
+    expect(report.dropped).toEqual(['logs_20300610']);
+    expect(report.droppedForSize).toEqual([{ name: 'logs_20300611', bytes: s('logs_20300611') }]);
+    expect(report.created).toEqual([]);
+    expect(report.totalBytes).toBe(cap);
+    expect(report.overCap).toBe(false);
+    const after = await sizes(pool);
+    expect(sum(after)).toBeLessThanOrEqual(cap);
+    expect([...after.keys()].sort()).toEqual([...PAST.slice(2), ...KEPT].sort());
+    // Under the cap now: a second run (another process) drops nothing.
+    const again = await maintainPartitions(pool, {
+      now: NOW,
+      daysBack: 2,
+      retentionMs: 4 * DAY,
+      retentionBytes: cap,
+    });
+    expect([again.dropped, again.droppedForSize, again.overCap]).toEqual([[], [], false]);
+  });
+
+  it('past a cap nothing can meet, drops every past day but never today, the future or DEFAULT', async () => {
+    const before = await sizes(pool);
+    const rows = await rowsPerPartition(pool);
+    const report = await maintainPartitions(pool, {
+      now: NOW,
+      daysBack: 2,
+      retentionMs: 30 * DAY,
+      retentionBytes: 1,
+    });
+    expect(report.droppedForSize.map((d) => d.name)).toEqual(PAST.slice(2));
+    expect(report.overCap).toBe(true);
+    const left = KEPT.reduce((a, name) => a + (before.get(name) ?? 0), 0);
+    expect(report.totalBytes).toBe(left);
+    expect(await rowsPerPartition(pool)).toEqual({
+      logs_20300615: rows.logs_20300615,
+      logs_20300616: rows.logs_20300616,
+      logs_default: 40,
+    });
+    // Nothing past is left: a later run has nothing more to drop, and says so again.
+    const next = await maintainPartitions(pool, {
+      now: NOW,
+      daysBack: 0,
+      retentionMs: 30 * DAY,
+      retentionBytes: 1,
+    });
+    expect([next.created, next.droppedForSize, next.overCap]).toEqual([[], [], true]);
+  });
+
+  it('without a cap measures nothing and drops nothing for size', async () => {
+    const r = await maintainPartitions(pool, { now: NOW, daysBack: 0, retentionMs: 30 * DAY });
+    expect([r.droppedForSize, r.totalBytes, r.overCap]).toEqual([[], null, false]);
+  });
+});
+
+describe('far past and far future records under a size cap (forward listener, API)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ LOGHARBOR_RETENTION_SIZE: '1B' });
+  });
+  afterAll(async () => h.close());
+
+  it('still land in DEFAULT and stay visible after the cap is enforced', async () => {
+    const times = { farpast: 36_911_167, farfuture: 4_102_444_800 }; // 1971-03-04, 2100-01-01
+    const client = await rawClient(h.forwardPort);
+    for (const [word, sec] of Object.entries(times)) {
+      await client.write(pack(['app', sec, { log: `retention ${word}` }]));
+    }
+    const rows = await h.waitForRows(2, `message LIKE 'retention %'`);
+    client.end();
+    expect(rows.map((r) => r.message)).toEqual(['retention farpast', 'retention farfuture']);
+    const report = await maintainPartitions(h.pool, {
+      retentionMs: h.cfg.retentionMs,
+      retentionBytes: h.cfg.retentionBytes,
+    });
+    expect(h.cfg.retentionBytes).toBe(1);
+    expect(report.overCap).toBe(true);
+    const where = await h.pool.query<{ part: string }>(
+      `SELECT tableoid::regclass::text AS part FROM logs WHERE message LIKE 'retention %'`,
+    );
+    expect(where.rows.map((r) => r.part)).toEqual(['logs_default', 'logs_default']);
+    for (const q of ['', 'retention', 'farpast OR farfuture']) {
+      const res = await h.app.inject({
+        method: 'GET',
+        url: `/api/logs?q=${encodeURIComponent(q)}&from=1970-01-01T00:00:00Z&to=2101-01-01T00:00:00Z`,
+      });
+      expect(res.statusCode).toBe(200);
+      const found = (res.json() as { records: { message: string; ts: string }[] }).records;
+      expect(found.map((r) => [r.message, r.ts])).toEqual([
+        ['retention farfuture', '2100-01-01T00:00:00.000000000Z'],
+        ['retention farpast', '1971-03-04T05:06:07.000000000Z'],
+      ]);
+    }
+  });
+});
