@@ -77,7 +77,8 @@ const RANGE_SQL = `SELECT ${RECORD_COLUMNS} FROM logs
   WHERE logs.id > $1::bigint AND logs.id <= $2::bigint AND logs.ts >= $3 AND logs.ts <= $4
   ORDER BY logs.id`;
 
-const OWN_MAX = 4096;
+/** Records of this process's recent batches kept for the feed, at most. */
+const OWN_MAX_RECORDS = 50_000;
 const INIT_WAIT_MS = 5000;
 /** Held back this long by one old transaction, the feed says which one. */
 const HELD_WARN_MS = 10_000;
@@ -106,12 +107,24 @@ export class CommitFeed {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectDelay = 250;
   private readonly own = new Map<string, Committed[]>();
+
+  private takeOwn(xid: string): Committed[] | undefined {
+    const b = this.own.get(xid);
+    if (b) {
+      this.own.delete(xid);
+      this.ownRecords -= b.length;
+    }
+    return b;
+  }
   /** Since when committed batches have waited behind an older open transaction. */
   private heldSince: number | null = null;
   private heldWarned = false;
+  private ownRecords = 0;
   private readonly onOwn = (batch: Committed[], xid: string) => {
     this.own.set(xid, batch);
-    if (this.own.size > OWN_MAX) this.own.delete(this.own.keys().next().value!);
+    this.ownRecords += batch.length;
+    // Bounded (the feed may be held back): the oldest are read back from PostgreSQL instead.
+    while (this.ownRecords > OWN_MAX_RECORDS) this.takeOwn(this.own.keys().next().value!);
   };
 
   constructor(private readonly o: FeedOptions) {
@@ -133,6 +146,8 @@ export class CommitFeed {
   async close(): Promise<void> {
     this.closed = true;
     this.o.own?.off('committed', this.onOwn);
+    this.own.clear();
+    this.ownRecords = 0;
     if (this.timer) clearTimeout(this.timer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const l = this.listener;
@@ -289,13 +304,11 @@ export class CommitFeed {
   private async deliver(commits: CommitRow[], records: number): Promise<void> {
     const hub = this.o.hub;
     const lastId = Number(commits[commits.length - 1]!.last_id);
+    const mine = commits.map((c) => this.takeOwn(c.xid!));
     if (!hub.wants(records)) {
-      for (const c of commits) this.own.delete(c.xid!);
       hub.skip(records, lastId);
       return;
     }
-    const mine = commits.map((c) => this.own.get(c.xid!));
-    for (const c of commits) this.own.delete(c.xid!);
     if (mine.every((m) => m !== undefined)) {
       for (const m of mine) hub.publish(m!.map((c) => toStoredRecord(c.id, c.record)));
       return;
