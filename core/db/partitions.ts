@@ -64,6 +64,19 @@ export interface MaintainOptions {
   retentionBytes?: number | null;
 }
 
+/**
+ * Drops a day partition and what the summary tables say about that day: its per-minute
+ * counts (the unfiltered histogram) and the skip-index blocks wholly inside it (a block
+ * that also covers other days stays; its rows there still exist).
+ */
+async function dropDay(client: PoolClient, name: string): Promise<void> {
+  const from = iso(dayOf(name));
+  const to = iso(dayOf(name) + DAY_MS);
+  await client.query(`DROP TABLE ${name}`);
+  await client.query('DELETE FROM log_minutes WHERE minute >= $1 AND minute < $2', [from, to]);
+  await client.query('DELETE FROM log_blocks WHERE min_ts >= $1 AND max_ts <= $2', [from, to]);
+}
+
 /** Every partition of `logs` (days and DEFAULT) with its total size, bytes. */
 async function partitionSizes(client: PoolClient): Promise<{ name: string; bytes: number }[]> {
   const r = await client.query<{ name: string; bytes: string }>(
@@ -91,7 +104,7 @@ async function enforceSizeCap(
     .sort((a, b) => dayOf(a.name) - dayOf(b.name));
   for (const p of candidates) {
     if (total <= capBytes) break;
-    await client.query(`DROP TABLE ${p.name}`);
+    await dropDay(client, p.name);
     report.droppedForSize.push(p);
     total -= p.bytes;
   }
@@ -152,7 +165,7 @@ export async function maintainPartitions(
     }
     for (const name of existing) {
       if (dayOf(name) + DAY_MS <= oldestKept) {
-        await client.query(`DROP TABLE ${name}`);
+        await dropDay(client, name);
         report.dropped.push(name);
       }
     }

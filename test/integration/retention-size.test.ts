@@ -56,6 +56,17 @@ describe('retention size cap', () => {
            FROM generate_series(0, $3 - 1) g`,
         [id, startIso, rows, width],
       );
+      // What the writer keeps beside the rows: per-minute counts and a skip-index block.
+      await pool.query(
+        `INSERT INTO log_minutes (minute, n)
+         SELECT date_trunc('minute', ts), count(*) FROM logs WHERE id >= $1 GROUP BY 1`,
+        [id],
+      );
+      await pool.query(
+        `INSERT INTO log_blocks (min_id, max_id, min_ts, max_ts, rows, bloom)
+         SELECT min(id), max(id), min(ts), max(ts), count(*), '\\x00'::bytea FROM logs WHERE id >= $1`,
+        [id],
+      );
       id += rows;
     };
     for (const [i, name] of PAST.entries()) {
@@ -104,6 +115,20 @@ describe('retention size cap', () => {
       retentionBytes: cap,
     });
     expect([again.dropped, again.droppedForSize, again.overCap]).toEqual([[], [], false]);
+    // The dropped days are gone from the histogram's counts and the skip index too.
+    const days = async (table: string, col: string) =>
+      (
+        await pool.query<{ d: string }>(
+          `SELECT DISTINCT to_char(${col} AT TIME ZONE 'UTC', 'YYYYMMDD') AS d FROM ${table} ORDER BY 1`,
+        )
+      ).rows.map((r) => `logs_${r.d}`);
+    const keptDays = [...PAST.slice(2), 'logs_20300615', 'logs_20300616']; // days with rows
+    expect(await days('log_minutes', 'minute')).toEqual(
+      ['logs_19710304', ...keptDays, 'logs_21000101'].sort(),
+    );
+    expect(await days('log_blocks', 'min_ts')).toEqual(
+      ['logs_19710304', ...keptDays, 'logs_21000101'].sort(),
+    );
   });
 
   it('past a cap nothing can meet, drops every past day but never today, the future or DEFAULT', async () => {
@@ -148,14 +173,20 @@ describe('far past and far future records under a size cap (forward listener, AP
   afterAll(async () => h.close());
 
   it('still land in DEFAULT and stay visible after the cap is enforced', async () => {
-    const times = { farpast: 36_911_167, farfuture: 4_102_444_800 }; // 1971-03-04, 2100-01-01
+    // 1971-03-04, 2100-01-01, and a float time past year 9999 (found by fuzzing the
+    // decoder: it passes any whole number on; the writer clamps it and keeps the original).
+    const times = { farpast: 36_911_167, farfuture: 4_102_444_800, beyond: 1e26 };
     const client = await rawClient(h.forwardPort);
     for (const [word, sec] of Object.entries(times)) {
       await client.write(pack(['app', sec, { log: `retention ${word}` }]));
     }
-    const rows = await h.waitForRows(2, `message LIKE 'retention %'`);
+    const rows = await h.waitForRows(3, `message LIKE 'retention %'`);
     client.end();
-    expect(rows.map((r) => r.message)).toEqual(['retention farpast', 'retention farfuture']);
+    expect(rows.map((r) => [r.message, r.attrs])).toEqual([
+      ['retention farpast', null],
+      ['retention farfuture', null],
+      ['retention beyond', { original_time: 1e26 }],
+    ]);
     const report = await maintainPartitions(h.pool, {
       retentionMs: h.cfg.retentionMs,
       retentionBytes: h.cfg.retentionBytes,
@@ -165,15 +196,16 @@ describe('far past and far future records under a size cap (forward listener, AP
     const where = await h.pool.query<{ part: string }>(
       `SELECT tableoid::regclass::text AS part FROM logs WHERE message LIKE 'retention %'`,
     );
-    expect(where.rows.map((r) => r.part)).toEqual(['logs_default', 'logs_default']);
-    for (const q of ['', 'retention', 'farpast OR farfuture']) {
+    expect(where.rows.map((r) => r.part)).toEqual(['logs_default', 'logs_default', 'logs_default']);
+    for (const q of ['', 'retention', 'farpast OR farfuture OR beyond']) {
       const res = await h.app.inject({
         method: 'GET',
-        url: `/api/logs?q=${encodeURIComponent(q)}&from=1970-01-01T00:00:00Z&to=2101-01-01T00:00:00Z`,
+        url: `/api/logs?q=${encodeURIComponent(q)}&from=1970-01-01T00:00:00Z&to=9999-12-31T23:59:59.999Z`,
       });
       expect(res.statusCode).toBe(200);
       const found = (res.json() as { records: { message: string; ts: string }[] }).records;
       expect(found.map((r) => [r.message, r.ts])).toEqual([
+        ['retention beyond', '9999-12-31T23:59:59.000000000Z'],
         ['retention farfuture', '2100-01-01T00:00:00.000000000Z'],
         ['retention farpast', '1971-03-04T05:06:07.000000000Z'],
       ]);

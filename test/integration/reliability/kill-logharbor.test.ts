@@ -5,12 +5,13 @@
  * stopOrphan). The forward client reconnects and resends every unacked chunk with the
  * same id: every acked event must be stored once, and resent chunks add no duplicates.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { startServer, type BenchServer } from '../../../bench/lib/server.js';
 import { ResendingForwardClient } from './forward-client.js';
+import { embeddedUrl } from './postgres-process.js';
 import { lostOf, printRow, storedMessages, waitFor } from './tally.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'lh-rel-kill-'));
@@ -23,12 +24,6 @@ afterAll(async () => {
   await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** The embedded server's URL, its port read from postmaster.pid (4th line). */
-function embeddedUrl(): string {
-  const port = readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[3];
-  return `postgres://postgres:logharbor@127.0.0.1:${port}/postgres`;
-}
 
 it('stores every acked event once after kill -9 and restart', { timeout: 180_000 }, async () => {
   let srv = await startServer(env);
@@ -56,7 +51,7 @@ it('stores every acked event once after kill -9 and restart', { timeout: 180_000
   await waitFor('more acks', () => fwd.acked.size >= ackedAtKill + 30, 60_000);
   await fwd.finish(60_000);
 
-  const events = await storedMessages(embeddedUrl(), 'relkill %');
+  const events = await storedMessages(embeddedUrl(dataDir), 'relkill %');
   const acked = fwd.ackedEvents();
   const lost = lostOf(acked, events);
   printRow({

@@ -6,13 +6,14 @@
  * once (the client resent unacked chunks with the same ids during the outage), and every
  * syslog line written must land once: logharbor never went away, so nothing may drop.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { startServer, type BenchServer } from '../../../bench/lib/server.js';
 import { startEmbedded, type EmbeddedServer } from '../../../core/db/embedded.js';
 import { ResendingForwardClient } from './forward-client.js';
+import { killPostmaster, restartEmbedded } from './postgres-process.js';
 import { SyslogTcpSender } from './syslog-sender.js';
 import { lostOf, printRow, storedMessages, waitFor } from './tally.js';
 
@@ -33,38 +34,6 @@ afterEach(async () => {
   await db?.stop();
   [client, server, db] = [undefined, undefined, undefined];
 });
-
-/** SIGKILL to the postmaster; resolves once it is gone. */
-async function killPostmaster(dataDir: string): Promise<void> {
-  const pid = Number(
-    readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0],
-  );
-  process.kill(pid, 'SIGKILL');
-  await waitFor(
-    'the postmaster to die',
-    () => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    },
-    30_000,
-  );
-}
-
-/** After a SIGKILL, orphaned backends may hold the old shared memory for a moment. */
-async function restart(dataDir: string, port: number): Promise<EmbeddedServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startEmbedded({ dataDir, port, settings });
-    } catch (e) {
-      if (attempt >= 20) throw e;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
 
 it.each(['stopped', 'SIGKILLed'] as const)(
   'stores every acked event once when PostgreSQL is %s and restarted',
@@ -97,7 +66,7 @@ it.each(['stopped', 'SIGKILLed'] as const)(
     await waitFor('a resend during the outage', () => fwd.resentChunks > resentBefore, 30_000);
     await new Promise((r) => setTimeout(r, 2000));
 
-    db = await restart(dataDir, pgPort);
+    db = await restartEmbedded(dataDir, pgPort, settings);
     const upAt = Date.now();
     await waitFor('an ack after the restart', () => fwd.ackTimes.some((t) => t >= upAt), 60_000);
     const recoveryMs = fwd.ackTimes.find((t) => t >= upAt)! - upAt;
