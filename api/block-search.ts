@@ -91,15 +91,19 @@ export async function searchBlocks(
         await pool.query<Row>(
           // r's columns (lo, hi, t0, t1) are named apart from logs' columns, so the
           // query's WHERE text, written over bare logs columns, still means logs.
-          `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN}
-             FROM unnest($${n + 1}::bigint[], $${n + 2}::bigint[], $${n + 3}::timestamptz[], $${n + 4}::timestamptz[]) AS r(lo, hi, t0, t1)
-             JOIN LATERAL (
-               -- OFFSET 0 keeps this a per-block lookup (runtime partition pruning on ts,
-               -- an index range on id); flattened, the planner scans every partition.
-               SELECT * FROM logs
-                WHERE id BETWEEN r.lo AND r.hi AND ts BETWEEN r.t0 AND r.t1 AND (${where.text})
-               OFFSET 0) l ON true
-            ORDER BY l.ts DESC, l.id DESC LIMIT $${n + 5}`,
+          // DISTINCT ON (id) before the LIMIT: a row reached through two overlapping
+          // blocks must not take two of the page's places (the walk does not come back).
+          `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN} FROM (
+             SELECT DISTINCT ON (l.id) l.*
+               FROM unnest($${n + 1}::bigint[], $${n + 2}::bigint[], $${n + 3}::timestamptz[], $${n + 4}::timestamptz[]) AS r(lo, hi, t0, t1)
+               JOIN LATERAL (
+                 -- OFFSET 0 keeps this a per-block lookup (runtime partition pruning on ts,
+                 -- an index range on id); flattened, the planner scans every partition.
+                 SELECT * FROM logs
+                  WHERE id BETWEEN r.lo AND r.hi AND ts BETWEEN r.t0 AND r.t1 AND (${where.text})
+                 OFFSET 0) l ON true
+             ) logs
+            ORDER BY logs.ts DESC, logs.id DESC LIMIT $${n + 5}`,
           values,
         )
       ).rows;
@@ -114,8 +118,12 @@ export async function searchBlocks(
   }
 }
 
+/**
+ * Blocks of different writers (lanes, collector processes) cover overlapping id ranges,
+ * since ids are taken per batch: a row may come back through two blocks, so keep it once.
+ */
 function merge(a: Row[], b: Row[], want: number): Row[] {
-  const all = a.concat(b);
+  const all = [...new Map(a.concat(b).map((r) => [r.id, r])).values()];
   all.sort((x, y) => {
     const dx = BigInt(y.cursor_ts) - BigInt(x.cursor_ts);
     if (dx !== 0n) return dx > 0n ? 1 : -1;
@@ -142,10 +150,11 @@ export async function histogramBlocks(
   values.push(...bk.values);
   return (
     await pool.query<{ b: string; n: string }>(
-      `SELECT ${bk.sql} AS b, count(*)::text AS n
+      // count(DISTINCT id): a row in the overlap of two writers' blocks is counted once.
+      `SELECT ${bk.sql} AS b, count(DISTINCT l.id)::text AS n
          FROM (SELECT b.min_id, b.max_id, b.min_ts, b.max_ts FROM log_blocks b WHERE ${bText}) r
          JOIN LATERAL (
-           SELECT ts FROM logs
+           SELECT id, ts FROM logs
             WHERE id BETWEEN r.min_id AND r.max_id AND ts BETWEEN r.min_ts AND r.max_ts AND (${where.text})
            OFFSET 0) l ON true
         GROUP BY 1`,

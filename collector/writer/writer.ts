@@ -6,9 +6,14 @@
  *       ─► COPY logs ─► summaries ─► tail_commits row + NOTIFY ─► COMMIT
  *   after COMMIT: resolve each unit (the source acks), emit the records with their ids.
  *
- * One batch is in flight at a time; while it commits the next one gathers, so batches
- * grow with load (group commit) while an idle writer writes at once (after `flushMs`,
- * 0 by default): a client that waits for each ack is never held up by a timer. A failed
+ * Up to `lanes` batches are in flight, each in its own transaction on its own connection:
+ * PostgreSQL runs their COPYs on separate cores (two lanes stored 1.66x the rows of one
+ * with the same indexes, bench notes in BENCHMARKS.md). While every lane is busy the next
+ * batch gathers, so batches grow with load (group commit), while an idle writer writes at
+ * once (after `flushMs`, 0 by default): a client that waits for each ack is never held up
+ * by a timer. Lanes take their ids in the order their batches were formed, so ids follow
+ * arrival. A batch holding Docker partial-line parts (stashes or claims) runs alone: a
+ * claim must see the stash it claims committed. A failed
  * batch is retried with backoff and nothing is acked meanwhile; a batch PostgreSQL
  * refuses for its data (SQLSTATE class 22/23) is split unit by unit and only the refused
  * unit is rejected. The queue is bounded: past `queueMax` records the writer reports
@@ -39,6 +44,8 @@ export interface WriterOptions {
   queueMax: number;
   /** Rows per skip-index block (tests make it small); default BLOCK_ROWS. */
   blockRows?: number;
+  /** Batches written at once (default 2). */
+  lanes?: number;
 }
 
 interface Pending {
@@ -57,17 +64,28 @@ const PRUNE_EVERY_MS = 60_000;
 
 export class WriterClosedError extends Error {}
 
+/** A batch's place in the order of id taking: wait for the one before, then let the next go. */
+interface IdTurn {
+  wait: Promise<void>;
+  done: () => void;
+}
+
 export class Writer extends EventEmitter {
   private queue: Pending[] = [];
   private queuedRecords = 0;
   private inFlightRecords = 0;
-  private flushing = false;
+  /** Batches being written, and whether the one being written must be alone. */
+  private inFlight = 0;
+  private exclusive = false;
+  /** Free lanes; each lane fills its own skip-index blocks. */
+  private readonly freeLanes: BlockWriter[];
+  /** Lanes take ids in the order their batches were formed. */
+  private idTurn: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private pressured = false;
   private readonly pendingChunks = new Map<string, Promise<void>>();
   private readonly recentChunks = new RecentChunks(100_000);
-  private readonly blocks: BlockWriter;
   private idle: (() => void) | null = null;
   private prunedAt = Date.now();
 
@@ -78,7 +96,10 @@ export class Writer extends EventEmitter {
     private readonly telemetry: Telemetry,
   ) {
     super();
-    this.blocks = new BlockWriter(opts.blockRows);
+    this.freeLanes = Array.from(
+      { length: Math.max(1, opts.lanes ?? 2) },
+      () => new BlockWriter(opts.blockRows),
+    );
   }
 
   /** Records waiting or being written. */
@@ -133,20 +154,20 @@ export class Writer extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    while (this.flushing || this.queue.length > 0) {
-      if (!this.flushing) void this.flush();
+    while (this.inFlight > 0 || this.queue.length > 0) {
+      this.flush();
       await new Promise<void>((r) => (this.idle = r));
     }
   }
 
   private schedule(): void {
-    if (this.flushing) return;
+    if (this.freeLanes.length === 0 || this.exclusive) return;
     if (this.queuedRecords >= this.opts.batchSize) {
-      void this.flush();
+      this.flush();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
-        void this.flush();
+        this.flush();
       }, this.opts.flushMs);
     }
   }
@@ -163,40 +184,72 @@ export class Writer extends EventEmitter {
     }
   }
 
-  private takeBatch(): Pending[] {
+  /** A unit with partial-line parts must be written with no other batch in flight. */
+  private static alone(p: Pending): boolean {
+    return (p.unit.stash?.length ?? 0) > 0 || (p.unit.claims?.length ?? 0) > 0;
+  }
+
+  /** The next batch, or null when the head of the queue must wait for the lanes to empty. */
+  private takeBatch(): Pending[] | null {
+    const head = this.queue[0];
+    if (!head || (Writer.alone(head) && this.inFlight > 0)) return null;
     const batch: Pending[] = [];
     let n = 0;
+    let alone = false;
     while (
       this.queue.length > 0 &&
       (batch.length === 0 || n + this.queue[0]!.unit.records.length <= this.opts.batchSize)
     ) {
-      const p = this.queue.shift()!;
-      n += p.unit.records.length;
-      batch.push(p);
+      const next = this.queue[0]!;
+      if (Writer.alone(next)) {
+        if (this.inFlight > 0) break;
+        alone = true;
+      }
+      this.queue.shift();
+      n += next.unit.records.length;
+      batch.push(next);
     }
+    this.exclusive = alone;
     this.queuedRecords -= n;
-    this.inFlightRecords = n;
+    this.inFlightRecords += n;
     return batch;
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing || this.queue.length === 0) return;
+  /** Starts batches while lanes are free. */
+  private flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    this.flushing = true;
-    const batch = this.takeBatch();
+    while (this.queue.length > 0 && this.freeLanes.length > 0 && !this.exclusive) {
+      const batch = this.takeBatch();
+      if (!batch) return;
+      const lane = this.freeLanes.pop()!;
+      this.inFlight++;
+      // Registered now, in formation order: the batch takes its ids after the one before.
+      const prev = this.idTurn;
+      let done!: () => void;
+      this.idTurn = new Promise<void>((r) => (done = r));
+      const turn = { wait: prev, done };
+      void this.run(batch, lane, turn);
+    }
+  }
+
+  private async run(batch: Pending[], lane: BlockWriter, turn: IdTurn): Promise<void> {
+    const records = batch.reduce((n, p) => n + p.unit.records.length, 0);
     try {
-      await this.writeWithRetry(batch);
+      await this.writeWithRetry(batch, lane, turn);
     } finally {
-      this.inFlightRecords = 0;
-      this.flushing = false;
+      turn.done();
+      this.inFlightRecords -= records;
+      this.inFlight--;
+      this.exclusive = false;
+      this.freeLanes.push(lane);
       this.updatePressure();
       if (this.queue.length > 0) {
         // Whatever gathered during this commit has waited long enough: write it now.
-        void this.flush();
-      } else if (this.idle) {
+        this.flush();
+      } else if (this.inFlight === 0 && this.idle) {
         const idle = this.idle;
         this.idle = null;
         idle();
@@ -204,11 +257,11 @@ export class Writer extends EventEmitter {
     }
   }
 
-  private async writeWithRetry(batch: Pending[]): Promise<void> {
+  private async writeWithRetry(batch: Pending[], lane: BlockWriter, turn: IdTurn): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         const started = process.hrtime.bigint();
-        const { xid, committed } = await this.writeBatch(batch);
+        const { xid, committed } = await this.writeBatch(batch, lane, turn);
         this.telemetry.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
         this.telemetry.written.inc(committed.length);
         for (const p of batch) p.resolve();
@@ -217,7 +270,7 @@ export class Writer extends EventEmitter {
         return;
       } catch (e) {
         if (isDataError(e)) {
-          await this.writeOneByOne(batch, e as Error);
+          await this.writeOneByOne(batch, e as Error, lane, turn);
           return;
         }
         this.telemetry.batchRetries.inc();
@@ -237,7 +290,12 @@ export class Writer extends EventEmitter {
   }
 
   /** PostgreSQL refused the batch's data: find the unit(s) it refuses, keep the rest. */
-  private async writeOneByOne(batch: Pending[], first: Error): Promise<void> {
+  private async writeOneByOne(
+    batch: Pending[],
+    first: Error,
+    lane: BlockWriter,
+    turn: IdTurn,
+  ): Promise<void> {
     if (batch.length === 1) {
       const p = batch[0]!;
       this.log.error(
@@ -248,7 +306,7 @@ export class Writer extends EventEmitter {
       p.reject(first);
       return;
     }
-    for (const p of batch) await this.writeWithRetry([p]);
+    for (const p of batch) await this.writeWithRetry([p], lane, turn);
   }
 
   /**
@@ -268,7 +326,11 @@ export class Writer extends EventEmitter {
       .catch((e: Error) => this.log.warn({ err: e.message }, 'pruning tail_commits failed'));
   }
 
-  private async writeBatch(batch: Pending[]): Promise<{ xid: string; committed: Committed[] }> {
+  private async writeBatch(
+    batch: Pending[],
+    lane: BlockWriter,
+    turn: IdTurn,
+  ): Promise<{ xid: string; committed: Committed[] }> {
     const client = await this.pool.connect();
     let broken = false;
     // A connection that dies mid-batch also emits 'error' on the client; the failing
@@ -277,10 +339,12 @@ export class Writer extends EventEmitter {
     client.on('error', onError);
     try {
       const total = batch.reduce((n, p) => n + p.unit.records.length, 0);
+      await turn.wait;
       // Simple-protocol text: the only value is our own integer.
       const [, taken] = (await client.query(
         `BEGIN; SELECT xid::text AS xid, first_id::text AS first FROM logharbor_take_ids(${total})`,
       )) as unknown as [unknown, { rows: { xid: string; first: string }[] }];
+      turn.done();
       const xid = taken.rows[0]!.xid;
       let nextId = Number(taken.rows[0]!.first);
       const skipUnit = await this.dedupeChunks(client, batch);
@@ -303,14 +367,14 @@ export class Writer extends EventEmitter {
         await pipeline(Readable.from([rows.join('')]), client.query(copyStreams.from(COPY_SQL)));
         await upsertContainers(client, committed);
         await upsertMinutes(client, committed);
-        await this.blocks.write(client, committed);
+        await lane.write(client, committed);
         await client.query(`${commitRowSql(xid, committed)}; COMMIT`);
       } else {
         await client.query('COMMIT');
       }
       return { xid, committed };
     } catch (e) {
-      this.blocks.rolledBack();
+      lane.rolledBack();
       broken = !isDataError(e);
       await client.query('ROLLBACK').catch(() => (broken = true));
       throw e;
