@@ -1,8 +1,13 @@
 /**
- * A forward-protocol load generator: several TCP connections each sending requests
- * with `option.chunk` and waiting for the ack (up to `inFlight` requests per
- * connection). PackedForward packs `perRequest` events per request; Message mode sends
- * one event per request, as Docker's fluentd driver does with fluentd-request-ack.
+ * Forward-protocol load (Forward Protocol v1): request encoders and two senders.
+ *
+ * - sendAll: every request of a pre-encoded list as fast as the acks allow, over several
+ *   connections with up to `inFlight` unacked requests each: the maximum rate.
+ * - (bench/lib/paced-load.ts sends at a fixed rate with the RequestFactory below.)
+ *
+ * PackedForward packs many events per request (as fluentd and Fluent Bit do); Message
+ * mode sends one event per request, as Docker's fluentd driver does, with `option.chunk`
+ * when fluentd-request-ack=true. Times are EventTime (ext 0, fixext8).
  */
 import net from 'node:net';
 import { Packr, unpackMultiple } from 'msgpackr';
@@ -15,12 +20,64 @@ function eventTime(ms: number): Buffer {
   b[0] = 0xd7;
   b[1] = 0x00;
   b.writeUInt32BE(Math.floor(ms / 1000), 2);
-  b.writeUInt32BE((ms % 1000) * 1_000_000, 6);
+  b.writeUInt32BE(Math.round((ms % 1000) * 1_000_000), 6);
   return b;
 }
 
 function arrayHeader(n: number): Buffer {
   return n < 16 ? Buffer.from([0x90 | n]) : Buffer.from([0xdc, n >> 8, n & 0xff]);
+}
+
+function binHeader(n: number): Buffer {
+  if (n < 65536) return Buffer.from([0xc5, n >> 8, n & 0xff]);
+  const b = Buffer.from([0xc6, 0, 0, 0, 0]);
+  b.writeUInt32BE(n, 1);
+  return b;
+}
+
+/** `[tag, time, record, option]`; `record` is a packed map or an object to pack. */
+export function encodeMessage(
+  tag: string,
+  ms: number,
+  record: Buffer | object,
+  chunk: string | null,
+): Buffer {
+  return Buffer.concat([
+    arrayHeader(4),
+    packr.pack(tag),
+    eventTime(ms),
+    Buffer.isBuffer(record) ? record : packr.pack(record),
+    packr.pack(chunk === null ? {} : { chunk }),
+  ]);
+}
+
+/** `[tag, bin(entries), option]`, each entry `[time, record]`. */
+export function encodePacked(
+  tag: string,
+  entries: { ms: number; record: Buffer | object }[],
+  chunk: string | null,
+): Buffer {
+  const payload = Buffer.concat(
+    entries.flatMap((e) => [
+      arrayHeader(2),
+      eventTime(e.ms),
+      Buffer.isBuffer(e.record) ? e.record : packr.pack(e.record),
+    ]),
+  );
+  const option = chunk === null ? { size: entries.length } : { chunk, size: entries.length };
+  return Buffer.concat([
+    arrayHeader(3),
+    packr.pack(tag),
+    binHeader(payload.length),
+    payload,
+    packr.pack(option),
+  ]);
+}
+
+let chunkSeq = 0;
+/** A chunk id no earlier request of this process used (a reused one is acked, not stored). */
+export function newChunk(): string {
+  return `b${process.pid}-${Date.now()}-${chunkSeq++}`;
 }
 
 /** Pre-encodes every request, so the generator's own CPU cost stays out of the loop. */
@@ -30,62 +87,94 @@ export function encodeRequests(
   perRequest: number,
   tag = 'bench',
 ): Buffer[] {
-  const out: Buffer[] = [];
-  let chunkNo = 0;
   const now = Date.now();
-  if (mode === 'message') {
-    records.forEach((r, i) => {
-      out.push(
-        Buffer.concat([
-          arrayHeader(4),
-          packr.pack(tag),
-          eventTime(now + i),
-          packr.pack(r),
-          packr.pack({ chunk: `c${chunkNo++}-${now}` }),
-        ]),
-      );
-    });
-    return out;
-  }
+  if (mode === 'message') return records.map((r, i) => encodeMessage(tag, now + i, r, newChunk()));
+  const out: Buffer[] = [];
   for (let i = 0; i < records.length; i += perRequest) {
     const entries = records
       .slice(i, i + perRequest)
-      .map((r, j) => Buffer.concat([arrayHeader(2), eventTime(now + i + j), packr.pack(r)]));
-    const payload = Buffer.concat(entries);
-    const bin =
-      payload.length < 65536
-        ? Buffer.from([0xc5, payload.length >> 8, payload.length & 0xff])
-        : Buffer.from([0xc6, 0, 0, 0, 0]);
-    if (payload.length >= 65536) bin.writeUInt32BE(payload.length, 1);
-    out.push(
-      Buffer.concat([
-        arrayHeader(3),
-        packr.pack(tag),
-        bin,
-        payload,
-        packr.pack({ chunk: `c${chunkNo++}-${now}`, size: entries.length }),
-      ]),
-    );
+      .map((r, j) => ({ ms: now + i + j, record: r }));
+    out.push(encodePacked(tag, entries, newChunk()));
   }
   return out;
 }
 
+/**
+ * Requests built on demand with the current time and a fresh chunk id, from records
+ * packed once (a fixed-rate sender must not spend its CPU on msgpack).
+ */
+export class RequestFactory {
+  private readonly packed: Buffer[];
+  private next = 0;
+
+  constructor(
+    records: DockerRecord[],
+    private readonly tag: string,
+  ) {
+    this.packed = records.map((r) => packr.pack(r));
+  }
+
+  private take(): Buffer {
+    const b = this.packed[this.next]!;
+    this.next = (this.next + 1) % this.packed.length;
+    return b;
+  }
+
+  /** One event per request (Docker's fluentd driver); `n` must be 1. */
+  message(chunk: string | null, ms = Date.now()): Buffer {
+    return encodeMessage(this.tag, ms, this.take(), chunk);
+  }
+
+  packedOf(n: number, chunk: string | null, ms = Date.now()): Buffer {
+    return encodePacked(
+      this.tag,
+      Array.from({ length: n }, () => ({ ms, record: this.take() })),
+      chunk,
+    );
+  }
+}
+
+/**
+ * Counts the acks in a connection's bytes (`{"ack": chunk}`, one per request, in
+ * request order); keeps an ack cut across reads for the next call.
+ */
+export function ackCounter(): (d: Buffer) => number {
+  let pending: Buffer = Buffer.alloc(0);
+  return (d) => {
+    pending = pending.length ? Buffer.concat([pending, d]) : d;
+    try {
+      const acks = unpackMultiple(pending) as unknown[];
+      pending = Buffer.alloc(0);
+      return acks.length;
+    } catch {
+      return 0; // an ack cut across reads: wait for the rest
+    }
+  };
+}
+
 export interface LoadResult {
   seconds: number;
+  /** Requests sent (all acked). */
   requests: number;
   /** Ack round trips, ms, one per request. */
   ackMs: number[];
 }
 
-/** Sends every request over `connections` sockets; resolves when all are acked. */
+/**
+ * Sends the requests in order over `connections` sockets; resolves when all sent are
+ * acked. Past `maxSeconds` no new request is sent (a slow machine ends the run early;
+ * `requests` in the result says how many were sent and acked).
+ */
 export async function sendAll(
   port: number,
   requests: Buffer[],
   connections: number,
   inFlight: number,
+  maxSeconds = Infinity,
 ): Promise<LoadResult> {
   const ackMs: number[] = [];
   let next = 0;
+  let end = requests.length;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: connections }, async () => {
@@ -93,32 +182,27 @@ export async function sendAll(
       sock.setNoDelay(true);
       await new Promise((r) => sock.once('connect', r));
       const sentAt: number[] = [];
-      let pending: Buffer = Buffer.alloc(0);
+      const acks = ackCounter();
       let outstanding = 0;
       await new Promise<void>((resolve, reject) => {
         const pump = () => {
-          while (outstanding < inFlight && next < requests.length) {
+          if (performance.now() - started > maxSeconds * 1000) end = Math.min(end, next);
+          while (outstanding < inFlight && next < end) {
             outstanding++;
             sentAt.push(performance.now());
             sock.write(requests[next++]!);
           }
-          if (outstanding === 0 && next >= requests.length) {
+          if (outstanding === 0 && next >= end) {
             sock.end();
             resolve();
           }
         };
         sock.on('data', (d: Buffer) => {
-          pending = pending.length ? Buffer.concat([pending, d]) : d;
-          let acks: unknown[];
-          try {
-            acks = unpackMultiple(pending) as unknown[];
-            pending = Buffer.alloc(0);
-          } catch {
-            return; // an ack cut across reads: wait for the rest
-          }
-          for (let i = 0; i < acks.length; i++) ackMs.push(performance.now() - sentAt.shift()!);
-          outstanding -= acks.length;
-          pump();
+          const n = acks(d);
+          const now = performance.now();
+          for (let i = 0; i < n; i++) ackMs.push(now - sentAt.shift()!);
+          outstanding -= n;
+          if (n > 0) pump();
         });
         sock.on('error', reject);
         sock.on('close', () =>
@@ -130,10 +214,5 @@ export async function sendAll(
       });
     }),
   );
-  return { seconds: (performance.now() - started) / 1000, requests: requests.length, ackMs };
-}
-
-export function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+  return { seconds: (performance.now() - started) / 1000, requests: next, ackMs };
 }

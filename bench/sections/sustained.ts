@@ -1,0 +1,199 @@
+/**
+ * Section 6 (--sustained, not in the default run): ten minutes at a fixed rate (issue 8,
+ * item 6). The rate is --rate, or else the highest rate found sustainable: starting at
+ * 90% of the measured maximum, 30-second trials step down by 15% until one keeps up
+ * (achieved >= 97% of asked, the sender never queued more than its in-flight window).
+ * During the run: a word sent nowhere else every 2 s, searched for through the API until
+ * found (time to searchable must stay under 5 minutes); logharbor's RSS every 5 s (it
+ * must stay flat); then the plan of a word search (it must not scan `logs`
+ * sequentially), and the rate against the unindexed `\copy` ceiling (>= 0.3).
+ */
+import path from 'node:path';
+import { dumpRows, measureCeilings } from '../lib/ceiling.js';
+import type { BenchContext } from '../lib/context.js';
+import { dockerRecords } from '../lib/docker-records.js';
+import { RequestFactory } from '../lib/forward-load.js';
+import { maxRun, withLogharbor, type Logharbor } from '../lib/ingest-run.js';
+import { metric } from '../lib/metrics.js';
+import { sendPaced, type PacedResult } from '../lib/paced-load.js';
+import { explainWordSearch, Prober } from '../lib/probes.js';
+import { ms, num, ratio } from '../lib/report.js';
+import { createPool } from '../../core/db/pool.js';
+import { mean, percentile } from '../lib/stats.js';
+
+const SECTION = 'Sustained';
+const SEARCHABLE_LIMIT_S = 300;
+const CEILING_SHARE = 0.3;
+const RSS_GROWTH_LIMIT = 0.1;
+const CONNECTIONS = 4;
+const IN_FLIGHT = 16;
+
+function paced(
+  lh: Logharbor,
+  factory: RequestFactory,
+  rate: number,
+  seconds: number,
+  onTick?: (s: number) => void,
+): Promise<PacedResult> {
+  return sendPaced({
+    port: lh.server.ports['forward-tcp']!,
+    connections: CONNECTIONS,
+    rate,
+    seconds,
+    // About one request per 10 ms tick, round-robin over the connections.
+    perRequest: Math.max(1, Math.min(1000, Math.ceil(rate / 100 / CONNECTIONS) * CONNECTIONS)),
+    acks: true,
+    maxInFlight: IN_FLIGHT,
+    request: (n, chunk) => factory.packedOf(n, chunk),
+    ...(onTick ? { onTick } : {}),
+  });
+}
+
+const keptUp = (r: PacedResult, asked: number) =>
+  r.achieved >= 0.97 * asked && r.backlogMax <= CONNECTIONS;
+
+export async function sustained(ctx: BenchContext): Promise<void> {
+  const cluster = await ctx.pg();
+  const { report } = ctx;
+  const seconds = ctx.sizes.sustainedSeconds;
+  await withLogharbor(cluster, 'lh_sustained', {}, async (lh) => {
+    const factory = new RequestFactory(dockerRecords(20_000, 41), 'sustained');
+    let ceiling = ctx.measured.ceilingUnindexed;
+    let max = ctx.measured.maxPackedRate;
+    if (ceiling === undefined || max === undefined) {
+      ctx.log('maximum rate and ceiling');
+      const m = await maxRun(lh, {
+        label: 'max',
+        mode: 'packed',
+        events: ctx.opts.quick ? 50_000 : 500_000,
+        connections: 4,
+        inFlight: 2,
+        perRequest: 1000,
+        tag: 'max',
+        maxSeconds: 60,
+      });
+      const file = path.join(ctx.scratch, 'sustained.copy');
+      await dumpRows(lh.url, `tag = 'max'`, file);
+      const c = await measureCeilings(cluster, file);
+      ceiling = c.unindexed;
+      max = m.rate;
+    }
+    let rate = ctx.opts.rate;
+    const trials: (string | number)[][] = [];
+    if (rate === null) {
+      rate = Math.round(max * 0.9);
+      for (let i = 0; i < 6; i++) {
+        ctx.log(`trial at ${num(rate)} events/s`);
+        const t = await paced(lh, factory, rate, ctx.opts.quick ? 10 : 30);
+        const ok = keptUp(t, rate);
+        trials.push([
+          num(rate),
+          num(t.achieved),
+          ms(percentile(t.ackMs, 99)),
+          t.backlogMax,
+          ok ? 'kept up' : 'fell behind',
+        ]);
+        if (ok) break;
+        rate = Math.round(rate * 0.85);
+      }
+    }
+
+    ctx.log(`${seconds} s at ${num(rate)} events/s`);
+    const prober = new Prober(lh.server.ports['forward-tcp']!, lh.server.http);
+    await prober.start();
+    const rss: { t: number; mb: number }[] = [];
+    let nextProbe = 0;
+    let nextSample = 0;
+    const before = await metric(lh.server.http, 'logharbor_events_written_total');
+    const run = await paced(lh, factory, rate, seconds, (t) => {
+      if (t >= nextProbe) {
+        prober.send();
+        nextProbe += 2;
+      }
+      if (t >= nextSample) {
+        rss.push({ t, mb: lh.server.rssMb() });
+        nextSample += 5;
+      }
+    });
+    await prober.finish(SEARCHABLE_LIMIT_S * 1000);
+    const written = (await metric(lh.server.http, 'logharbor_events_written_total')) - before;
+    const word = prober.lastWord()!;
+    const pool = createPool(lh.url, { max: 2 });
+    const plan = await explainWordSearch(pool, word).finally(() => pool.end());
+
+    const tts = prober.times();
+    const found = tts.filter(Number.isFinite);
+    const third = Math.floor(rss.length / 3);
+    const middle = mean(rss.slice(third, 2 * third).map((s) => s.mb));
+    const last = mean(rss.slice(2 * third).map((s) => s.mb));
+    const growth = (last - middle) / middle;
+
+    if (trials.length)
+      report.table(SECTION, {
+        title: 'Finding the sustainable rate',
+        head: ['events/s asked', 'achieved', 'ack p99 ms', 'sender backlog max', 'verdict'],
+        rows: trials,
+        notes: [
+          `From 90% of the maximum PackedForward rate (${num(max)} events/s), down 15% a step.`,
+        ],
+      });
+    report.table(SECTION, {
+      title: `Sustained: ${seconds} s at a fixed rate`,
+      head: ['measure', 'value'],
+      rows: [
+        ['rate asked / achieved (events/s)', `${num(rate)} / ${num(run.achieved)}`],
+        ['events sent / committed', `${num(run.events)} / ${num(written - tts.length)}`],
+        [
+          'ack p50 / p99 / max (ms)',
+          `${ms(percentile(run.ackMs, 50))} / ${ms(percentile(run.ackMs, 99))} / ${ms(percentile(run.ackMs, 100))}`,
+        ],
+        ['sender backlog max (requests)', run.backlogMax],
+        ['words probed / found', `${tts.length} / ${found.length}`],
+        [
+          'time to searchable p50 / p99 / max (s)',
+          `${ratio(percentile(found, 50))} / ${ratio(percentile(found, 99))} / ${ratio(percentile(tts, 100))}`,
+        ],
+        [
+          'RSS MB: first sample / middle third / last third / max',
+          `${num(rss[0]?.mb ?? NaN)} / ${num(middle)} / ${num(last)} / ${num(Math.max(...rss.map((s) => s.mb)))}`,
+        ],
+        [
+          'rate vs unindexed ceiling',
+          `${ratio(run.achieved / ceiling)} (ceiling ${num(ceiling)} rows/s)`,
+        ],
+        ['word search plan (scans)', plan.scans.join('; ')],
+      ],
+      notes: [
+        `PackedForward over ${CONNECTIONS} connections, up to ${IN_FLIGHT} requests in flight each, acks on. A probe word every 2 s, searched for through GET /api/logs every 250 ms until found. RSS sampled every 5 s.`,
+      ],
+    });
+    report.target({
+      section: SECTION,
+      what: 'every probed word searchable within 5 min',
+      value: `max ${ratio(percentile(tts, 100))} s (${found.length} of ${tts.length})`,
+      target: `< ${SEARCHABLE_LIMIT_S} s`,
+      pass: found.length === tts.length && percentile(tts, 100) < SEARCHABLE_LIMIT_S,
+    });
+    report.target({
+      section: SECTION,
+      what: 'word search uses the index (EXPLAIN: no Seq Scan on logs)',
+      value: plan.seqScanOnLogs ? 'Seq Scan on logs' : 'no Seq Scan on logs',
+      target: 'no Seq Scan',
+      pass: !plan.seqScanOnLogs,
+    });
+    report.target({
+      section: SECTION,
+      what: 'memory flat (RSS, last third vs middle third)',
+      value: `${growth >= 0 ? '+' : ''}${(100 * growth).toFixed(1)}%`,
+      target: `<= +${100 * RSS_GROWTH_LIMIT}%`,
+      pass: growth <= RSS_GROWTH_LIMIT,
+    });
+    report.target({
+      section: SECTION,
+      what: 'sustained rate vs unindexed `\\copy` ceiling',
+      value: ratio(run.achieved / ceiling),
+      target: `>= ${CEILING_SHARE}`,
+      pass: run.achieved / ceiling >= CEILING_SHARE && keptUp(run, rate),
+    });
+  });
+}
