@@ -2,8 +2,6 @@
  * Syslog traits from the real captures (Docker 20.10's syslog driver in every
  * syslog-format, util-linux logger 2.38) and from header variants (RFC 3164, RFC 5424).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,25 +11,9 @@ import {
   syslogTimeShape,
 } from '../../../collector/doctor/syslog-facts.js';
 import { parseSyslog } from '../../../collector/syslog/parse.js';
-import { RECEIVED_AT } from '../syslog/vectors.js';
+import { RECEIVED_AT, fixtureDatagrams } from '../syslog/vectors.js';
 
-const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures');
 const ctx = { receivedAt: RECEIVED_AT, timezone: 'UTC' };
-
-/** The datagrams of a UDP capture (each ends in LF; logger's single one has none). */
-function datagrams(file: string): Buffer[] {
-  const bytes = readFileSync(path.join(FIXTURES, file));
-  const out: Buffer[] = [];
-  let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0x0a) {
-      out.push(bytes.subarray(start, i + 1));
-      start = i + 1;
-    }
-  }
-  if (start < bytes.length) out.push(bytes.subarray(start));
-  return out;
-}
 
 function factsOf(line: Buffer | string) {
   const b = typeof line === 'string' ? Buffer.from(line) : line;
@@ -92,7 +74,7 @@ describe('Docker 20.10 syslog driver captures, by syslog-format', () => {
   ];
   for (const [file, expected] of cases) {
     it(file, () => {
-      const all = datagrams(`docker-20.10/${file}`);
+      const all = fixtureDatagrams(`docker-20.10/${file}`);
       expect(all.length).toBeGreaterThan(0);
       for (const d of all) {
         const { m, facts } = factsOf(d);
@@ -105,7 +87,7 @@ describe('Docker 20.10 syslog driver captures, by syslog-format', () => {
 
 describe('util-linux logger captures', () => {
   it('--rfc3164: hostname, but no year, zone or fraction; not Docker', () => {
-    const [d] = datagrams('logger/udp-rfc3164.bin');
+    const [d] = fixtureDatagrams('logger/udp-rfc3164.bin');
     const { m, facts } = factsOf(d!);
     expect(facts).toEqual({
       format: 'rfc3164',
@@ -120,7 +102,7 @@ describe('util-linux logger captures', () => {
   });
 
   it('--rfc5424: everything', () => {
-    const [d] = datagrams('logger/udp-rfc5424.bin');
+    const [d] = fixtureDatagrams('logger/udp-rfc5424.bin');
     expect(factsOf(d!).facts).toMatchObject({
       format: 'rfc5424',
       hostname: 'yes',

@@ -11,25 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { dockerFields } from '../../../collector/syslog/docker.js';
 import { SyslogFramer } from '../../../collector/syslog/framing.js';
 import { parseSyslog } from '../../../collector/syslog/parse.js';
-import { RECEIVED_AT, isoNano } from './vectors.js';
+import { RECEIVED_AT, isoNano, fixtureDatagrams } from './vectors.js';
 
 const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures');
 const ctx = { receivedAt: RECEIVED_AT, timezone: 'UTC' };
-
-function datagrams(file: string): Buffer[] {
-  const bytes = readFileSync(path.join(FIXTURES, file));
-  const out: Buffer[] = [];
-  let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0x0a) {
-      out.push(bytes.subarray(start, i + 1));
-      start = i + 1;
-    }
-  }
-  // logger sends one datagram without LF.
-  if (start < bytes.length) out.push(bytes.subarray(start));
-  return out;
-}
 
 function frames(file: string): Buffer[] {
   const framer = new SyslogFramer(64 * 1024);
@@ -144,7 +129,7 @@ const DOCKER: DockerCase[] = [
 describe('Docker 20.10 syslog driver captures', () => {
   it.each(DOCKER.map((c) => [c.file, c] as const))('%s', (file, c) => {
     const raw = file.startsWith('syslog-udp')
-      ? datagrams(`docker-20.10/${file}`)
+      ? fixtureDatagrams(`docker-20.10/${file}`)
       : frames(`docker-20.10/${file}`);
     const got = raw.map((b) => parseSyslog(b, ctx));
     expect(got).toHaveLength(c.lines.length);
@@ -205,7 +190,7 @@ describe('util-linux logger captures', () => {
   });
 
   it('udp-rfc3164.bin', () => {
-    const [m, ...rest] = datagrams('logger/udp-rfc3164.bin').map((b) => parseSyslog(b, ctx));
+    const [m, ...rest] = fixtureDatagrams('logger/udp-rfc3164.bin').map((b) => parseSyslog(b, ctx));
     expect(rest).toEqual([]);
     expect(
       m && [
@@ -305,7 +290,7 @@ describe('util-linux logger captures', () => {
   });
 
   it('udp-rfc5424.bin', () => {
-    expect(rfc5424('logger/udp-rfc5424.bin', datagrams)).toEqual([
+    expect(rfc5424('logger/udp-rfc5424.bin', fixtureDatagrams)).toEqual([
       [
         13,
         'rfc5424',

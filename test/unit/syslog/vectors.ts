@@ -6,6 +6,8 @@
  * 5.4 examples, the Docker 20.10 and util-linux logger captures in ../shared/fixtures, and
  * the shapes rsyslog, glibc syslog(3), Go's log/syslog and network gear send.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type {
   SyslogFormat,
   SyslogMessage,
@@ -14,6 +16,23 @@ import type {
 
 /** Arrival time of every vector unless it says otherwise: just after the Docker captures. */
 export const RECEIVED_AT = Date.UTC(2026, 10, 28, 6, 24, 0);
+
+const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures');
+
+/** The datagrams of a UDP capture in shared/fixtures (each ends in LF; logger's single one has none). */
+export function fixtureDatagrams(file: string): Buffer[] {
+  const bytes = readFileSync(path.join(FIXTURES, file));
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x0a) {
+      out.push(bytes.subarray(start, i + 1));
+      start = i + 1;
+    }
+  }
+  if (start < bytes.length) out.push(bytes.subarray(start));
+  return out;
+}
 
 export interface Expected {
   pri: number | null;
