@@ -9,7 +9,8 @@ import { ForwardFramer } from '../../collector/forward/framer.js';
 import { SyslogFramer } from '../../collector/syslog/framing.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
-const read = (name: string): Buffer => readFileSync(`${FIXTURES}${name}`);
+/** A capture by its path under shared/fixtures. */
+export const read = (name: string): Buffer => readFileSync(`${FIXTURES}${name}`);
 
 /** Docker's fluentd driver (Message mode, acks, EventTime, partial lines, labels). */
 export const FORWARD_CAPTURES: readonly Buffer[] = [
@@ -49,7 +50,7 @@ export const MSGPACK_TOKENS: readonly number[][] = [
 ];
 
 /** Syslog over TCP and TLS from Docker, and from util-linux logger (octet-counted or LF). */
-export const SYSLOG_STREAMS: readonly Buffer[] = [
+export const SYSLOG_STREAM_FILES: readonly string[] = [
   'docker-20.10/syslog-tcp-default.bin',
   'docker-20.10/syslog-tcp-rfc3164.bin',
   'docker-20.10/syslog-tcp-rfc5424.bin',
@@ -59,7 +60,8 @@ export const SYSLOG_STREAMS: readonly Buffer[] = [
   'logger/tcp-rfc5424-lf.bin',
   'logger/tcp-rfc5424-octet-stdin.bin',
   'logger/tcp-rfc5424-octet.bin',
-].map(read);
+];
+export const SYSLOG_STREAMS: readonly Buffer[] = SYSLOG_STREAM_FILES.map(read);
 
 /** Every message of every capture: the TCP streams' frames and the UDP datagrams. */
 export const SYSLOG_MESSAGES: readonly Buffer[] = [

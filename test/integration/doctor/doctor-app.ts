@@ -3,9 +3,7 @@
  * serves GET /api/doctor, a typed
  * read of the report, and fixtures sent the way the real clients sent them.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import dgram from 'node:dgram';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../api/app.js';
@@ -59,23 +57,6 @@ export function senderOf(r: DoctorReport, sender: string): DoctorSender {
 }
 
 export const findingIds = (s: DoctorSender): string[] => s.findings.map((f) => f.id);
-
-/** The captures of ../shared/fixtures (README there). */
-export const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures');
-
-/** The datagrams of a UDP capture: each ends in LF. */
-export function datagrams(file: string): Buffer[] {
-  const bytes = readFileSync(path.join(FIXTURES, file));
-  const out: Buffer[] = [];
-  let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0x0a) {
-      out.push(bytes.subarray(start, i + 1));
-      start = i + 1;
-    }
-  }
-  return out;
-}
 
 export async function sendUdp(port: number, messages: Buffer[]): Promise<void> {
   const sock = dgram.createSocket('udp4');

@@ -24,7 +24,6 @@ import { missing, runLogger } from '../../support/programs.js';
 import { rawClient } from '../../support/raw-client.js';
 import { FakeContainer } from '../browser/viewer.js';
 import {
-  datagrams,
   findingIds,
   sendPlainFluentLogger,
   sendUdp,
@@ -32,6 +31,7 @@ import {
   startDoctorApi,
   type DoctorApi,
 } from './doctor-app.js';
+import { fixtureDatagrams } from '../../unit/syslog/vectors.js';
 
 const TOKEN = 'doctor-test-token';
 const noLogger = missing('logger');
@@ -59,8 +59,8 @@ describe('GET /api/doctor with real senders', () => {
     await Promise.all([good.send(['acked 1', 'acked 2']), solo.send(['solo 1'])]);
     good.close();
     solo.close();
-    await sendUdp(udp, datagrams('docker-20.10/syslog-udp-default.bin'));
-    await sendUdp(udp, datagrams('docker-20.10/syslog-udp-rfc5424micro.bin'));
+    await sendUdp(udp, fixtureDatagrams('docker-20.10/syslog-udp-default.bin'));
+    await sendUdp(udp, fixtureDatagrams('docker-20.10/syslog-udp-rfc5424micro.bin'));
     let expected = 2 + 3 + 6 + 6;
     if (!noLogger) {
       const r = await runLogger([

@@ -1,22 +1,9 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SyslogFramer } from '../../../collector/syslog/framing.js';
+import { SYSLOG_STREAM_FILES, read } from '../../fuzz/corpus.js';
 
-const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures');
-const STREAMS = [
-  'docker-20.10/syslog-tcp-default.bin',
-  'docker-20.10/syslog-tcp-rfc3164.bin',
-  'docker-20.10/syslog-tcp-rfc5424.bin',
-  'docker-20.10/syslog-tcp-rfc5424micro.bin',
-  'docker-20.10/syslog-tls-rfc5424.bin',
-  'logger/tcp-rfc3164-octet.bin',
-  'logger/tcp-rfc5424-lf.bin',
-  'logger/tcp-rfc5424-octet-stdin.bin',
-  'logger/tcp-rfc5424-octet.bin',
-];
-const read = (f: string) => readFileSync(path.join(FIXTURES, f));
+const STREAMS = [...SYSLOG_STREAM_FILES];
 /** Every capture back to back: octet-counted (with and without LF) and LF frames mixed. */
 const MIXED = Buffer.concat(STREAMS.map(read));
 
