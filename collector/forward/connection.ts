@@ -60,10 +60,14 @@ const MAX_DEPTH = 64;
  */
 const ACK_GAP_MS = 15;
 
-/** The dedupe key of an `option.chunk`: fluent-logger and Docker send base64 strings. */
+/**
+ * The dedupe key of an `option.chunk`: fluent-logger and Docker send base64 strings.
+ * PostgreSQL text cannot hold NUL, so a string with one is keyed by its base64.
+ */
 function chunkKey(chunk: unknown): string | null {
   if (chunk === undefined || chunk === null) return null;
-  if (typeof chunk === 'string') return chunk;
+  if (typeof chunk === 'string')
+    return chunk.includes('\0') ? `nul:${Buffer.from(chunk).toString('base64')}` : chunk;
   if (Buffer.isBuffer(chunk)) return `b64:${chunk.toString('base64')}`;
   return `json:${JSON.stringify(chunk)}`;
 }

@@ -3,16 +3,19 @@
  * the block this writer is filling. Every batch's transaction upserts the block row with
  * the filter as it stands, so every committed row is covered by a committed block and a
  * search never has to scan "not yet indexed" rows; a block closes after BLOCK_ROWS rows
- * or BLOCK_AGE_MS, and the next batch opens a new one.
+ * or BLOCK_AGE_MS, and the next batch opens a new one. A block's id is the id of its
+ * first row: unique across writers without asking the database (ids of blocks made
+ * before this were taken from log_blocks_id_seq, and every one of them is smaller than
+ * any new row id, since each block holds at least one older row).
  *
  * A batch that fails after adding its rows leaves extra bits in the block's filter; a
  * Bloom filter with extra bits only answers "maybe" more often, never "no" wrongly, but
  * to keep counts honest the writer drops that block after a rollback and the next batch
  * opens a new one (the stored row keeps what was committed).
  */
-import type { PoolClient } from '../../core/db/pool.js';
 import { BloomBuilder } from '../../core/trigram-bloom.js';
 import { MAX_TS_SEC } from './copy-encode.js';
+import { bytesLit, intLit, msLit } from './sql-text.js';
 import type { Committed } from './unit.js';
 
 export const BLOCK_ROWS = 4096;
@@ -47,17 +50,19 @@ export class BlockWriter {
 
   constructor(private readonly maxRows = BLOCK_ROWS) {}
 
-  /** Adds the batch's rows to the block(s) and upserts them in the caller's transaction. */
-  async write(client: PoolClient, committed: Committed[]): Promise<void> {
-    if (committed.length === 0) return;
+  /**
+   * Adds the batch's rows to the block(s) and returns the statement that upserts them,
+   * for the batch's transaction.
+   */
+  sql(committed: Committed[]): string {
+    if (committed.length === 0) return '';
     let block = this.open && !this.isFull(this.open) ? this.open : null;
     const touched: Block[] = [];
     for (const c of committed) {
       if (!block || this.isFull(block)) {
         if (block) touched.push(block);
-        const r = await client.query<{ id: string }>(`SELECT nextval('log_blocks_id_seq') AS id`);
         block = {
-          blockId: Number(r.rows[0]!.id),
+          blockId: c.id,
           minId: c.id,
           maxId: c.id,
           minTsMs: tsMs(c),
@@ -76,24 +81,17 @@ export class BlockWriter {
       block.bloom.add(c.record.message);
     }
     touched.push(block!);
-    await client.query(
-      `INSERT INTO log_blocks (block_id, min_id, max_id, min_ts, max_ts, rows, bloom)
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[],
-                            $4::timestamptz[], $5::timestamptz[], $6::int[], $7::bytea[])
+    this.open = block!;
+    const rows = touched.map(
+      (b) =>
+        `(${intLit(b.blockId)}, ${intLit(b.minId)}, ${intLit(b.maxId)}, ${msLit(b.minTsMs)}, ` +
+        `${msLit(maxEventMs(b.maxTsMs))}, ${intLit(b.rows)}, ${bytesLit(b.bloom.bytes)})`,
+    );
+    return `INSERT INTO log_blocks (block_id, min_id, max_id, min_ts, max_ts, rows, bloom)
+       VALUES ${rows.join(', ')}
        ON CONFLICT (block_id) DO UPDATE SET
          min_id = excluded.min_id, max_id = excluded.max_id, min_ts = excluded.min_ts,
-         max_ts = excluded.max_ts, rows = excluded.rows, bloom = excluded.bloom`,
-      [
-        touched.map((b) => b.blockId),
-        touched.map((b) => b.minId),
-        touched.map((b) => b.maxId),
-        touched.map((b) => new Date(b.minTsMs).toISOString()),
-        touched.map((b) => new Date(maxEventMs(b.maxTsMs)).toISOString()),
-        touched.map((b) => b.rows),
-        touched.map((b) => b.bloom.bytes),
-      ],
-    );
-    this.open = block!;
+         max_ts = excluded.max_ts, rows = excluded.rows, bloom = excluded.bloom`;
   }
 
   /** The batch failed: its block may hold rows that were not committed; start anew. */

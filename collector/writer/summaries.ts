@@ -1,27 +1,28 @@
 /**
  * Summaries the writer keeps beside the rows, in the same transaction as each batch:
  * the container list (migration 002) and per-minute counts (migration 004), so the
- * container list and the unfiltered histogram never scan `logs`.
+ * container list and the unfiltered histogram never scan `logs`. Each is one statement
+ * of the batch's closing query (collector/writer/sql-text.ts says why SQL text).
  */
-import type { PoolClient } from '../../core/db/pool.js';
+import { intLit, msLit, textLit } from './sql-text.js';
 import type { Committed } from './unit.js';
 
+interface Seen {
+  id: string | null;
+  project: string | null;
+  service: string | null;
+  host: string | null;
+  n: number;
+  last: number;
+}
+
 /**
- * The container list (migration 002): one upsert per batch with the batch's counts.
- * Names are sorted so two writers lock rows in the same order (no deadlock).
+ * The container list (migration 002): one upsert with the batch's counts, or '' when no
+ * record names a container. Names are sorted so two writers lock rows in the same order
+ * (no deadlock).
  */
-export async function upsertContainers(client: PoolClient, committed: Committed[]): Promise<void> {
-  const seen = new Map<
-    string,
-    {
-      id: string | null;
-      project: string | null;
-      service: string | null;
-      host: string | null;
-      n: number;
-      last: number;
-    }
-  >();
+export function containersSql(committed: Committed[]): string {
+  const seen = new Map<string, Seen>();
   for (const { record: r } of committed) {
     if (r.containerName === null) continue;
     const c = seen.get(r.containerName);
@@ -40,38 +41,33 @@ export async function upsertContainers(client: PoolClient, committed: Committed[
       });
     }
   }
-  if (seen.size === 0) return;
-  const names = [...seen.keys()].sort();
-  const col = <K extends 'id' | 'project' | 'service' | 'host' | 'n' | 'last'>(k: K) =>
-    names.map((n) => seen.get(n)![k]);
-  await client.query(
-    `INSERT INTO containers AS c (container_name, container_id, project, service, host, count, first_seen, last_seen)
-     SELECT name, id, project, service, host, n, to_timestamp(last / 1000.0), to_timestamp(last / 1000.0)
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::float8[])
-            AS u(name, id, project, service, host, n, last)
+  if (seen.size === 0) return '';
+  const rows = [...seen.keys()].sort().map((name) => {
+    const c = seen.get(name)!;
+    const at = msLit(c.last);
+    return `(${textLit(name)}, ${textLit(c.id)}, ${textLit(c.project)}, ${textLit(c.service)}, ${textLit(c.host)}, ${intLit(c.n)}, ${at}, ${at})`;
+  });
+  return `INSERT INTO containers AS c (container_name, container_id, project, service, host, count, first_seen, last_seen)
+     VALUES ${rows.join(', ')}
      ON CONFLICT (container_name) DO UPDATE SET
        container_id = coalesce(excluded.container_id, c.container_id),
        project = coalesce(excluded.project, c.project),
        service = coalesce(excluded.service, c.service),
        host = coalesce(excluded.host, c.host),
        count = c.count + excluded.count,
-       last_seen = greatest(c.last_seen, excluded.last_seen)`,
-    [names, col('id'), col('project'), col('service'), col('host'), col('n'), col('last')],
-  );
+       last_seen = greatest(c.last_seen, excluded.last_seen)`;
 }
 
 /** Per-minute counts for the unfiltered histogram (migration 004); keys sorted (no deadlock). */
-export async function upsertMinutes(client: PoolClient, committed: Committed[]): Promise<void> {
+export function minutesSql(committed: Committed[]): string {
   const perMinute = new Map<number, number>();
   for (const { record } of committed) {
     const minute = Math.floor(record.tsSec / 60) * 60;
     perMinute.set(minute, (perMinute.get(minute) ?? 0) + 1);
   }
-  const minutes = [...perMinute.keys()].sort((a, b) => a - b);
-  await client.query(
-    `INSERT INTO log_minutes AS m (minute, n)
-     SELECT to_timestamp(t), n FROM unnest($1::float8[], $2::bigint[]) AS u(t, n)
-     ON CONFLICT (minute) DO UPDATE SET n = m.n + excluded.n`,
-    [minutes, minutes.map((m) => perMinute.get(m)!)],
-  );
+  const rows = [...perMinute.keys()]
+    .sort((a, b) => a - b)
+    .map((m) => `(${msLit(m * 1000)}, ${intLit(perMinute.get(m)!)})`);
+  return `INSERT INTO log_minutes AS m (minute, n) VALUES ${rows.join(', ')}
+     ON CONFLICT (minute) DO UPDATE SET n = m.n + excluded.n`;
 }

@@ -1,10 +1,18 @@
 /**
  * The batch writer (DESIGN.md, "The writer"):
  *
- *   submit(unit) ─► queue ─► batch (≤ batchSize records) ─► one transaction:
- *       take xid and ids ─► dedupe chunks ─► stash partial parts ─► claim joined parts
- *       ─► COPY logs ─► summaries ─► tail_commits row + NOTIFY ─► COMMIT
+ *   submit(unit) ─► queue ─► batch (≤ batchSize records) ─► one transaction, three
+ *   round trips:  BEGIN + take xid and ids │ COPY logs │ chunk ids + summaries + blocks
+ *                 + tail_commits row + NOTIFY + COMMIT
  *   after COMMIT: resolve each unit (the source acks), emit the records with their ids.
+ *
+ * Round trips are what a batch costs in Docker's one-event-per-request mode (each is a
+ * socket write and a wake-up on both sides), so the closing statements travel together as
+ * SQL text (collector/writer/sql-text.ts). A chunk id already stored (a client resending
+ * after a restart, or to another collector) makes that closing query fail on the
+ * primary key of forward_chunks; the batch is then written again with the chunks checked
+ * first and the stored ones skipped, the way a batch holding Docker partial-line parts
+ * is always written (its stashes and claims are statements of their own).
  *
  * Up to `lanes` batches are in flight, each in its own transaction on its own connection:
  * PostgreSQL runs their COPYs on separate cores (on the 2-core development machine, two
@@ -35,7 +43,8 @@ import type { Logger } from '../../core/log.js';
 import type { Telemetry } from '../../core/telemetry.js';
 import { COPY_COLUMNS, MAX_TS_SEC, MIN_TS_SEC, encodeRow } from './copy-encode.js';
 import { BlockWriter, maxEventMs, tsMs } from './blocks.js';
-import { upsertContainers, upsertMinutes } from './summaries.js';
+import { containersSql, minutesSql } from './summaries.js';
+import { intLit, msLit, textLit } from './sql-text.js';
 import { RecentChunks } from './recent-chunks.js';
 import type { Committed, WriteUnit } from './unit.js';
 
@@ -259,10 +268,11 @@ export class Writer extends EventEmitter {
   }
 
   private async writeWithRetry(batch: Pending[], lane: BlockWriter, turn: IdTurn): Promise<void> {
+    let checkChunks = batch.some((p) => Writer.alone(p));
     for (let attempt = 0; ; attempt++) {
       try {
         const started = process.hrtime.bigint();
-        const { xid, committed } = await this.writeBatch(batch, lane, turn);
+        const { xid, committed } = await this.writeBatch(batch, lane, turn, checkChunks);
         this.telemetry.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
         this.telemetry.written.inc(committed.length);
         for (const p of batch) p.resolve();
@@ -270,6 +280,11 @@ export class Writer extends EventEmitter {
         this.pruneCommits();
         return;
       } catch (e) {
+        if (!checkChunks && isStoredChunk(e)) {
+          checkChunks = true;
+          attempt--;
+          continue;
+        }
         if (isDataError(e)) {
           await this.writeOneByOne(batch, e as Error, lane, turn);
           return;
@@ -327,10 +342,16 @@ export class Writer extends EventEmitter {
       .catch((e: Error) => this.log.warn({ err: e.message }, 'pruning tail_commits failed'));
   }
 
+  /**
+   * One attempt at a batch. With `checkChunks` the chunk ids are checked (and stored)
+   * before the COPY, and partial-line parts stashed and claimed; without, the chunk ids
+   * go into the closing query, which fails on one already stored (see the top).
+   */
   private async writeBatch(
     batch: Pending[],
     lane: BlockWriter,
     turn: IdTurn,
+    checkChunks: boolean,
   ): Promise<{ xid: string; committed: Committed[] }> {
     const client = await this.pool.connect();
     let broken = false;
@@ -348,8 +369,10 @@ export class Writer extends EventEmitter {
       turn.done();
       const xid = taken.rows[0]!.xid;
       let nextId = Number(taken.rows[0]!.first);
-      const skipUnit = await this.dedupeChunks(client, batch);
-      const skipRecord = await this.stashAndClaim(client, batch, skipUnit);
+      const skipUnit = checkChunks ? await this.dedupeChunks(client, batch) : new Set<number>();
+      const skipRecord = checkChunks
+        ? await this.stashAndClaim(client, batch, skipUnit)
+        : new Map<number, Set<number>>();
       const committed: Committed[] = [];
       const rows: string[] = [];
       for (let u = 0; u < batch.length; u++) {
@@ -364,15 +387,17 @@ export class Writer extends EventEmitter {
           committed.push({ id, record });
         }
       }
+      const closing = checkChunks ? [] : [chunksSql(batch)];
       if (rows.length > 0) {
         await pipeline(Readable.from([rows.join('')]), client.query(copyStreams.from(COPY_SQL)));
-        await upsertContainers(client, committed);
-        await upsertMinutes(client, committed);
-        await lane.write(client, committed);
-        await client.query(`${commitRowSql(xid, committed)}; COMMIT`);
-      } else {
-        await client.query('COMMIT');
+        closing.push(
+          containersSql(committed),
+          minutesSql(committed),
+          lane.sql(committed),
+          commitRowSql(xid, committed),
+        );
       }
+      await client.query([...closing.filter((q) => q !== ''), 'COMMIT'].join(';\n'));
       return { xid, committed };
     } catch (e) {
       lane.rolledBack();
@@ -452,9 +477,23 @@ export class Writer extends EventEmitter {
 }
 
 /**
- * The batch's `tail_commits` row and its NOTIFY, as simple-protocol text (sent with
- * COMMIT in one round trip): every value is a number or a time we formatted.
+ * The batch's chunk ids, stored with it; '' when it has none. No ON CONFLICT: a chunk
+ * stored before fails the batch's closing query (see the top).
  */
+function chunksSql(batch: Pending[]): string {
+  const chunks = new Set<string>();
+  for (const p of batch) if (p.unit.chunk) chunks.add(p.unit.chunk);
+  if (chunks.size === 0) return '';
+  return `INSERT INTO forward_chunks (chunk) VALUES ${[...chunks].map((c) => `(${textLit(c)})`).join(', ')}`;
+}
+
+/** The closing query failed on a chunk id some earlier batch stored. */
+function isStoredChunk(e: unknown): boolean {
+  const err = e as { code?: string; constraint?: string };
+  return err.code === '23505' && err.constraint === 'forward_chunks_pkey';
+}
+
+/** The batch's `tail_commits` row and its NOTIFY. */
 function commitRowSql(xid: string, committed: Committed[]): string {
   let minMs = Infinity;
   let maxMs = -Infinity;
@@ -463,12 +502,12 @@ function commitRowSql(xid: string, committed: Committed[]): string {
     if (ms < minMs) minMs = ms;
     if (ms > maxMs) maxMs = ms;
   }
-  const iso = (ms: number) => `'${new Date(ms).toISOString()}'`;
   const first = committed[0]!.id;
   const last = committed[committed.length - 1]!.id;
+  const x = textLit(xid);
   return `INSERT INTO tail_commits (xid, first_id, last_id, min_ts, max_ts, rows)
-    VALUES ('${xid}', ${first}, ${last}, ${iso(minMs)}, ${iso(maxEventMs(maxMs))}, ${committed.length});
-    SELECT pg_notify('${COMMITS_CHANNEL}', '${xid}')`;
+    VALUES (${x}, ${intLit(first)}, ${intLit(last)}, ${msLit(minMs)}, ${msLit(maxEventMs(maxMs))}, ${intLit(committed.length)});
+    SELECT pg_notify('${COMMITS_CHANNEL}', ${x})`;
 }
 
 /** Times PostgreSQL (and JS dates) cannot hold are clamped; the original is kept in attrs. */

@@ -126,6 +126,28 @@ describe('writer', () => {
     await restarted.close();
   });
 
+  it('keeps quotes and backslashes in chunk ids and container fields as they are (SQL text)', async () => {
+    // The batch's closing statements carry these as literals (collector/writer/sql-text.ts).
+    const hostile = `x'); DROP TABLE logs; --\\ \\' E'\\x`;
+    const w = newWriter();
+    const fields = { containerName: hostile, project: `p'\\`, service: "s''", host: '\\h' };
+    await w.submit({ records: [rec('quoted chunk', fields)], chunk: hostile });
+    await w.close();
+    const again = newWriter();
+    await again.submit({ records: [rec('quoted chunk', fields)], chunk: hostile });
+    await again.close();
+    expect(await messages('quoted chunk')).toEqual(['quoted chunk']);
+    const c = (
+      await pool.query('SELECT project, service, host FROM containers WHERE container_name = $1', [
+        hostile,
+      ])
+    ).rows;
+    expect(c).toEqual([{ project: `p'\\`, service: "s''", host: '\\h' }]);
+    expect(
+      (await pool.query('SELECT 1 FROM forward_chunks WHERE chunk = $1', [hostile])).rowCount,
+    ).toBe(1);
+  });
+
   it('retries through a database outage, resolving nothing until the commit, losing nothing', async () => {
     const u = new URL(db.url);
     const proxy: TcpProxy = await startTcpProxy(u.hostname, Number(u.port));

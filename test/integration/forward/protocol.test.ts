@@ -56,6 +56,19 @@ describe('forward protocol over sockets', () => {
     c.end();
   });
 
+  it('a chunk id holding NUL is acked as sent and stored once (PostgreSQL text cannot hold NUL)', async () => {
+    const chunk = 'nul\0chunk';
+    const frame = cat(arr(4), str('nulchunk'), pack(T), pack({ log: 'n1' }), pack({ chunk }));
+    for (let i = 0; i < 2; i++) {
+      const c = await rawClient(h.forwardPort);
+      await c.write(frame);
+      const [ack] = objects(await c.until((b) => objects(b).length === 1));
+      expect(ack).toEqual({ ack: chunk });
+      c.end();
+    }
+    expect(await messages('nulchunk')).toEqual(['n1']);
+  });
+
   it('PackedForward with a str payload keeps the raw bytes, invalid UTF-8 included', async () => {
     const payload = cat(
       entry(T, 0, 'packed a'),
