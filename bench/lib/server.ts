@@ -46,6 +46,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
       LOGHARBOR_LOG_LEVEL: 'warn',
       // The benchmark's own searches and tail clients are not abuse.
       LOGHARBOR_API_RATE_LIMIT: '0',
+      // As `npm start` and the image run it (package.json, Dockerfile).
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
