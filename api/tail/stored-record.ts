@@ -3,7 +3,7 @@
  * for that row (api/record-sql.ts), character for character once JSON-encoded, so a live
  * record and the same record read in a backlog or a search are the same JSON:
  *   - `ts`: the writer stores microseconds in `ts` and the rest in `ts_ns`
- *     (collector/writer/copy-encode.ts); SQL prints both, UTC, with a `Z`.
+ *     (collector/writer/copy-binary.ts); SQL prints both, UTC, with a `Z`.
  *   - `received_at`: milliseconds stored as microseconds, printed with six digits.
  *   - `attrs`: jsonb keeps object keys shorter-first, then bytewise (PostgreSQL,
  *     "JSON Types": jsonb does not preserve key order), and numbers round-trip through
@@ -25,7 +25,7 @@ export function formatEventTime(sec: number, nano: number): string {
   return `${secondText(sec)}.${pad(Math.floor(nano / 1000), 6)}${pad(nano % 1000, 3)}Z`;
 }
 
-/** The SQL's received_at text; the same arithmetic as the writer's `formatMs`. */
+/** The SQL's received_at text; the same arithmetic as the writer's (collector/writer/copy-binary.ts). */
 export function formatReceivedAt(ms: number): string {
   const sec = Math.floor(ms / 1000);
   const micro = Math.floor(((ms - sec * 1000) * 1_000_000) / 1000);

@@ -15,7 +15,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { COPY_COLUMNS } from '../../collector/writer/copy-encode.js';
+import { COPY_COLUMNS } from '../../collector/writer/copy-binary.js';
 import { migrate } from '../../core/db/migrate.js';
 import { maintainPartitions } from '../../core/db/partitions.js';
 import { createPool } from '../../core/db/pool.js';

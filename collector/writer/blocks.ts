@@ -14,7 +14,7 @@
  * opens a new one (the stored row keeps what was committed).
  */
 import { BloomBuilder } from '../../core/trigram-bloom.js';
-import { MAX_TS_SEC } from './copy-encode.js';
+import { MAX_TS_SEC } from './copy-binary.js';
 import { bytesLit, intLit, msLit } from './sql-text.js';
 import type { Committed } from './unit.js';
 

@@ -41,7 +41,7 @@ import type { Pool, PoolClient } from '../../core/db/pool.js';
 import { isDataError } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
 import type { Telemetry } from '../../core/telemetry.js';
-import { COPY_COLUMNS, MAX_TS_SEC, MIN_TS_SEC, encodeRow } from './copy-encode.js';
+import { BinaryCopy, COPY_COLUMNS, MAX_TS_SEC, MIN_TS_SEC } from './copy-binary.js';
 import { BlockWriter, maxEventMs, tsMs } from './blocks.js';
 import { containersSql, minutesSql } from './summaries.js';
 import { intLit, msLit, textLit } from './sql-text.js';
@@ -64,7 +64,7 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-const COPY_SQL = `COPY logs (${COPY_COLUMNS.join(', ')}) FROM STDIN`;
+const COPY_SQL = `COPY logs (${COPY_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
 const MAX_BACKOFF_MS = 5000;
 /** The channel API processes LISTEN on (api/tail/commit-feed.ts). */
 export const COMMITS_CHANNEL = 'logharbor_commits';
@@ -374,7 +374,7 @@ export class Writer extends EventEmitter {
         ? await this.stashAndClaim(client, batch, skipUnit)
         : new Map<number, Set<number>>();
       const committed: Committed[] = [];
-      const rows: string[] = [];
+      const data = new BinaryCopy(total * 400);
       for (let u = 0; u < batch.length; u++) {
         if (skipUnit.has(u)) continue;
         const p = batch[u]!;
@@ -383,13 +383,13 @@ export class Writer extends EventEmitter {
           const id = nextId++;
           if (skip?.has(i)) continue;
           const record = p.unit.records[i]!;
-          rows.push(encodeRow(id, record));
+          data.row(id, record);
           committed.push({ id, record });
         }
       }
       const closing = checkChunks ? [] : [chunksSql(batch)];
-      if (rows.length > 0) {
-        await pipeline(Readable.from([rows.join('')]), client.query(copyStreams.from(COPY_SQL)));
+      if (committed.length > 0) {
+        await pipeline(Readable.from([data.finish()]), client.query(copyStreams.from(COPY_SQL)));
         closing.push(
           containersSql(committed),
           minutesSql(committed),

@@ -1,0 +1,160 @@
+/**
+ * Records to PostgreSQL's binary COPY format (PostgreSQL docs, "COPY", "Binary Format"):
+ * an 11-byte signature, flags and extension length, then per row an int16 field count
+ * and per field an int32 byte length (-1 for NULL) and the value in the type's binary
+ * send format; an int16 -1 ends the data. Binary rather than text because the server
+ * then reads times and integers as they are: with text COPY, parsing two timestamps per
+ * row was among PostgreSQL's largest costs on the ingest path, and the writer paid for
+ * formatting and escaping them. This runs once per event.
+ *
+ *   bigint, smallint   big-endian two's complement (int8send, int2send)
+ *   timestamptz        int64 microseconds since 2000-01-01 00:00:00 UTC (timestamp_send)
+ *   text               the UTF-8 bytes (textsend)
+ *   jsonb              version byte 1, then the JSON text (jsonb_send)
+ */
+import type { LogRecord } from '../../core/record.js';
+
+/** Column order of every COPY into `logs`; the writer's COPY statement names these. */
+export const COPY_COLUMNS = [
+  'id',
+  'ts',
+  'ts_ns',
+  'received_at',
+  'source',
+  'host',
+  'container_id',
+  'container_name',
+  'stream',
+  'tag',
+  'app',
+  'project',
+  'service',
+  'severity',
+  'facility',
+  'message',
+  'attrs',
+] as const;
+
+/** PostgreSQL timestamptz spans 4713 BC..294276 AD; JS Date and ISO text, years 0..9999 here. */
+export const MIN_TS_SEC = -62135596800; // 0001-01-01T00:00:00Z
+export const MAX_TS_SEC = 253402300799; // 9999-12-31T23:59:59Z
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** Seconds from the Unix epoch to PostgreSQL's (2000-01-01). */
+const PG_EPOCH_SEC = 946_684_800;
+/** Bytes of a row besides its strings: field count, 17 lengths, 3 int64 and 3 int16. */
+const ROW_FIXED = 2 + 17 * 4 + 3 * 8 + 3 * 2 + 1;
+const TWO_32 = 4_294_967_296;
+
+/** One COPY's data, built row by row into one growing buffer. */
+export class BinaryCopy {
+  private buf: Buffer;
+  private off = 0;
+
+  constructor(sizeHint = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(Math.max(sizeHint, 64));
+    this.off = SIGNATURE.copy(this.buf, 0);
+    this.off = this.buf.writeInt32BE(0, this.off); // flags: no OIDs
+    this.off = this.buf.writeInt32BE(0, this.off); // no header extension
+  }
+
+  /** Appends one row of `logs` in COPY_COLUMNS order. */
+  row(id: number, r: LogRecord): void {
+    const attrs = r.attrs === null ? null : JSON.stringify(r.attrs);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case, then write.
+    const chars =
+      r.source.length +
+      len(r.host) +
+      len(r.containerId) +
+      len(r.containerName) +
+      len(r.stream) +
+      len(r.tag) +
+      len(r.app) +
+      len(r.project) +
+      len(r.service) +
+      r.message.length +
+      len(attrs);
+    this.reserve(ROW_FIXED + 3 * chars);
+    const b = this.buf;
+    let o = b.writeInt16BE(COPY_COLUMNS.length, this.off);
+    o = b.writeInt32BE(8, o);
+    o = int64(b, o, id);
+    o = b.writeInt32BE(8, o);
+    o = micros(b, o, r.tsSec, Math.floor(r.tsNano / 1000));
+    o = b.writeInt32BE(2, o);
+    o = b.writeInt16BE(r.tsNano % 1000, o);
+    const recvSec = Math.floor(r.receivedAt / 1000);
+    o = b.writeInt32BE(8, o);
+    o = micros(b, o, recvSec, Math.floor((r.receivedAt - recvSec * 1000) * 1000));
+    o = text(b, o, r.source);
+    o = text(b, o, r.host);
+    o = text(b, o, r.containerId);
+    o = text(b, o, r.containerName);
+    o = text(b, o, r.stream);
+    o = text(b, o, r.tag);
+    o = text(b, o, r.app);
+    o = text(b, o, r.project);
+    o = text(b, o, r.service);
+    o = int16OrNull(b, o, r.severity);
+    o = int16OrNull(b, o, r.facility);
+    o = text(b, o, r.message);
+    if (attrs === null) o = b.writeInt32BE(-1, o);
+    else {
+      const n = b.write(attrs, o + 5, 'utf8');
+      b.writeInt32BE(n + 1, o);
+      b[o + 4] = 1; // jsonb binary format version
+      o += 5 + n;
+    }
+    this.off = o;
+  }
+
+  /** The COPY data, trailer included; the encoder is spent. */
+  finish(): Buffer {
+    this.reserve(2);
+    this.off = this.buf.writeInt16BE(-1, this.off);
+    return this.buf.subarray(0, this.off);
+  }
+
+  private reserve(n: number): void {
+    if (this.off + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
+    this.buf.copy(grown, 0, 0, this.off);
+    this.buf = grown;
+  }
+}
+
+function len(s: string | null): number {
+  return s === null ? 0 : s.length;
+}
+
+function text(b: Buffer, o: number, s: string | null): number {
+  if (s === null) return b.writeInt32BE(-1, o);
+  const n = b.write(s, o + 4, 'utf8');
+  b.writeInt32BE(n, o);
+  return o + 4 + n;
+}
+
+function int16OrNull(b: Buffer, o: number, v: number | null): number {
+  if (v === null) return b.writeInt32BE(-1, o);
+  o = b.writeInt32BE(2, o);
+  return b.writeInt16BE(v, o);
+}
+
+/** A non-negative safe integer as int64 (ids). */
+function int64(b: Buffer, o: number, v: number): number {
+  const hi = Math.floor(v / TWO_32);
+  o = b.writeInt32BE(hi, o);
+  return b.writeUInt32BE(v - hi * TWO_32, o);
+}
+
+/** A Unix time (whole seconds, microseconds) as PostgreSQL's int64 microseconds. */
+function micros(b: Buffer, o: number, sec: number, micro: number): number {
+  const v = (sec - PG_EPOCH_SEC) * 1_000_000 + micro;
+  if (Number.isSafeInteger(v)) {
+    const hi = Math.floor(v / TWO_32);
+    o = b.writeInt32BE(hi, o);
+    return b.writeUInt32BE(v - hi * TWO_32, o);
+  }
+  // Beyond about 285 years from 2000 the double is not exact: count in BigInt.
+  return b.writeBigInt64BE(BigInt(sec - PG_EPOCH_SEC) * 1_000_000n + BigInt(micro), o);
+}
