@@ -46,6 +46,25 @@ const PG_EPOCH_SEC = 946_684_800;
 const ROW_FIXED = 2 + 17 * 4 + 3 * 8 + 3 * 2 + 1;
 const TWO_32 = 4_294_967_296;
 
+/**
+ * UTF-8 of the short strings that repeat row after row (container id and name, stream,
+ * tag, ...): copied byte by byte, which for a few dozen bytes is several times faster
+ * than a call into the encoder. Cleared when it grows past LABEL_CACHE_MAX entries.
+ */
+const LABEL_CACHE_MAX = 4096;
+const LABEL_MAX_CHARS = 128;
+const labels = new Map<string, Buffer>();
+
+function labelBytes(s: string): Buffer {
+  let e = labels.get(s);
+  if (e === undefined) {
+    if (labels.size >= LABEL_CACHE_MAX) labels.clear();
+    e = Buffer.from(s, 'utf8');
+    labels.set(s, e);
+  }
+  return e;
+}
+
 /** One COPY's data, built row by row into one growing buffer. */
 export class BinaryCopy {
   private buf: Buffer;
@@ -86,15 +105,15 @@ export class BinaryCopy {
     const recvSec = Math.floor(r.receivedAt / 1000);
     o = b.writeInt32BE(8, o);
     o = micros(b, o, recvSec, Math.floor((r.receivedAt - recvSec * 1000) * 1000));
-    o = text(b, o, r.source);
-    o = text(b, o, r.host);
-    o = text(b, o, r.containerId);
-    o = text(b, o, r.containerName);
-    o = text(b, o, r.stream);
-    o = text(b, o, r.tag);
-    o = text(b, o, r.app);
-    o = text(b, o, r.project);
-    o = text(b, o, r.service);
+    o = label(b, o, r.source);
+    o = label(b, o, r.host);
+    o = label(b, o, r.containerId);
+    o = label(b, o, r.containerName);
+    o = label(b, o, r.stream);
+    o = label(b, o, r.tag);
+    o = label(b, o, r.app);
+    o = label(b, o, r.project);
+    o = label(b, o, r.service);
     o = int16OrNull(b, o, r.severity);
     o = int16OrNull(b, o, r.facility);
     o = text(b, o, r.message);
@@ -132,6 +151,16 @@ function text(b: Buffer, o: number, s: string | null): number {
   const n = b.write(s, o + 4, 'utf8');
   b.writeInt32BE(n, o);
   return o + 4 + n;
+}
+
+/** A text field whose value repeats across rows (see `labels`). */
+function label(b: Buffer, o: number, s: string | null): number {
+  if (s === null || s.length > LABEL_MAX_CHARS) return text(b, o, s);
+  const e = labelBytes(s);
+  const n = e.length;
+  o = b.writeInt32BE(n, o);
+  for (let i = 0; i < n; i++) b[o + i] = e[i]!;
+  return o + n;
 }
 
 function int16OrNull(b: Buffer, o: number, v: number | null): number {
