@@ -120,7 +120,7 @@ export async function syslog(ctx: BenchContext): Promise<void> {
     notes: [
       "RFC 5424 lines shaped like Docker's syslog-format=rfc5424micro (~150 bytes), the same lines to both receivers, into the same PostgreSQL.",
       `rsyslog: a private rsyslogd, imtcp on 127.0.0.1, ompgsql (Debian rsyslog-pgsql) with its built-in template into the SystemEvents table of the Debian package, LinkedList action queue, 1000-message batches, 2 workers. Its rate: rows stored / seconds since the first line was sent, over at most ${sizes.rsyslogSeconds} s (it queues what it has not stored yet, so a window that ends first still measures its storage rate).`,
-      `Ceilings: logharbor's ${num(ceil.rows)} stored rows, loaded by ${ceil.client.label}: ${num(ceil.unindexed)} rows/s into a plain table, ${num(ceil.logs)} rows/s into logs.`,
+      `Ceilings: logharbor's ${num(ceil.rows)} stored rows, loaded by ${ceil.client.label}: ${num(ceil.unindexed)} rows/s into a plain table, ${num(ceil.logs)} rows/s into logs (medians of ${ceil.unindexedLoads.length} loads each: ${ceil.unindexedLoads.map((x) => num(x)).join(', ')} and ${ceil.logsLoads.map((x) => num(x)).join(', ')}).`,
     ],
   });
   report.table(SECTION, {
