@@ -38,6 +38,8 @@ export interface PacedResult {
   ackMs: number[];
   /** Most requests waiting in connection queues at once (0: the sender never waited). */
   backlogMax: number;
+  /** Requests still waiting in the sender when the sending period ended. */
+  backlogEnd: number;
 }
 
 interface Conn {
@@ -115,6 +117,7 @@ export async function sendPaced(o: PacedOptions): Promise<PacedResult> {
     o.onTick?.(elapsed);
     await new Promise((r) => setTimeout(r, TICK_MS));
   }
+  const backlogEnd = backlog;
   if (due > made) make(due - made);
   const sendEnd = performance.now();
   if (o.acks) {
@@ -126,5 +129,6 @@ export async function sendPaced(o: PacedOptions): Promise<PacedResult> {
   if (failures.length) throw failures[0]!;
   if (o.acks && acked < made) throw new Error(`only ${acked} of ${made} events acked`);
   const seconds = ((o.acks ? Math.max(lastAck, sendEnd) : sendEnd) - started) / 1000;
-  return { events, seconds, achieved: (o.acks ? acked : events) / seconds, ackMs, backlogMax };
+  const achieved = (o.acks ? acked : events) / seconds;
+  return { events, seconds, achieved, ackMs, backlogMax, backlogEnd };
 }

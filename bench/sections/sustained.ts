@@ -3,6 +3,10 @@
  * item 6). The rate is --rate, or else the highest rate found sustainable: starting at
  * 90% of the measured maximum, 30-second trials step down by 15% until one keeps up
  * (achieved >= 97% of asked, the sender never queued more than its in-flight window).
+ * The ten minutes count as sustained when logharbor acked at least 99% of the asked rate
+ * over the whole run, the wait for the last acks after sending stopped included (so it
+ * ended at most 1% of the run behind); a backlog that builds during a checkpoint and
+ * drains again is reported, not failed.
  * During the run: a word sent nowhere else every 2 s, searched for through the API until
  * found (time to searchable must stay under 5 minutes); logharbor's RSS every 5 s (it
  * must stay flat); then the plan of a word search (it must not scan `logs`
@@ -51,6 +55,7 @@ function paced(
 
 const keptUp = (r: PacedResult, asked: number) =>
   r.achieved >= 0.97 * asked && r.backlogMax <= CONNECTIONS;
+const sustainedAt = (r: PacedResult, asked: number) => r.achieved >= 0.99 * asked;
 
 export async function sustained(ctx: BenchContext): Promise<void> {
   const cluster = await ctx.pg();
@@ -147,7 +152,14 @@ export async function sustained(ctx: BenchContext): Promise<void> {
           'ack p50 / p99 / max (ms)',
           `${ms(percentile(run.ackMs, 50))} / ${ms(percentile(run.ackMs, 99))} / ${ms(percentile(run.ackMs, 100))}`,
         ],
-        ['sender backlog max (requests)', run.backlogMax],
+        [
+          'sender backlog max / when sending stopped (requests)',
+          `${run.backlogMax} / ${run.backlogEnd}`,
+        ],
+        [
+          'kept up over the run (achieved >= 99% of asked)',
+          sustainedAt(run, rate) ? 'yes' : 'no: fell behind',
+        ],
         ['words probed / found', `${tts.length} / ${found.length}`],
         [
           'time to searchable p50 / p99 / max (s)',
@@ -191,9 +203,9 @@ export async function sustained(ctx: BenchContext): Promise<void> {
     report.target({
       section: SECTION,
       what: 'sustained rate vs unindexed `\\copy` ceiling',
-      value: ratio(run.achieved / ceiling),
+      value: `${ratio(run.achieved / ceiling)}${sustainedAt(run, rate) ? '' : ' (fell behind)'}`,
       target: `>= ${CEILING_SHARE}`,
-      pass: run.achieved / ceiling >= CEILING_SHARE && keptUp(run, rate),
+      pass: run.achieved / ceiling >= CEILING_SHARE && sustainedAt(run, rate),
     });
   });
 }
