@@ -66,13 +66,28 @@ function labelBytes(s: string): Buffer {
   return e;
 }
 
-/** One COPY's data, built row by row into one growing buffer. */
+/**
+ * One COPY's data, built row by row into one growing buffer. The buffer can serve the
+ * next COPY too (`reset`): a writer lane keeps one rather than allocating a megabyte or
+ * two per batch, which glibc's malloc kept resident (measured: RSS 40-50 MB higher over a
+ * minute at 55,000 events/s).
+ */
 export class BinaryCopy {
   private buf: Buffer;
   private off = 0;
 
   constructor(sizeHint = 1 << 16) {
     this.buf = Buffer.allocUnsafe(Math.max(sizeHint, 64));
+    this.reset();
+  }
+
+  /** Bytes the buffer holds, grown or not. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** Starts new COPY data; what `finish` returned before must no longer be in use. */
+  reset(): void {
     this.off = SIGNATURE.copy(this.buf, 0);
     this.off = this.buf.writeInt32BE(0, this.off); // flags: no OIDs
     this.off = this.buf.writeInt32BE(0, this.off); // no header extension
@@ -128,7 +143,7 @@ export class BinaryCopy {
     this.off = o;
   }
 
-  /** The COPY data, trailer included; the encoder is spent. */
+  /** The COPY data, trailer included: a view of the buffer, valid until `reset`. */
   finish(): Buffer {
     this.reserve(2);
     this.off = this.buf.writeInt16BE(-1, this.off);

@@ -58,6 +58,18 @@ export interface WriterOptions {
   lanes?: number;
 }
 
+/**
+ * One of the writer's concurrent batches: its skip-index blocks, and the buffer its COPY
+ * data is built in (kept between batches; dropped after a failure, since the failed
+ * connection may still hold its bytes, and when one batch grew it past COPY_BUFFER_KEEP).
+ */
+interface Lane {
+  blocks: BlockWriter;
+  copy: BinaryCopy | null;
+}
+
+const COPY_BUFFER_KEEP = 16 << 20;
+
 interface Pending {
   unit: WriteUnit;
   resolve: () => void;
@@ -87,8 +99,7 @@ export class Writer extends EventEmitter {
   /** Batches being written, and whether the one being written must be alone. */
   private inFlight = 0;
   private exclusive = false;
-  /** Free lanes; each lane fills its own skip-index blocks. */
-  private readonly freeLanes: BlockWriter[];
+  private readonly freeLanes: Lane[];
   /** Lanes take ids in the order their batches were formed. */
   private idTurn: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -106,10 +117,10 @@ export class Writer extends EventEmitter {
     private readonly telemetry: Telemetry,
   ) {
     super();
-    this.freeLanes = Array.from(
-      { length: Math.max(1, opts.lanes ?? 2) },
-      () => new BlockWriter(opts.blockRows),
-    );
+    this.freeLanes = Array.from({ length: Math.max(1, opts.lanes ?? 2) }, () => ({
+      blocks: new BlockWriter(opts.blockRows),
+      copy: null,
+    }));
   }
 
   /** Records waiting or being written. */
@@ -245,7 +256,7 @@ export class Writer extends EventEmitter {
     }
   }
 
-  private async run(batch: Pending[], lane: BlockWriter, turn: IdTurn): Promise<void> {
+  private async run(batch: Pending[], lane: Lane, turn: IdTurn): Promise<void> {
     const records = batch.reduce((n, p) => n + p.unit.records.length, 0);
     try {
       await this.writeWithRetry(batch, lane, turn);
@@ -267,7 +278,7 @@ export class Writer extends EventEmitter {
     }
   }
 
-  private async writeWithRetry(batch: Pending[], lane: BlockWriter, turn: IdTurn): Promise<void> {
+  private async writeWithRetry(batch: Pending[], lane: Lane, turn: IdTurn): Promise<void> {
     let checkChunks = batch.some((p) => Writer.alone(p));
     for (let attempt = 0; ; attempt++) {
       try {
@@ -309,7 +320,7 @@ export class Writer extends EventEmitter {
   private async writeOneByOne(
     batch: Pending[],
     first: Error,
-    lane: BlockWriter,
+    lane: Lane,
     turn: IdTurn,
   ): Promise<void> {
     if (batch.length === 1) {
@@ -349,7 +360,7 @@ export class Writer extends EventEmitter {
    */
   private async writeBatch(
     batch: Pending[],
-    lane: BlockWriter,
+    lane: Lane,
     turn: IdTurn,
     checkChunks: boolean,
   ): Promise<{ xid: string; committed: Committed[] }> {
@@ -374,7 +385,9 @@ export class Writer extends EventEmitter {
         ? await this.stashAndClaim(client, batch, skipUnit)
         : new Map<number, Set<number>>();
       const committed: Committed[] = [];
-      const data = new BinaryCopy(total * 400);
+      const data = lane.copy ?? new BinaryCopy(total * 400);
+      lane.copy = null;
+      data.reset();
       for (let u = 0; u < batch.length; u++) {
         if (skipUnit.has(u)) continue;
         const p = batch[u]!;
@@ -393,14 +406,15 @@ export class Writer extends EventEmitter {
         closing.push(
           containersSql(committed),
           minutesSql(committed),
-          lane.sql(committed),
+          lane.blocks.sql(committed),
           commitRowSql(xid, committed),
         );
       }
       await client.query([...closing.filter((q) => q !== ''), 'COMMIT'].join(';\n'));
+      if (data.capacity <= COPY_BUFFER_KEEP) lane.copy = data;
       return { xid, committed };
     } catch (e) {
-      lane.rolledBack();
+      lane.blocks.rolledBack();
       broken = !isDataError(e);
       await client.query('ROLLBACK').catch(() => (broken = true));
       throw e;

@@ -121,6 +121,24 @@ describe('binary COPY encoding', () => {
     );
   });
 
+  it('starts clean after reset, in the same (possibly grown) buffer', () => {
+    fc.assert(
+      fc.property(
+        fc.array(record, { maxLength: 20 }),
+        fc.array(record, { maxLength: 20 }),
+        (a, b) => {
+          const c = new BinaryCopy(64);
+          a.forEach((r, i) => c.row(i, r));
+          c.finish();
+          c.reset();
+          b.forEach((r, i) => c.row(500 + i, r));
+          expect(readCopy(c.finish())).toEqual(b.map((r, i) => expected(500 + i, r)));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('keeps labels right past the cache bound (more distinct values than it holds)', () => {
     const base: LogRecord = fc.sample(record, { numRuns: 1, seed: 1 })[0]!;
     const rs = Array.from({ length: 10_000 }, (_, i) => ({
