@@ -185,7 +185,7 @@ function int16OrNull(b: Buffer, o: number, v: number | null): number {
   return b.writeInt16BE(v, o);
 }
 
-/** A non-negative safe integer as int64 (ids). */
+/** A safe integer as int64 (ids, times in range): the high and the low 32 bits. */
 function int64(b: Buffer, o: number, v: number): number {
   const hi = Math.floor(v / TWO_32);
   o = b.writeInt32BE(hi, o);
@@ -195,11 +195,7 @@ function int64(b: Buffer, o: number, v: number): number {
 /** A Unix time (whole seconds, microseconds) as PostgreSQL's int64 microseconds. */
 function micros(b: Buffer, o: number, sec: number, micro: number): number {
   const v = (sec - PG_EPOCH_SEC) * 1_000_000 + micro;
-  if (Number.isSafeInteger(v)) {
-    const hi = Math.floor(v / TWO_32);
-    o = b.writeInt32BE(hi, o);
-    return b.writeUInt32BE(v - hi * TWO_32, o);
-  }
+  if (Number.isSafeInteger(v)) return int64(b, o, v);
   // Beyond about 285 years from 2000 the double is not exact: count in BigInt.
   return b.writeBigInt64BE(BigInt(sec - PG_EPOCH_SEC) * 1_000_000n + BigInt(micro), o);
 }
