@@ -6,22 +6,11 @@
  * with the peer and the reason; right credentials work; and none of the token, key or
  * password values, right or wrong, appears anywhere in the captured output.
  */
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { captureLog, type CapturedLog } from './captured-log.js';
 import { closeWs, get, upgrade } from './peer-client.js';
-
-const require = createRequire(import.meta.url);
-// fluent-logger is CommonJS without types.
-const fluent = require('fluent-logger') as {
-  createFluentSender(prefix: string, opts: Record<string, unknown>): Sender;
-};
-interface Sender {
-  emit(label: string, data: Record<string, unknown>, cb: (err?: Error) => void): void;
-  end(): void;
-  on(ev: string, cb: (e: Error) => void): void;
-}
+import { createFluentSender } from '../../support/fluent-logger.js';
 
 const TOKEN = 'tok-RIGHT-4b1d9e07';
 const WRONG_TOKEN = 'tok-WRONG-c3f0aa51';
@@ -112,7 +101,7 @@ describe('auth refusals in the log', () => {
   });
 
   const forwardSender = (security: Record<string, string>) =>
-    fluent.createFluentSender('app', {
+    createFluentSender('app', {
       host: '127.0.0.1',
       port: h.forwardPort,
       timeout: 1,

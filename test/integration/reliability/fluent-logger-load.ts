@@ -20,19 +20,7 @@
  *   is told ResponseError although the server has it. Such events count as "failed"
  *   here and may well be stored: the invariant is only that every acked event is.
  */
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-// CommonJS; EventEmitter methods are delegated (see sender.js, end of file).
-const fluent = require('fluent-logger') as {
-  createFluentSender(prefix: string, opts: Record<string, unknown>): Sender;
-};
-
-interface Sender {
-  emit(label: string, data: Record<string, unknown>, cb: (err?: Error) => void): void;
-  end(): void;
-  on(ev: string, cb: (e: Error) => void): void;
-}
+import { createFluentSender, type Sender } from '../../support/fluent-logger.js';
 
 const quiet = { info: () => undefined, error: () => undefined };
 
@@ -91,7 +79,7 @@ export class FluentLoggerLoad {
 
   start(): void {
     for (let i = 0; i < this.o.senders; i++) {
-      const s = fluent.createFluentSender('rel', {
+      const s = createFluentSender('rel', {
         host: '127.0.0.1',
         port: this.o.port,
         eventMode: this.o.mode,

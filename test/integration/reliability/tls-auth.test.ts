@@ -11,7 +11,6 @@
  * Certificates come from throwaway CAs made by openssl (test/support/tls-pki.ts).
  */
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { rmSync } from 'node:fs';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,17 +18,7 @@ import { pino } from 'pino';
 import { arr, cat, pack, str } from '../../support/msgpack-bytes.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { makeCa, pkiDir, type CertFiles, type TestCa } from '../../support/tls-pki.js';
-
-const require = createRequire(import.meta.url);
-// fluent-logger is CommonJS.
-const fluent = require('fluent-logger') as {
-  createFluentSender(prefix: string, opts: Record<string, unknown>): Sender;
-};
-interface Sender {
-  emit(label: string, data: Record<string, unknown>, cb: (err?: Error) => void): void;
-  end(): void;
-  on(ev: string, cb: (e: Error) => void): void;
-}
+import { createFluentSender } from '../../support/fluent-logger.js';
 
 type Line = Record<string, unknown>;
 
@@ -122,7 +111,7 @@ describe('client certificates, LOGHARBOR_TLS_CA_FILE set', () => {
     lines.filter((l) => l.code === 'LH_TLS_HANDSHAKE' && l.listener === listener);
 
   it('accepts fluent-logger with a certificate signed by the CA (forward TLS, acks)', async () => {
-    const sender = fluent.createFluentSender('mtls', {
+    const sender = createFluentSender('mtls', {
       host: '127.0.0.1',
       port: h.port('forward-tls'),
       tls: true,

@@ -6,22 +6,12 @@
  * search does not see them yet (proof the search went to the replica); once replay
  * resumes, the search sees them too.
  */
-import { createRequire } from 'node:module';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startReplicaPair, type ReplicaPair } from '../../support/replica.js';
 import { startRole, type RoleProcess } from '../../support/role-process.js';
 import { openTail, type TailClient } from '../tail/tail-client.js';
-
-const require = createRequire(import.meta.url);
-const fluent = require('fluent-logger') as {
-  createFluentSender(prefix: string, opts: Record<string, unknown>): Sender;
-};
-interface Sender {
-  emit(label: string, data: Record<string, unknown>, cb: (err?: Error) => void): void;
-  end(): void;
-  on(ev: string, cb: (e: Error) => void): void;
-}
+import { createFluentSender } from '../../support/fluent-logger.js';
 
 let pair: ReplicaPair;
 let server: RoleProcess;
@@ -47,7 +37,7 @@ afterAll(async () => {
 });
 
 async function send(label: string, n: number): Promise<void> {
-  const sender = fluent.createFluentSender('replica', {
+  const sender = createFluentSender('replica', {
     host: '127.0.0.1',
     port: server.ports['forward-tcp'],
     timeout: 10,

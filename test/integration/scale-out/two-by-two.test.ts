@@ -6,22 +6,12 @@
  * see every record exactly once, ids ascending; a third client that drops its connection
  * every few hundred records and resumes with `after=<last id>` must end with the same.
  */
-import { createRequire } from 'node:module';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { startRole, type RoleProcess } from '../../support/role-process.js';
 import { openTail, type TailClient } from '../tail/tail-client.js';
-
-const require = createRequire(import.meta.url);
-const fluent = require('fluent-logger') as {
-  createFluentSender(prefix: string, opts: Record<string, unknown>): Sender;
-};
-interface Sender {
-  emit(label: string, data: Record<string, unknown>, cb: (err?: Error) => void): void;
-  end(): void;
-  on(ev: string, cb: (e: Error) => void): void;
-}
+import { createFluentSender } from '../../support/fluent-logger.js';
 
 const PER_SENDER = 400;
 let db: TestDatabase;
@@ -48,7 +38,7 @@ afterAll(async () => {
 });
 
 function sendAll(port: number, label: string): Promise<void> {
-  const sender = fluent.createFluentSender('scale', {
+  const sender = createFluentSender('scale', {
     host: '127.0.0.1',
     port,
     timeout: 10,
