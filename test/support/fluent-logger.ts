@@ -1,9 +1,9 @@
 /**
  * npm `fluent-logger` (CommonJS, no types) as the tests use it: a sender of plain records
  * whose callback reports the ack (or the error). `on` works because the sender delegates
- * the EventEmitter methods (node_modules/fluent-logger/lib/sender.js, end of file).
- * Tests that need its EventTime or
- * timestamped emit type their own view (test/integration/forward/fluent-logger.test.ts).
+ * the EventEmitter methods (node_modules/fluent-logger/lib/sender.js, end of file). Tests
+ * that need its EventTime or timestamped emit type their own view
+ * (test/integration/forward/fluent-logger.test.ts).
  */
 import { createRequire } from 'node:module';
 
