@@ -1,40 +1,85 @@
 /**
- * Search through the trigram skip index (migration 003): when the query has words the
- * block filters can rule out, read only the rows of blocks that may hold them.
+ * Every search reads rows through the blocks of migrations 003 and 007: `logs` has no
+ * per-row index on time or container (they cost the writer more than half of
+ * PostgreSQL's time per row; migration 007), only BRIN on id. Each block knows the id
+ * and time ranges of consecutive rows of one writer, a Bloom filter of their words and
+ * their containers.
  *
- *   log_blocks ──bloom test, time overlap, newest max_ts first──► candidate id ranges
- *        └─► rows of those ranges ──exact WHERE (query, time, cursor)──► newest first
+ *   log_blocks ──block filter, time overlap, by max_ts (or min_ts) in order──► id ranges
+ *        └─► rows of those ranges ──exact WHERE (query, time, cursor)──► in (ts, id) order
  *
- * Blocks are walked in pages; the walk stops once a page of rows is found and the next
- * block cannot hold anything newer (its max_ts is older than the last row kept). Rows
- * of a block are found by id range (BRIN on id) within its time range (partition pruning).
+ * Blocks are walked in pages; the walk stops once it holds `want` rows and the next
+ * block cannot hold anything before the last one kept (newest first: its max_ts is older
+ * than that row's time). A page's id ranges are merged first: the writer's lanes and
+ * other collectors write blocks whose id ranges interleave, and a row must be read once.
+ * Rows of a range are found by id (BRIN) within its time range (partition pruning).
+ *
+ * The walk runs in one snapshot (api/read-only.ts): blocks are updated as their rows
+ * commit, and a block that moved between two pages could otherwise be missed.
  */
-import type { Pool } from '../core/db/pool.js';
+import type { Pool, PoolClient } from '../core/db/pool.js';
 import type { StoredRecord } from '../core/record.js';
 import type { Query } from './query/index.js';
 import { toBlockFilter } from './query/to-block-filter.js';
+import { readOnly } from './read-only.js';
 import { CURSOR_COLUMN, RECORD_COLUMNS } from './record-sql.js';
 import type { Where } from './search-sql.js';
 
-export type Row = StoredRecord & { cursor_ts: string };
+export type Queryable = Pick<PoolClient, 'query'>;
 
-const FIRST_PAGE = 16;
+/** What the walk needs of each row it reads: its keyset. */
+export interface Keyed {
+  id: string;
+  cursor_ts: string;
+}
+
+export type Row = StoredRecord & Keyed;
+
+export type Dir = 'desc' | 'asc';
+
+/**
+ * Blocks in a first page: a filter that rules blocks out usually leaves few rows per
+ * block; without one, the two newest blocks (one per writer lane) hold a page.
+ */
+const FIRST_PAGE_PRUNED = 16;
+const FIRST_PAGE_ALL = 2;
 const MAX_PAGE = 1024;
 
 interface Block {
+  block_id: string;
   min_id: string;
   max_id: string;
   min_ts: string;
   max_ts: string;
+  /** min_ts and max_ts in µs since the epoch. */
+  min_us: string;
   max_us: string;
 }
 
-/** The blocks' SQL condition for a query, or null when it cannot prune (use a plain scan). */
-export function blockCondition(query: Query, startParam: number) {
-  return toBlockFilter(query, startParam, 'b.bloom');
+const BLOCK_COLUMNS = `b.block_id::text, b.min_id::text, b.max_id::text, b.min_ts::text,
+  b.max_ts::text, (extract(epoch FROM b.min_ts) * 1000000)::bigint::text AS min_us,
+  (extract(epoch FROM b.max_ts) * 1000000)::bigint::text AS max_us`;
+
+/** An id range to read and the time range its rows lie in. */
+interface Span {
+  lo: bigint;
+  hi: bigint;
+  t0: string;
+  t1: string;
+  t0us: bigint;
+  t1us: bigint;
 }
 
-function blockWhere(where: Where, filterText: string, values: unknown[]): string {
+/** The blocks' SQL condition for a query, or null when it cannot prune (read every block). */
+export function blockCondition(query: Query, startParam: number) {
+  return toBlockFilter(query, startParam, 'b');
+}
+
+/**
+ * Conditions on blocks from the time range and cursor. Newest first, the cursor bounds
+ * rows from above; oldest first (the context route's newer side), from below.
+ */
+function blockWhere(where: Where, filterText: string, values: unknown[], dir: Dir): string {
   const c = [filterText];
   if (where.fromMs !== null) {
     values.push(new Date(where.fromMs).toISOString());
@@ -46,119 +91,183 @@ function blockWhere(where: Where, filterText: string, values: unknown[]): string
   }
   if (where.cursorUs !== null) {
     values.push(where.cursorUs);
-    c.push(`b.min_ts <= to_timestamp($${values.length}::bigint / 1000000.0)`);
+    const t = `to_timestamp($${values.length}::bigint / 1000000.0)`;
+    c.push(dir === 'desc' ? `b.min_ts <= ${t}` : `b.max_ts >= ${t}`);
   }
   return c.join(' AND ');
 }
 
-/** Newest-first page of `limit` + 1 rows through the skip index; null when it cannot prune. */
-export async function searchBlocks(
-  pool: Pool,
-  query: Query,
+/**
+ * Overlapping or touching id ranges merged into disjoint ones, each with the time range
+ * of its blocks. A merged range may take in rows of no listed block: they are read and
+ * tested like any other, so they can only add true matches, never lose one.
+ */
+export function mergeSpans(blocks: Omit<Block, 'block_id'>[]): Span[] {
+  const spans = blocks
+    .map((b) => ({
+      lo: BigInt(b.min_id),
+      hi: BigInt(b.max_id),
+      t0: b.min_ts,
+      t1: b.max_ts,
+      t0us: BigInt(b.min_us),
+      t1us: BigInt(b.max_us),
+    }))
+    .sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  const out: Span[] = [];
+  for (const s of spans) {
+    const last = out[out.length - 1];
+    if (!last || s.lo > last.hi + 1n) {
+      out.push({ ...s });
+      continue;
+    }
+    if (s.hi > last.hi) last.hi = s.hi;
+    if (s.t0us < last.t0us) [last.t0, last.t0us] = [s.t0, s.t0us];
+    if (s.t1us > last.t1us) [last.t1, last.t1us] = [s.t1, s.t1us];
+  }
+  return out;
+}
+
+/** The spans as four parameter arrays (lo, hi, t0, t1) for `unnest`. */
+function spanArrays(spans: Span[]): unknown[] {
+  return [
+    spans.map((s) => s.lo.toString()),
+    spans.map((s) => s.hi.toString()),
+    spans.map((s) => s.t0),
+    spans.map((s) => s.t1),
+  ];
+}
+
+/**
+ * The rows of `spans` (parameters `$n`..`$n+3`) that satisfy `whereText`, as `l`.
+ * OFFSET 0 keeps it a per-span look-up (runtime partition pruning on ts, a BRIN range on
+ * id); flattened, the planner scans every partition. r's columns (lo, hi, t0, t1) are
+ * named apart from logs' columns, so the WHERE text, written over bare logs columns,
+ * still means logs.
+ */
+function spanRowsSql(n: number, whereText: string, columns: string): string {
+  return `unnest($${n}::bigint[], $${n + 1}::bigint[], $${n + 2}::timestamptz[], $${n + 3}::timestamptz[]) AS r(lo, hi, t0, t1)
+     JOIN LATERAL (
+       SELECT ${columns} FROM logs
+        WHERE id BETWEEN r.lo AND r.hi AND ts BETWEEN r.t0 AND r.t1 AND (${whereText})
+       OFFSET 0) l ON true`;
+}
+
+function before(a: Keyed, b: Keyed, dir: Dir): number {
+  const d = BigInt(a.cursor_ts) - BigInt(b.cursor_ts) || BigInt(a.id) - BigInt(b.id);
+  const sign = d > 0n ? 1 : d < 0n ? -1 : 0;
+  return dir === 'desc' ? -sign : sign;
+}
+
+/** A row may come back in two pages (a range read again); keep it once. */
+function merge<R extends Keyed>(a: R[], b: R[], want: number, dir: Dir): R[] {
+  const all = [...new Map(a.concat(b).map((r) => [r.id, r])).values()];
+  return all.sort((x, y) => before(x, y, dir)).slice(0, want);
+}
+
+export interface WalkOptions {
+  /** 'desc': newest first (the default); 'asc': oldest first. */
+  dir?: Dir;
+  /** Select list over `logs`; must give `id` and `cursor_ts` as text (CURSOR_COLUMN). */
+  columns?: string;
+  /** Past this time (epoch ms) the walk throws WalkTimeout before its next page. */
+  deadlineMs?: number;
+}
+
+/** A walk given a deadline ran past it. */
+export class WalkTimeout extends Error {
+  constructor() {
+    super('block walk ran past its deadline');
+  }
+}
+
+/** The first `want` rows matching `where` in (ts, id) order, on `db` (one snapshot). */
+export async function walkBlocks<R extends Keyed = Row>(
+  db: Queryable,
   where: Where,
-  limit: number,
-): Promise<Row[] | null> {
-  const filter = blockCondition(query, 1);
-  if (!filter) return null;
-  const bValues = [...filter.values];
-  const bText = blockWhere(where, filter.text, bValues);
-  const want = limit + 1;
-  let rows: Row[] = [];
-  let offset = 0;
-  let page = FIRST_PAGE;
+  want: number,
+  opts: WalkOptions = {},
+): Promise<R[]> {
+  if (want <= 0) return [];
+  const dir = opts.dir ?? 'desc';
+  const columns = opts.columns ?? `${RECORD_COLUMNS}, ${CURSOR_COLUMN}`;
+  const order = dir === 'desc' ? 'DESC' : 'ASC';
+  const edge = dir === 'desc' ? 'b.max_ts' : 'b.min_ts';
+  const filter = blockCondition(where.query, 1);
+  const bValues = [...(filter?.values ?? [])];
+  const bText = blockWhere(where, filter?.text ?? 'TRUE', bValues, dir);
+  let rows: R[] = [];
+  let page = filter ? FIRST_PAGE_PRUNED : FIRST_PAGE_ALL;
+  let after: Block | null = null;
   for (;;) {
+    if (opts.deadlineMs !== undefined && Date.now() > opts.deadlineMs) throw new WalkTimeout();
+    const values = [...bValues];
+    let keyset = '';
+    if (after) {
+      values.push(dir === 'desc' ? after.max_ts : after.min_ts, after.block_id);
+      keyset = ` AND (${edge}, b.block_id) ${dir === 'desc' ? '<' : '>'} ($${values.length - 1}::timestamptz, $${values.length}::bigint)`;
+    }
     const blocks = (
-      await pool.query<Block>(
-        `SELECT b.min_id::text, b.max_id::text, b.min_ts::text, b.max_ts::text,
-                (extract(epoch FROM b.max_ts) * 1000000)::bigint::text AS max_us
-           FROM log_blocks b WHERE ${bText}
-          ORDER BY b.max_ts DESC, b.block_id DESC LIMIT ${page + 1} OFFSET ${offset}`,
-        bValues,
+      await db.query<Block>(
+        `SELECT ${BLOCK_COLUMNS} FROM log_blocks b WHERE ${bText}${keyset}
+          ORDER BY ${edge} ${order}, b.block_id ${order} LIMIT ${page + 1}`,
+        values,
       )
     ).rows;
     const batch = blocks.slice(0, page);
     if (batch.length > 0) {
-      const values = [
-        ...where.values,
-        batch.map((b) => b.min_id),
-        batch.map((b) => b.max_id),
-        batch.map((b) => b.min_ts),
-        batch.map((b) => b.max_ts),
-        want,
-      ];
       const n = where.values.length;
       const found = (
-        await pool.query<Row>(
-          // r's columns (lo, hi, t0, t1) are named apart from logs' columns, so the
-          // query's WHERE text, written over bare logs columns, still means logs.
-          // DISTINCT ON (id) before the LIMIT: a row reached through two overlapping
-          // blocks must not take two of the page's places (the walk does not come back).
-          `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN} FROM (
-             SELECT DISTINCT ON (l.id) l.*
-               FROM unnest($${n + 1}::bigint[], $${n + 2}::bigint[], $${n + 3}::timestamptz[], $${n + 4}::timestamptz[]) AS r(lo, hi, t0, t1)
-               JOIN LATERAL (
-                 -- OFFSET 0 keeps this a per-block lookup (runtime partition pruning on ts,
-                 -- an index range on id); flattened, the planner scans every partition.
-                 SELECT * FROM logs
-                  WHERE id BETWEEN r.lo AND r.hi AND ts BETWEEN r.t0 AND r.t1 AND (${where.text})
-                 OFFSET 0) l ON true
-             ) logs
-            ORDER BY logs.ts DESC, logs.id DESC LIMIT $${n + 5}`,
-          values,
+        await db.query<R>(
+          `SELECT l.* FROM ${spanRowsSql(n + 1, where.text, columns)}
+            ORDER BY l.cursor_ts::bigint ${order}, l.id::bigint ${order} LIMIT $${n + 5}`,
+          [...where.values, ...spanArrays(mergeSpans(batch)), want],
         )
       ).rows;
-      rows = merge(rows, found, want);
+      rows = merge(rows, found, want, dir);
     }
     const next = blocks[page];
     if (!next) return rows;
     const last = rows[want - 1];
-    if (last && BigInt(next.max_us) < BigInt(last.cursor_ts)) return rows;
-    offset += page;
+    if (last) {
+      const edgeUs = BigInt(dir === 'desc' ? next.max_us : next.min_us);
+      const lastUs = BigInt(last.cursor_ts);
+      if (dir === 'desc' ? edgeUs < lastUs : edgeUs > lastUs) return rows;
+    }
+    after = batch[batch.length - 1]!;
     page = Math.min(page * 2, MAX_PAGE);
   }
 }
 
-/**
- * Blocks of different writers (lanes, collector processes) cover overlapping id ranges,
- * since ids are taken per batch: a row may come back through two blocks, so keep it once.
- */
-function merge(a: Row[], b: Row[], want: number): Row[] {
-  const all = [...new Map(a.concat(b).map((r) => [r.id, r])).values()];
-  all.sort((x, y) => {
-    const dx = BigInt(y.cursor_ts) - BigInt(x.cursor_ts);
-    if (dx !== 0n) return dx > 0n ? 1 : -1;
-    return BigInt(y.id) > BigInt(x.id) ? 1 : -1;
-  });
-  return all.slice(0, want);
+/** Newest-first page of `limit` + 1 rows (one more says there is a next page). */
+export function searchBlocks(pool: Pool, where: Where, limit: number): Promise<Row[]> {
+  return readOnly(pool, 'REPEATABLE READ', null, (c) => walkBlocks<Row>(c, where, limit + 1));
 }
 
 /**
- * Per-bucket counts through the skip index (every candidate block in the range); null
- * when the query cannot prune. `bucketSql` maps the row's `ts` to a bucket key.
+ * Per-bucket counts of the rows matching `where` in its time range, from the blocks that
+ * may hold them. `bucket` maps the row's `ts` to a bucket key.
  */
 export async function histogramBlocks(
   pool: Pool,
-  query: Query,
   where: Where,
   bucket: (firstParam: number) => { sql: string; values: unknown[] },
-): Promise<{ b: string; n: string }[] | null> {
-  const filter = blockCondition(query, where.values.length + 1);
-  if (!filter) return null;
-  const values = [...where.values, ...filter.values];
-  const bText = blockWhere(where, filter.text, values);
-  const bk = bucket(values.length + 1);
-  values.push(...bk.values);
-  return (
-    await pool.query<{ b: string; n: string }>(
-      // count(DISTINCT id): a row in the overlap of two writers' blocks is counted once.
-      `SELECT ${bk.sql} AS b, count(DISTINCT l.id)::text AS n
-         FROM (SELECT b.min_id, b.max_id, b.min_ts, b.max_ts FROM log_blocks b WHERE ${bText}) r
-         JOIN LATERAL (
-           SELECT id, ts FROM logs
-            WHERE id BETWEEN r.min_id AND r.max_id AND ts BETWEEN r.min_ts AND r.max_ts AND (${where.text})
-           OFFSET 0) l ON true
-        GROUP BY 1`,
-      values,
-    )
-  ).rows;
+): Promise<{ b: string; n: string }[]> {
+  return readOnly(pool, 'REPEATABLE READ', null, async (db) => {
+    const filter = blockCondition(where.query, 1);
+    const bValues = [...(filter?.values ?? [])];
+    const bText = blockWhere(where, filter?.text ?? 'TRUE', bValues, 'desc');
+    const blocks = (
+      await db.query<Block>(`SELECT ${BLOCK_COLUMNS} FROM log_blocks b WHERE ${bText}`, bValues)
+    ).rows;
+    if (blocks.length === 0) return [];
+    const n = where.values.length;
+    const bk = bucket(n + 5);
+    return (
+      await db.query<{ b: string; n: string }>(
+        `SELECT ${bk.sql} AS b, count(*)::text AS n
+           FROM ${spanRowsSql(n + 1, where.text, 'ts')} GROUP BY 1`,
+        [...where.values, ...spanArrays(mergeSpans(blocks)), ...bk.values],
+      )
+    ).rows;
+  });
 }

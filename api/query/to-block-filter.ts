@@ -1,15 +1,19 @@
 /**
- * A query to a parameterized SQL condition over one `log_blocks` row (migrations/
- * 003_log_blocks.sql): false only when no row of the block can match, judged from the
- * block's trigram Bloom filter (core/trigram-bloom.ts). The search reads the rows of the
- * blocks that pass; null means the query cannot rule out any block (scan instead).
+ * A query to a parameterized SQL condition over one `log_blocks` row (migrations 003 and
+ * 007): false only when no row of the block can match, judged from the block's trigram
+ * Bloom filter (core/trigram-bloom.ts) and its list of container names and ids. The
+ * search reads the rows of the blocks that pass; null means the query cannot rule out
+ * any block (every block in the time range is read).
  *
- *   text    every full-size bit of the needle's trigrams is set (needles under 3 bytes: TRUE)
- *   regex   the same for the literal runs every match contains (regex-literals.ts)
- *   and     AND of the children that prune (the rest are TRUE)
- *   or      OR, only when every child prunes; else nothing
- *   not     nothing: a block may hold rows without the word whatever its filter says
- *   fields  TRUE: container, severity and attrs have their own indexes
+ *   text       every full-size bit of the needle's trigrams is set (under 3 bytes: TRUE)
+ *   regex      the same for the literal runs every match contains (regex-literals.ts)
+ *   container  a listed name matches (or a listed id starts with the prefix); a block
+ *              whose list is NULL (not known) passes
+ *   container_id  a listed id matches, likewise
+ *   and        AND of the children that prune (the rest are TRUE)
+ *   or         OR, only when every child prunes; else nothing
+ *   not        nothing: a block may hold rows without the word whatever its filter says
+ *   other fields  TRUE
  *
  * Needles under one AND share one int[] parameter (their positions' union), so each block
  * is read once per AND, as
@@ -31,10 +35,10 @@
  */
 import { BLOOM_BITS, needleBitPositions } from '../../core/trigram-bloom.js';
 import type { Node } from './ast.js';
-import type { Filter, Query } from './filter.js';
+import type { Filter, Query, StringMatch } from './filter.js';
 import { requiredText } from './regex-literals.js';
 import { parseRegex, type RegexNode } from './regex/parse.js';
-import type { SqlFragment } from './to-sql.js';
+import { escapeLike, type SqlFragment } from './to-sql.js';
 
 /**
  * Needles are cut to this many UTF-16 units: any piece of a required text is required, and
@@ -42,8 +46,17 @@ import type { SqlFragment } from './to-sql.js';
  */
 export const MAX_NEEDLE_CHARS = 256;
 
-/** Conditions over one block, before SQL: a set of bits that must all be set, and/or. */
-type Prune = { kind: 'bits'; positions: Set<number> } | { kind: 'and' | 'or'; parts: Prune[] };
+/** Which of a block's lists a container test reads (migration 007). */
+type List = 'containers' | 'container_ids';
+
+/**
+ * Conditions over one block, before SQL: a set of bits that must all be set, a test of
+ * one of its container lists, and/or.
+ */
+type Prune =
+  | { kind: 'bits'; positions: Set<number> }
+  | { kind: 'list'; list: List; match: StringMatch }
+  | { kind: 'and' | 'or'; parts: Prune[] };
 
 /** Cut without splitting a surrogate pair (a lone half would encode as U+FFFD). */
 function cut(needle: string): string {
@@ -100,6 +113,20 @@ function prune(f: Filter, ast: Node | null): Prune | null {
       const required = tree === null ? null : requiredText(tree);
       return required === null ? null : prune(required, null);
     }
+    case 'container': {
+      const name: Prune = { kind: 'list', list: 'containers', match: f.name };
+      if (f.idPrefix === null) return name;
+      const id: Prune = {
+        kind: 'list',
+        list: 'container_ids',
+        match: { kind: 'glob', parts: [f.idPrefix, ''] },
+      };
+      return { kind: 'or', parts: [name, id] };
+    }
+    case 'column':
+      return f.column === 'container_id'
+        ? { kind: 'list', list: 'container_ids', match: f.match }
+        : null;
     default:
       return null;
   }
@@ -107,11 +134,43 @@ function prune(f: Filter, ast: Node | null): Prune | null {
 
 class BlockSqlBuilder {
   readonly values: unknown[] = [];
+  private readonly bloom: string;
 
+  /** `alias`: the log_blocks row's name in the query ('' for bare columns). */
   constructor(
     private next: number,
-    private readonly bloom: string,
-  ) {}
+    private readonly alias: string,
+  ) {
+    this.bloom = this.column('bloom');
+  }
+
+  private column(name: string): string {
+    return this.alias ? `${this.alias}.${name}` : name;
+  }
+
+  private param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.next++}`;
+  }
+
+  /** Some element of the list matches (to-sql.ts matches a row's column the same way). */
+  private list(list: List, m: StringMatch): string {
+    const col = this.column(list);
+    let test: string;
+    switch (m.kind) {
+      case 'exact':
+        test = `${this.param(m.value)}::text = ANY(${col})`;
+        break;
+      case 'glob':
+        test =
+          `EXISTS (SELECT 1 FROM unnest(${col}) AS lh_c ` +
+          `WHERE lh_c LIKE ${this.param(m.parts.map(escapeLike).join('%'))})`;
+        break;
+      case 'present':
+        test = `cardinality(${col}) > 0`;
+    }
+    return `(${col} IS NULL OR ${test})`;
+  }
 
   /** Position `p` (SQL int) scaled to a filter `b` folded to octet_length(b). */
   private scaled(p: string, b: string): string {
@@ -119,6 +178,7 @@ class BlockSqlBuilder {
   }
 
   build(p: Prune): string {
+    if (p.kind === 'list') return this.list(p.list, p.match);
     if (p.kind !== 'bits') {
       return `(${p.parts.map((c) => this.build(c)).join(p.kind === 'and' ? ' AND ' : ' OR ')})`;
     }
@@ -133,13 +193,13 @@ class BlockSqlBuilder {
 
 /**
  * The condition "this block may hold a match" over a `log_blocks` row, numbering its
- * parameters from `startParam` as toSql does; `bloom` names the filter column (qualify it
- * when the query joins). Null when the query cannot rule out any block.
+ * parameters from `startParam` as toSql does; `alias` qualifies the block's columns when
+ * the query joins. Null when the query cannot rule out any block.
  */
-export function toBlockFilter(query: Query, startParam = 1, bloom = 'bloom'): SqlFragment | null {
+export function toBlockFilter(query: Query, startParam = 1, alias = ''): SqlFragment | null {
   if (query.filter === null) return null;
   const p = prune(query.filter, query.ast);
   if (p === null) return null;
-  const b = new BlockSqlBuilder(startParam, bloom);
+  const b = new BlockSqlBuilder(startParam, alias);
   return { text: b.build(p), values: b.values };
 }

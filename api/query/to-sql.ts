@@ -27,7 +27,7 @@ export interface SqlFragment {
 }
 
 /** LIKE's metacharacters (with the default escape, backslash) made literal. */
-function escapeLike(s: string): string {
+export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, '\\$&');
 }
 

@@ -6,7 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from '../../core/db/pool.js';
 import { Errors, LogharborError } from '../../core/errors.js';
+import type { StoredRecord } from '../../core/record.js';
+import { walkBlocks, type Row } from '../block-search.js';
+import type { Query } from '../query/index.js';
+import { readOnly } from '../read-only.js';
 import { RECORD_COLUMNS } from '../record-sql.js';
+import type { Where } from '../search-sql.js';
 
 const MAX_AROUND = 500;
 
@@ -43,37 +48,53 @@ export function contextRoutes(app: FastifyInstance, pool: Pool): void {
         (
           await pool.query<{
             ts: string;
+            us: string;
             container_name: string | null;
             host: string | null;
             app: string | null;
-          }>('SELECT ts::text AS ts, container_name, host, app FROM logs WHERE id = $1', [
-            req.params.id,
-          ])
+          }>(
+            `SELECT ts::text AS ts, (extract(epoch FROM ts) * 1000000)::bigint::text AS us,
+                    container_name, host, app FROM logs WHERE id = $1`,
+            [req.params.id],
+          )
         ).rows[0];
       if (!anchor) throw new LogharborError(Errors.NOT_FOUND, `no record ${req.params.id}`);
       const values: unknown[] = [anchor.ts, req.params.id];
       let same = '';
+      // The same container also narrows the blocks read (their container lists).
+      let query: Query = { text: '', ast: null, filter: null };
       if (scope === 'source') {
         if (anchor.container_name !== null) {
           values.push(anchor.container_name);
           same = `AND container_name = $${values.length}`;
+          const name = { kind: 'exact', value: anchor.container_name } as const;
+          query = { ...query, filter: { kind: 'container', name, idPrefix: null } };
         } else {
           values.push(anchor.host, anchor.app);
           same = `AND host IS NOT DISTINCT FROM $${values.length - 1} AND app IS NOT DISTINCT FROM $${values.length}`;
         }
       }
-      const side = (op: string, dir: string, n: number) =>
-        pool.query(
-          `SELECT ${RECORD_COLUMNS} FROM logs WHERE (ts, id) ${op} ($1::timestamptz, $2::bigint) ${same}
-            ORDER BY logs.ts ${dir}, logs.id ${dir} LIMIT ${n}`,
+      const side = (op: '<' | '>', n: number) => {
+        const where: Where = {
+          query,
+          text: `(ts, id) ${op} ($1::timestamptz, $2::bigint) ${same}`,
           values,
-        );
+          fromMs: null,
+          toMs: null,
+          cursorUs: anchor.us,
+        };
+        const dir = op === '<' ? 'desc' : 'asc';
+        return readOnly(pool, 'REPEATABLE READ', null, (c) => walkBlocks(c, where, n, { dir }));
+      };
       const [older, self, newer] = await Promise.all([
-        side('<', 'DESC', before),
-        pool.query(`SELECT ${RECORD_COLUMNS} FROM logs WHERE id = $1`, [req.params.id]),
-        side('>', 'ASC', after),
+        side('<', before),
+        pool.query<StoredRecord>(`SELECT ${RECORD_COLUMNS} FROM logs WHERE id = $1`, [
+          req.params.id,
+        ]),
+        side('>', after),
       ]);
-      return { records: [...older.rows.reverse(), ...self.rows, ...newer.rows] };
+      const strip = (rows: Row[]): StoredRecord[] => rows.map(({ cursor_ts: _c, ...r }) => r);
+      return { records: [...strip(older).reverse(), ...self.rows, ...strip(newer)] };
     },
   );
 }

@@ -6,12 +6,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from '../../core/db/pool.js';
 import { Errors, LogharborError } from '../../core/errors.js';
-import type { StoredRecord } from '../../core/record.js';
 import type { Telemetry } from '../../core/telemetry.js';
 import { QUERY_LIMITS } from '../query/index.js';
-import { CURSOR_COLUMN, RECORD_COLUMNS, encodeCursor } from '../record-sql.js';
+import { encodeCursor } from '../record-sql.js';
 import { buildWhere } from '../search-sql.js';
-import { histogramBlocks, searchBlocks, type Row } from '../block-search.js';
+import { histogramBlocks, searchBlocks } from '../block-search.js';
 
 export const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
@@ -103,14 +102,7 @@ export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetr
       const { limit = DEFAULT_LIMIT } = req.query;
       const end = telemetry.querySeconds.startTimer({ route: 'logs' });
       const where = buildWhere(req.query);
-      // Words go through the trigram skip index; other queries use the (ts, id) index.
-      let rows: Row[] | null = await searchBlocks(pool, where.query, where, limit);
-      if (rows === null) {
-        const values = [...where.values, limit + 1];
-        const sql = `SELECT ${RECORD_COLUMNS}, ${CURSOR_COLUMN} FROM logs WHERE ${where.text}
-          ORDER BY logs.ts DESC, logs.id DESC LIMIT $${values.length}`;
-        rows = (await pool.query<StoredRecord & { cursor_ts: string }>(sql, values)).rows;
-      }
+      const rows = await searchBlocks(pool, where, limit);
       end();
       const more = rows.length > limit;
       if (more) rows.pop();
@@ -156,19 +148,10 @@ export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetr
         sql: `(extract(epoch FROM date_bin($${p}::interval, ts, $${p + 1}::timestamptz)) * 1000)::bigint::text`,
         values: [`${width} milliseconds`, new Date(origin).toISOString()],
       });
-      let rows =
+      const rows =
         where.query.filter === null && width % 60_000 === 0
           ? await histogramMinutes(pool, fromMs, toMs, width, origin)
-          : await histogramBlocks(pool, where.query, where, bucket);
-      if (rows === null) {
-        const bk = bucket(where.values.length + 1);
-        rows = (
-          await pool.query<{ b: string; n: string }>(
-            `SELECT ${bk.sql} AS b, count(*)::text AS n FROM logs WHERE ${where.text} GROUP BY 1`,
-            [...where.values, ...bk.values],
-          )
-        ).rows;
-      }
+          : await histogramBlocks(pool, where, bucket);
       end();
       const counts = new Map(rows.map((x) => [Number(x.b), Number(x.n)]));
       const out: { start: string; count: number }[] = [];

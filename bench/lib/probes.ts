@@ -9,7 +9,7 @@
  */
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { searchBlocks } from '../../api/block-search.js';
+import { walkBlocks, type Queryable } from '../../api/block-search.js';
 import { buildWhere } from '../../api/search-sql.js';
 import type { Pool } from '../../core/db/pool.js';
 import { ackCounter, encodeMessage, newChunk } from './forward-load.js';
@@ -119,9 +119,9 @@ export async function explainWordSearch(pool: Pool, word: string): Promise<WordS
       scans.push(...all.filter((n) => / on /.test(n)));
       return pool.query(sql, values);
     },
-  } as unknown as Pool;
+  } as unknown as Queryable;
   const where = buildWhere({ q: word });
-  await searchBlocks(explaining, where.query, where, 100);
+  await walkBlocks(explaining, where, 101);
   const named = scans.map((s) => s.replace(/logs_\d{8}$/, 'logs_<day>'));
   return {
     scans: [...new Set(named)],

@@ -1,6 +1,8 @@
 /**
- * The writer's side of the trigram skip index (migration 003, core/trigram-bloom.ts):
- * the block this writer is filling. Every batch's transaction upserts the block row with
+ * The writer's side of the skip index (migrations 003 and 007, core/trigram-bloom.ts):
+ * the block this writer is filling, with its id and time ranges, the Bloom filter of its
+ * messages' trigrams and the container names and ids of its rows. Searches find rows
+ * only through blocks (api/block-search.ts), in time order as well as by word. Every batch's transaction upserts the block row with
  * the filter as it stands, so every committed row is covered by a committed block and a
  * search never has to scan "not yet indexed" rows; a block closes after BLOCK_ROWS rows
  * or BLOCK_AGE_MS, and the next batch opens a new one. A block's id is the id of its
@@ -15,11 +17,16 @@
  */
 import { BloomBuilder } from '../../core/trigram-bloom.js';
 import { MAX_TS_SEC } from './copy-binary.js';
-import { bytesLit, intLit, msLit } from './sql-text.js';
+import { bytesLit, intLit, msLit, textLit } from './sql-text.js';
 import type { Committed } from './unit.js';
 
 export const BLOCK_ROWS = 4096;
 export const BLOCK_AGE_MS = 60_000;
+/**
+ * Past this many distinct container names (or ids) a block stops listing them and stores
+ * NULL, "not known": a container filter then reads the block (migration 007).
+ */
+export const BLOCK_MAX_CONTAINERS = 256;
 
 interface Block {
   blockId: number;
@@ -30,6 +37,19 @@ interface Block {
   rows: number;
   openedAt: number;
   bloom: BloomBuilder;
+  /** Distinct names and ids of the block's rows; null once past BLOCK_MAX_CONTAINERS. */
+  names: Set<string> | null;
+  ids: Set<string> | null;
+}
+
+/** Adds `v` to a bounded set; the set becomes null (not known) when it would overflow. */
+function note(set: Set<string> | null, v: string | null): Set<string> | null {
+  if (set === null || v === null || set.has(v)) return set;
+  return set.size >= BLOCK_MAX_CONTAINERS ? null : set.add(v);
+}
+
+function arrayLit(set: Set<string> | null): string {
+  return set === null ? 'NULL' : `ARRAY[${[...set].map(textLit).join(', ')}]::text[]`;
 }
 
 /** Event time in ms, rounded down (the lower end of a range covering the row's µs time). */
@@ -70,6 +90,8 @@ export class BlockWriter {
           rows: 0,
           openedAt: Date.now(),
           bloom: new BloomBuilder(),
+          names: new Set(),
+          ids: new Set(),
         };
       }
       const t = tsMs(c);
@@ -79,19 +101,23 @@ export class BlockWriter {
       block.maxTsMs = Math.max(block.maxTsMs, t);
       block.rows++;
       block.bloom.add(c.record.message);
+      block.names = note(block.names, c.record.containerName);
+      block.ids = note(block.ids, c.record.containerId);
     }
     touched.push(block!);
     this.open = block!;
     const rows = touched.map(
       (b) =>
         `(${intLit(b.blockId)}, ${intLit(b.minId)}, ${intLit(b.maxId)}, ${msLit(b.minTsMs)}, ` +
-        `${msLit(maxEventMs(b.maxTsMs))}, ${intLit(b.rows)}, ${bytesLit(b.bloom.bytes)})`,
+        `${msLit(maxEventMs(b.maxTsMs))}, ${intLit(b.rows)}, ${bytesLit(b.bloom.bytes)}, ` +
+        `${arrayLit(b.names)}, ${arrayLit(b.ids)})`,
     );
-    return `INSERT INTO log_blocks (block_id, min_id, max_id, min_ts, max_ts, rows, bloom)
+    return `INSERT INTO log_blocks (block_id, min_id, max_id, min_ts, max_ts, rows, bloom, containers, container_ids)
        VALUES ${rows.join(', ')}
        ON CONFLICT (block_id) DO UPDATE SET
          min_id = excluded.min_id, max_id = excluded.max_id, min_ts = excluded.min_ts,
-         max_ts = excluded.max_ts, rows = excluded.rows, bloom = excluded.bloom`;
+         max_ts = excluded.max_ts, rows = excluded.rows, bloom = excluded.bloom,
+         containers = excluded.containers, container_ids = excluded.container_ids`;
   }
 
   /** The batch failed: its block may hold rows that were not committed; start anew. */

@@ -62,9 +62,17 @@ describe('read path', () => {
       `INSERT INTO logs (id, ts, received_at, source, message) VALUES (99999, $1, now(), 'syslog', 'id 99999'), (100000, $1, now(), 'syslog', 'id 100000')`,
       [t],
     );
+    // Searches read rows through the blocks that cover them (the writer always writes
+    // both); this block's filter has every bit set.
+    await h.pool.query(
+      `INSERT INTO log_blocks (block_id, min_id, max_id, min_ts, max_ts, rows, bloom)
+       VALUES (99999, 99999, 100000, $1, $1, 2, decode(repeat('ff', 128), 'hex'))`,
+      [t],
+    );
     const r = (await get(`/api/logs?limit=2&from=2030-12-31T00:00:00Z`)).json();
     expect(r.records.map((x: { id: string }) => x.id)).toEqual(['100000', '99999']);
     await h.pool.query('DELETE FROM logs WHERE id IN (99999, 100000)');
+    await h.pool.query('DELETE FROM log_blocks WHERE block_id = 99999');
   });
 
   it('pages with the cursor without gaps or repeats', async () => {

@@ -16,18 +16,18 @@ function bound(...needles: string[]): number[] {
 }
 
 describe('toBlockFilter', () => {
-  it('cannot prune the empty query, NOT, fields alone, or needles under 3 bytes', () => {
+  it('cannot prune the empty query, NOT, other fields alone, or needles under 3 bytes', () => {
     for (const q of [
       '',
       '-timeout',
       'NOT timeout',
-      'container:web',
-      'level>=warn attrs.user:42',
+      '-container:web',
+      'level>=warn attrs.user:42 host:a',
       'ab',
       'é',
       '/.*/',
       '/[a-z]+\\d/',
-      'timeout OR container:web',
+      'timeout OR level:err',
       'timeout OR ab',
       '/timeout|.*/',
     ]) {
@@ -56,8 +56,28 @@ describe('toBlockFilter', () => {
   });
 
   it('merges the needles of an AND into one parameter and ignores what cannot prune', () => {
-    const f = block('timeout container:web -healthz "db error" ab')!;
+    const f = block('timeout host:web -healthz "db error" ab')!;
     expect(f.values).toEqual([bound('timeout', 'db error')]);
+  });
+
+  it('tests container names and ids against the block lists, NULL (not known) passing', () => {
+    expect(block('container:web')).toEqual({
+      text: '(containers IS NULL OR $1::text = ANY(containers))',
+      values: ['web'],
+    });
+    const g = block('container:web-* timeout', 3)!;
+    expect(g.values).toEqual([bound('timeout'), 'web-%']);
+    expect(g.text).toContain('(containers IS NULL OR EXISTS (SELECT 1 FROM unnest(containers)');
+    expect(g.text).toContain('LIKE $4');
+    // 12 to 64 hex digits may be an id prefix: either list may hold it.
+    const h = block('container:0123456789ab')!;
+    expect(h.values).toEqual(['0123456789ab', '0123456789ab%']);
+    expect(h.text).toMatch(/containers IS NULL .* OR \(container_ids IS NULL OR EXISTS/);
+    expect(block('container_id:a_b%*')!.values).toEqual(['a\\_b\\%%']);
+    expect(block('container:*')!.text).toBe(
+      '(containers IS NULL OR cardinality(containers) > 0)',
+    );
+    expect(block('timeout OR container:web')!.text).toContain(' OR (containers IS NULL');
   });
 
   it('keeps OR under AND apart, and drops an OR that has a non-pruning branch', () => {
@@ -89,9 +109,10 @@ describe('toBlockFilter', () => {
     ]);
   });
 
-  it('names the filter column as told, for joins', () => {
-    const f = toBlockFilter(parseQuery('timeout'), 1, 'lb.bloom')!;
+  it('qualifies the block columns as told, for joins', () => {
+    const f = toBlockFilter(parseQuery('timeout container:web*'), 1, 'lb')!;
     expect(f.text).toContain("SELECT lb.bloom || ''::bytea");
-    expect(f.text).not.toMatch(/[^.]\bbloom\b/);
+    expect(f.text).toContain('unnest(lb.containers)');
+    expect(f.text).not.toMatch(/[^.]\b(bloom|containers)\b/);
   });
 });
