@@ -1,7 +1,7 @@
 /**
  * Every search reads rows through the blocks of migrations 003 and 007: `logs` has no
  * per-row index on time or container (they cost the writer more than half of
- * PostgreSQL's time per row; migration 007), only BRIN on id. Each block knows the id
+ * PostgreSQL's time per row; migration 007), only a btree on id. Each block knows the id
  * and time ranges of consecutive rows of one writer, a Bloom filter of their words and
  * their containers.
  *
@@ -12,7 +12,7 @@
  * block cannot hold anything before the last one kept (newest first: its max_ts is older
  * than that row's time). A page's id ranges are merged first: the writer's lanes and
  * other collectors write blocks whose id ranges interleave, and a row must be read once.
- * Rows of a range are found by id (BRIN) within its time range (partition pruning).
+ * Rows of a range are found by id within its time range (partition pruning).
  *
  * The walk runs in one snapshot (api/read-only.ts): blocks are updated as their rows
  * commit, and a block that moved between two pages could otherwise be missed.
@@ -38,11 +38,11 @@ export type Row = StoredRecord & Keyed;
 export type Dir = 'desc' | 'asc';
 
 /**
- * Blocks in a first page: a filter that rules blocks out usually leaves few rows per
- * block; without one, the two newest blocks (one per writer lane) hold a page.
+ * Blocks in the first page, doubling with each page after: the two newest blocks (one per
+ * writer lane) hold a page of an unfiltered search, and a filter that keeps one row in a
+ * hundred needs a few more; a rare word gets its few candidate blocks in a few pages.
  */
-const FIRST_PAGE_PRUNED = 16;
-const FIRST_PAGE_ALL = 2;
+const FIRST_PAGE = 2;
 const MAX_PAGE = 1024;
 
 interface Block {
@@ -139,15 +139,15 @@ function spanArrays(spans: Span[]): unknown[] {
 
 /**
  * The rows of `spans` (parameters `$n`..`$n+3`) that satisfy `whereText`, as `l`.
- * OFFSET 0 keeps it a per-span look-up (runtime partition pruning on ts, a BRIN range on
- * id); flattened, the planner scans every partition. r's columns (lo, hi, t0, t1) are
+ * OFFSET 0 keeps it a per-span look-up (runtime partition pruning on ts, an index range
+ * on id); flattened, the planner scans every partition. r's columns (lo, hi, t0, t1) are
  * named apart from logs' columns, so the WHERE text, written over bare logs columns,
  * still means logs.
  */
-function spanRowsSql(n: number, whereText: string, columns: string): string {
+function spanRowsSql(n: number, whereText: string): string {
   return `unnest($${n}::bigint[], $${n + 1}::bigint[], $${n + 2}::timestamptz[], $${n + 3}::timestamptz[]) AS r(lo, hi, t0, t1)
      JOIN LATERAL (
-       SELECT ${columns} FROM logs
+       SELECT * FROM logs
         WHERE id BETWEEN r.lo AND r.hi AND ts BETWEEN r.t0 AND r.t1 AND (${whereText})
        OFFSET 0) l ON true`;
 }
@@ -196,7 +196,7 @@ export async function walkBlocks<R extends Keyed = Row>(
   const bValues = [...(filter?.values ?? [])];
   const bText = blockWhere(where, filter?.text ?? 'TRUE', bValues, dir);
   let rows: R[] = [];
-  let page = filter ? FIRST_PAGE_PRUNED : FIRST_PAGE_ALL;
+  let page = FIRST_PAGE;
   let after: Block | null = null;
   for (;;) {
     if (opts.deadlineMs !== undefined && Date.now() > opts.deadlineMs) throw new WalkTimeout();
@@ -218,8 +218,12 @@ export async function walkBlocks<R extends Keyed = Row>(
       const n = where.values.length;
       const found = (
         await db.query<R>(
-          `SELECT l.* FROM ${spanRowsSql(n + 1, where.text, columns)}
-            ORDER BY l.cursor_ts::bigint ${order}, l.id::bigint ${order} LIMIT $${n + 5}`,
+          // Columns are computed for the page's rows only, after the sort (formatting
+          // times for every row of a block cost more than reading them).
+          `SELECT ${columns} FROM (
+             SELECT l.* FROM ${spanRowsSql(n + 1, where.text)}
+              ORDER BY l.ts ${order}, l.id ${order} LIMIT $${n + 5}) logs
+            ORDER BY logs.ts ${order}, logs.id ${order}`,
           [...where.values, ...spanArrays(mergeSpans(batch)), want],
         )
       ).rows;
@@ -265,7 +269,7 @@ export async function histogramBlocks(
     return (
       await db.query<{ b: string; n: string }>(
         `SELECT ${bk.sql} AS b, count(*)::text AS n
-           FROM ${spanRowsSql(n + 1, where.text, 'ts')} GROUP BY 1`,
+           FROM ${spanRowsSql(n + 1, where.text)} GROUP BY 1`,
         [...where.values, ...spanArrays(mergeSpans(blocks)), ...bk.values],
       )
     ).rows;

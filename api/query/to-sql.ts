@@ -44,7 +44,10 @@ class SqlBuilder {
   private match(column: string, m: StringMatch): string {
     switch (m.kind) {
       case 'exact':
-        return `${column} = ${this.param(m.value)}`;
+        // `= ANY` rather than `=`: a top-level `column = value` becomes an equivalence
+        // class, which the planner re-adds after the other tests, so `message ILIKE` ran
+        // first on every row (container + word over 20,000 rows: 29 ms against 7 ms).
+        return `${column} = ANY(ARRAY[${this.param(m.value)}])`;
       case 'glob':
         return `${column} LIKE ${this.param(m.parts.map(escapeLike).join('%'))}`;
       case 'present':

@@ -57,20 +57,17 @@ async function shortBacklog(
     columns: `id::text AS id, ${CURSOR_COLUMN}, ${size('')} AS size`,
     deadlineMs: Date.now() + limits.shortBacklogMs,
   });
-  const ids: bigint[] = [];
+  const ids: string[] = [];
   let chars = 0;
   for (const r of newest) {
     chars += Number(r.size);
     if (chars > limits.maxQueueChars) break;
-    ids.push(BigInt(r.id));
+    ids.push(r.id);
   }
   if (ids.length === 0) return [];
-  ids.sort((a, b) => (a < b ? -1 : 1));
-  // The id range lets BRIN find the pages; = ANY picks the window's rows in them.
   const r = await db.query<StoredRecord>(
-    `SELECT ${RECORD_COLUMNS} FROM logs WHERE id BETWEEN $1::bigint AND $2::bigint
-        AND id = ANY($3::bigint[]) ORDER BY logs.id`,
-    [String(ids[0]), String(ids[ids.length - 1]), ids.map(String)],
+    `SELECT ${RECORD_COLUMNS} FROM logs WHERE id = ANY($1::bigint[]) ORDER BY logs.id`,
+    [ids],
   );
   return r.rows;
 }

@@ -74,9 +74,7 @@ describe('toBlockFilter', () => {
     expect(h.values).toEqual(['0123456789ab', '0123456789ab%']);
     expect(h.text).toMatch(/containers IS NULL .* OR \(container_ids IS NULL OR EXISTS/);
     expect(block('container_id:a_b%*')!.values).toEqual(['a\\_b\\%%']);
-    expect(block('container:*')!.text).toBe(
-      '(containers IS NULL OR cardinality(containers) > 0)',
-    );
+    expect(block('container:*')!.text).toBe('(containers IS NULL OR cardinality(containers) > 0)');
     expect(block('timeout OR container:web')!.text).toContain(' OR (containers IS NULL');
   });
 
