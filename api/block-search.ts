@@ -19,7 +19,6 @@
  */
 import type { Pool, PoolClient } from '../core/db/pool.js';
 import type { StoredRecord } from '../core/record.js';
-import type { Query } from './query/index.js';
 import { toBlockFilter } from './query/to-block-filter.js';
 import { readOnly } from './read-only.js';
 import { CURSOR_COLUMN, RECORD_COLUMNS } from './record-sql.js';
@@ -70,17 +69,15 @@ interface Span {
   t1us: bigint;
 }
 
-/** The blocks' SQL condition for a query, or null when it cannot prune (read every block). */
-export function blockCondition(query: Query, startParam: number) {
-  return toBlockFilter(query, startParam, 'b');
-}
-
 /**
- * Conditions on blocks from the time range and cursor. Newest first, the cursor bounds
+ * Conditions on blocks: the query's (api/query/to-block-filter.ts; TRUE when it cannot
+ * rule any block out), then the time range and cursor. Newest first, the cursor bounds
  * rows from above; oldest first (the context route's newer side), from below.
  */
-function blockWhere(where: Where, filterText: string, values: unknown[], dir: Dir): string {
-  const c = [filterText];
+function blockWhere(where: Where, values: unknown[], dir: Dir): string {
+  const filter = toBlockFilter(where.query, values.length + 1, 'b');
+  values.push(...(filter?.values ?? []));
+  const c = [filter?.text ?? 'TRUE'];
   if (where.fromMs !== null) {
     values.push(new Date(where.fromMs).toISOString());
     c.push(`b.max_ts >= $${values.length}`);
@@ -102,7 +99,7 @@ function blockWhere(where: Where, filterText: string, values: unknown[], dir: Di
  * of its blocks. A merged range may take in rows of no listed block: they are read and
  * tested like any other, so they can only add true matches, never lose one.
  */
-export function mergeSpans(blocks: Omit<Block, 'block_id'>[]): Span[] {
+function mergeSpans(blocks: Omit<Block, 'block_id'>[]): Span[] {
   const spans = blocks
     .map((b) => ({
       lo: BigInt(b.min_id),
@@ -192,9 +189,8 @@ export async function walkBlocks<R extends Keyed = Row>(
   const columns = opts.columns ?? `${RECORD_COLUMNS}, ${CURSOR_COLUMN}`;
   const order = dir === 'desc' ? 'DESC' : 'ASC';
   const edge = dir === 'desc' ? 'b.max_ts' : 'b.min_ts';
-  const filter = blockCondition(where.query, 1);
-  const bValues = [...(filter?.values ?? [])];
-  const bText = blockWhere(where, filter?.text ?? 'TRUE', bValues, dir);
+  const bValues: unknown[] = [];
+  const bText = blockWhere(where, bValues, dir);
   let rows: R[] = [];
   let page = FIRST_PAGE;
   let after: Block | null = null;
@@ -257,9 +253,8 @@ export async function histogramBlocks(
   bucket: (firstParam: number) => { sql: string; values: unknown[] },
 ): Promise<{ b: string; n: string }[]> {
   return readOnly(pool, 'REPEATABLE READ', null, async (db) => {
-    const filter = blockCondition(where.query, 1);
-    const bValues = [...(filter?.values ?? [])];
-    const bText = blockWhere(where, filter?.text ?? 'TRUE', bValues, 'desc');
+    const bValues: unknown[] = [];
+    const bText = blockWhere(where, bValues, 'desc');
     const blocks = (
       await db.query<Block>(`SELECT ${BLOCK_COLUMNS} FROM log_blocks b WHERE ${bText}`, bValues)
     ).rows;

@@ -179,6 +179,15 @@ export class Writer extends EventEmitter {
       this.flush();
       await new Promise<void>((r) => (this.idle = r));
     }
+    // The open blocks' real filters: until then every word search reads those blocks.
+    const open = this.freeLanes.map((l) => l.blocks.closeSql()).filter((q) => q !== '');
+    if (open.length > 0) {
+      await this.pool
+        .query(open.join(';\n'))
+        .catch((e: Error) =>
+          this.log.warn({ err: e.message }, 'open skip-index blocks keep an all-ones filter'),
+        );
+    }
   }
 
   private schedule(): void {
