@@ -12,6 +12,7 @@
  * `npx tsx bench/bloom.ts [blocks]` (default 10000); starts its own embedded PostgreSQL
  * in a temporary directory and removes it.
  */
+import { BLOCK_ROWS } from '../collector/writer/blocks.js';
 import { BLOOM_HASHES, BLOOM_MAX_FILL, BloomBuilder } from '../core/trigram-bloom.js';
 import { measureSql } from './lib/bloom-sql.js';
 import { blocksOf, countFp, evalBlock, fill, pct, type EvalBlock } from './lib/bloom-eval.js';
@@ -19,7 +20,8 @@ import { dockerRecords, rng } from './lib/docker-records.js';
 import { variedLines } from './lib/varied-lines.js';
 
 const SQL_BLOCKS = Number(process.argv[2] ?? 10_000);
-const ROWS = 4096;
+/** Rows per block as shipped. */
+const ROWS = BLOCK_ROWS;
 
 function table(head: string[], rows: (string | number)[][]): void {
   console.log(`\n| ${head.join(' | ')} |`);
