@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from '../../core/db/pool.js';
 import { Errors, LogharborError } from '../../core/errors.js';
 import type { Telemetry } from '../../core/telemetry.js';
-import { QUERY_LIMITS } from '../query/index.js';
+import { QUERY_LIMITS, type Filter } from '../query/index.js';
 import { encodeCursor } from '../record-sql.js';
 import { buildWhere } from '../search-sql.js';
 import { histogramBlocks, searchBlocks } from '../block-search.js';
@@ -52,31 +52,57 @@ export function bucketWidth(rangeMs: number, buckets: number): number {
 }
 
 /**
- * The histogram of everything from the per-minute counts the writer keeps (migration
- * 004). Bucket widths are whole minutes here, so buckets hold whole minutes; `from`/`to`
- * are rounded out to the minute.
+ * Histograms from the per-minute counts the writer keeps: of everything (migration 004),
+ * or of some containers (`names`, migration 008). Bucket widths are whole minutes here,
+ * so buckets hold whole minutes; `from`/`to` are rounded out to the minute.
  */
 async function histogramMinutes(
   pool: Pool,
+  names: string[] | null,
   fromMs: number,
   toMs: number,
   width: number,
   origin: number,
 ) {
+  const values: unknown[] = [
+    `${width} milliseconds`,
+    new Date(origin).toISOString(),
+    new Date(fromMs).toISOString(),
+    new Date(toMs).toISOString(),
+  ];
+  let from = 'log_minutes WHERE';
+  if (names !== null) {
+    values.push(names);
+    from = 'container_minutes WHERE container_name = ANY($5::text[]) AND';
+  }
   return (
     await pool.query<{ b: string; n: string }>(
       `SELECT (extract(epoch FROM date_bin($1::interval, minute, $2::timestamptz)) * 1000)::bigint::text AS b,
               sum(n)::text AS n
-         FROM log_minutes WHERE minute >= date_trunc('minute', $3::timestamptz) AND minute < $4
+         FROM ${from} minute >= date_trunc('minute', $3::timestamptz) AND minute < $4
         GROUP BY 1`,
-      [
-        `${width} milliseconds`,
-        new Date(origin).toISOString(),
-        new Date(fromMs).toISOString(),
-        new Date(toMs).toISOString(),
-      ],
+      values,
     )
   ).rows;
+}
+
+/**
+ * The container names a filter asks for when it is nothing else: `container:a` or
+ * `container:a OR container:b`, exact names that cannot also be id prefixes (the page's
+ * container picker). Null for any other filter.
+ */
+export function onlyContainers(f: Filter): string[] | null {
+  if (f.kind === 'container') {
+    return f.name.kind === 'exact' && f.idPrefix === null ? [f.name.value] : null;
+  }
+  if (f.kind !== 'or') return null;
+  const names: string[] = [];
+  for (const c of f.children) {
+    const n = onlyContainers(c);
+    if (n === null) return null;
+    names.push(...n);
+  }
+  return names;
 }
 
 export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetry): void {
@@ -148,9 +174,11 @@ export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetr
         sql: `(extract(epoch FROM date_bin($${p}::interval, ts, $${p + 1}::timestamptz)) * 1000)::bigint::text`,
         values: [`${width} milliseconds`, new Date(origin).toISOString()],
       });
+      const f = where.query.filter;
+      const names = f === null ? null : onlyContainers(f);
       const rows =
-        where.query.filter === null && width % 60_000 === 0
-          ? await histogramMinutes(pool, fromMs, toMs, width, origin)
+        (f === null || names !== null) && width % 60_000 === 0
+          ? await histogramMinutes(pool, names, fromMs, toMs, width, origin)
           : await histogramBlocks(pool, where, bucket);
       end();
       const counts = new Map(rows.map((x) => [Number(x.b), Number(x.n)]));

@@ -1,7 +1,8 @@
 /**
  * Summaries the writer keeps beside the rows, in the same transaction as each batch:
- * the container list (migration 002) and per-minute counts (migration 004), so the
- * container list and the unfiltered histogram never scan `logs`. Each is one statement
+ * the container list (migration 002) and per-minute counts, overall (migration 004) and
+ * per container (008), so the container list and the histograms without a filter or of
+ * containers never scan `logs`. Each is one statement
  * of the batch's closing query (collector/writer/sql-text.ts says why SQL text).
  */
 import { intLit, msLit, textLit } from './sql-text.js';
@@ -58,16 +59,39 @@ export function containersSql(committed: Committed[]): string {
        last_seen = greatest(c.last_seen, excluded.last_seen)`;
 }
 
-/** Per-minute counts for the unfiltered histogram (migration 004); keys sorted (no deadlock). */
+/**
+ * Per-minute counts for the histogram without a filter (migration 004) and per container
+ * (migration 008): two upserts. Keys sorted so two writers lock rows in the same order
+ * (no deadlock).
+ */
 export function minutesSql(committed: Committed[]): string {
-  const perMinute = new Map<number, number>();
+  const all = new Map<number, number>();
+  const perContainer = new Map<string, Map<number, number>>();
   for (const { record } of committed) {
     const minute = Math.floor(record.tsSec / 60) * 60;
-    perMinute.set(minute, (perMinute.get(minute) ?? 0) + 1);
+    all.set(minute, (all.get(minute) ?? 0) + 1);
+    if (record.containerName === null) continue;
+    let m = perContainer.get(record.containerName);
+    if (!m) perContainer.set(record.containerName, (m = new Map()));
+    m.set(minute, (m.get(minute) ?? 0) + 1);
   }
-  const rows = [...perMinute.keys()]
-    .sort((a, b) => a - b)
-    .map((m) => `(${msLit(m * 1000)}, ${intLit(perMinute.get(m)!)})`);
-  return `INSERT INTO log_minutes AS m (minute, n) VALUES ${rows.join(', ')}
-     ON CONFLICT (minute) DO UPDATE SET n = m.n + excluded.n`;
+  const byMinute = (a: number, b: number) => a - b;
+  const rows = [...all.keys()]
+    .sort(byMinute)
+    .map((m) => `(${msLit(m * 1000)}, ${intLit(all.get(m)!)})`);
+  const out = [
+    `INSERT INTO log_minutes AS m (minute, n) VALUES ${rows.join(', ')}
+     ON CONFLICT (minute) DO UPDATE SET n = m.n + excluded.n`,
+  ];
+  if (perContainer.size > 0) {
+    const crows = [...perContainer.keys()].sort().flatMap((name) => {
+      const m = perContainer.get(name)!;
+      return [...m.keys()]
+        .sort(byMinute)
+        .map((t) => `(${textLit(name)}, ${msLit(t * 1000)}, ${intLit(m.get(t)!)})`);
+    });
+    out.push(`INSERT INTO container_minutes AS m (container_name, minute, n) VALUES ${crows.join(', ')}
+     ON CONFLICT (container_name, minute) DO UPDATE SET n = m.n + excluded.n`);
+  }
+  return out.join(';\n');
 }

@@ -66,7 +66,7 @@ export interface MaintainOptions {
 
 /**
  * Drops a day partition and what the summary tables say about that day: its per-minute
- * counts (the unfiltered histogram) and the skip-index blocks wholly inside it (a block
+ * counts (the histograms without a filter and of containers) and the skip-index blocks wholly inside it (a block
  * that also covers other days stays; its rows there still exist).
  */
 async function dropDay(client: PoolClient, name: string): Promise<void> {
@@ -74,6 +74,10 @@ async function dropDay(client: PoolClient, name: string): Promise<void> {
   const to = iso(dayOf(name) + DAY_MS);
   await client.query(`DROP TABLE ${name}`);
   await client.query('DELETE FROM log_minutes WHERE minute >= $1 AND minute < $2', [from, to]);
+  await client.query('DELETE FROM container_minutes WHERE minute >= $1 AND minute < $2', [
+    from,
+    to,
+  ]);
   await client.query('DELETE FROM log_blocks WHERE min_ts >= $1 AND max_ts <= $2', [from, to]);
 }
 

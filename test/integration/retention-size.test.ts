@@ -63,6 +63,11 @@ describe('retention size cap', () => {
         [id],
       );
       await pool.query(
+        `INSERT INTO container_minutes (container_name, minute, n)
+         SELECT 'web', date_trunc('minute', ts), count(*) FROM logs WHERE id >= $1 GROUP BY 2`,
+        [id],
+      );
+      await pool.query(
         `INSERT INTO log_blocks (min_id, max_id, min_ts, max_ts, rows, bloom)
          SELECT min(id), max(id), min(ts), max(ts), count(*), '\\x00'::bytea FROM logs WHERE id >= $1`,
         [id],
@@ -127,6 +132,9 @@ describe('retention size cap', () => {
       ['logs_19710304', ...keptDays, 'logs_21000101'].sort(),
     );
     expect(await days('log_blocks', 'min_ts')).toEqual(
+      ['logs_19710304', ...keptDays, 'logs_21000101'].sort(),
+    );
+    expect(await days('container_minutes', 'minute')).toEqual(
       ['logs_19710304', ...keptDays, 'logs_21000101'].sort(),
     );
   });
