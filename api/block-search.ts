@@ -34,6 +34,11 @@ export interface Keyed {
 
 export type Row = StoredRecord & Keyed;
 
+/** Rows as the API serves them: the keyset time is the walk's, not the record's. */
+export function withoutCursor(rows: Row[]): StoredRecord[] {
+  return rows.map(({ cursor_ts: _c, ...r }) => r);
+}
+
 export type Dir = 'desc' | 'asc';
 
 /**

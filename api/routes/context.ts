@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from '../../core/db/pool.js';
 import { Errors, LogharborError } from '../../core/errors.js';
 import type { StoredRecord } from '../../core/record.js';
-import { walkBlocks, type Row } from '../block-search.js';
+import { walkBlocks, withoutCursor } from '../block-search.js';
 import type { Query } from '../query/index.js';
 import { readOnly } from '../read-only.js';
 import { RECORD_COLUMNS } from '../record-sql.js';
@@ -93,8 +93,9 @@ export function contextRoutes(app: FastifyInstance, pool: Pool): void {
         ]),
         side('>', after),
       ]);
-      const strip = (rows: Row[]): StoredRecord[] => rows.map(({ cursor_ts: _c, ...r }) => r);
-      return { records: [...strip(older).reverse(), ...self.rows, ...strip(newer)] };
+      return {
+        records: [...withoutCursor(older).reverse(), ...self.rows, ...withoutCursor(newer)],
+      };
     },
   );
 }

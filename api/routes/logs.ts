@@ -10,7 +10,7 @@ import type { Telemetry } from '../../core/telemetry.js';
 import { QUERY_LIMITS, type Filter } from '../query/index.js';
 import { encodeCursor } from '../record-sql.js';
 import { buildWhere } from '../search-sql.js';
-import { histogramBlocks, searchBlocks } from '../block-search.js';
+import { histogramBlocks, searchBlocks, withoutCursor } from '../block-search.js';
 
 export const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
@@ -134,7 +134,7 @@ export function logsRoutes(app: FastifyInstance, pool: Pool, telemetry: Telemetr
       if (more) rows.pop();
       const last = rows[rows.length - 1];
       return {
-        records: rows.map(({ cursor_ts: _c, ...r }) => r),
+        records: withoutCursor(rows),
         next_cursor: more && last ? encodeCursor(last.cursor_ts, last.id) : null,
       };
     },

@@ -2,8 +2,8 @@
  * Summaries the writer keeps beside the rows, in the same transaction as each batch:
  * the container list (migration 002) and per-minute counts, overall (migration 004) and
  * per container (008), so the container list and the histograms without a filter or of
- * containers never scan `logs`. Each is one statement
- * of the batch's closing query (collector/writer/sql-text.ts says why SQL text).
+ * containers never scan `logs`. Each is one statement of the batch's closing query
+ * (collector/writer/sql-text.ts says why SQL text).
  */
 import { intLit, msLit, textLit } from './sql-text.js';
 import type { Committed } from './unit.js';
