@@ -34,6 +34,7 @@ COPY core ./core
 COPY collector ./collector
 COPY api ./api
 COPY cli ./cli
+COPY server ./server
 COPY web ./web
 COPY migrations ./migrations
 COPY deploy/healthcheck.mjs ./deploy/

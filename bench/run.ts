@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { ROOT } from './lib/build.js';
+import { ROOT } from '../dev/build.js';
 import { BenchContext, type BenchOptions } from './lib/context.js';
 import {
   describeMachine,

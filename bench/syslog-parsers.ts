@@ -5,7 +5,7 @@
  *  1. correctness: the test-vector table of test/unit/syslog/vectors.ts (RFC 5424 6.5 and
  *     RFC 3164 5.4 examples, Docker's four formats, logger, rsyslog, edge cases), field
  *     by field;
- *  2. the 54 lines of the Docker 20.10 captures (../shared/fixtures/docker-20.10): host,
+ *  2. the 54 lines of the Docker 20.10 captures (test/fixtures/docker-20.10): host,
  *     tag, pid and text, checked against a regular expression per format;
  *  3. speed: lines/s on each Docker syslog-format and on logger rfc5424 lines with
  *     structured data, fed as Buffers as the listeners get them (the other parsers take
@@ -188,7 +188,7 @@ function correctness(): void {
   console.log(misses.join('\n'));
 }
 
-const DOCKER_DIR = path.resolve(import.meta.dirname, '../../shared/fixtures/docker-20.10');
+const DOCKER_DIR = path.resolve(import.meta.dirname, '../test/fixtures/docker-20.10');
 
 /**
  * Every line of the Docker 20.10 syslog captures, with the fields read by a regular

@@ -8,8 +8,8 @@
  * Names and tags came off the wire: every printed string goes through cleanMessage, so a
  * hostile tag cannot move the cursor or retitle the terminal.
  */
-import type { DoctorReport, DoctorSender, Finding, Fix } from '../api/doctor/report.js';
-import { parseDoctorReport } from '../api/doctor/report.js';
+import type { DoctorReport, DoctorSender, Finding, Fix } from '../core/doctor/report.js';
+import { parseDoctorReport } from '../core/doctor/report.js';
 import { cleanMessage, type Style } from './output.js';
 import { getJson, resolveRemote } from './remote.js';
 

@@ -7,12 +7,12 @@ import { LogharborError } from '../core/errors.js';
 import { migrate } from '../core/db/migrate.js';
 import { createPool } from '../core/db/pool.js';
 import { createLogger } from '../core/log.js';
-import { openDatabase } from './database.js';
+import { openDatabase } from '../core/db/open.js';
 import { doctor, type DoctorOptions } from './doctor.js';
 import { colorFor } from './output.js';
 import { DEFAULT_URL } from './remote.js';
 import { search, type SearchOptions } from './search.js';
-import { serve } from './serve.js';
+import { serve } from '../server/serve.js';
 import { tail, type TailOptions } from './tail.js';
 
 const program = new Command();

@@ -56,6 +56,27 @@ export interface StoredRecord {
   attrs: Attrs | null;
 }
 
+/**
+ * The event times a record may hold: PostgreSQL timestamptz spans 4713 BC..294276 AD, JS
+ * Date and ISO text years 0..9999; the writer clamps a time outside and keeps the
+ * original in attrs.
+ */
+export const MIN_TS_SEC = -62135596800; // 0001-01-01T00:00:00Z
+export const MAX_TS_SEC = 253402300799; // 9999-12-31T23:59:59Z
+
+/** Event time in ms, rounded down (the lower end of a range covering the row's µs time). */
+export function recordMs(r: LogRecord): number {
+  return r.tsSec * 1000 + Math.floor(r.tsNano / 1_000_000);
+}
+
+/**
+ * The upper end of a time range whose greatest `recordMs` is `ms`: +1 ms, as a row's time
+ * has microseconds the ms value dropped (never past the latest time a row may have).
+ */
+export function maxEventMs(ms: number): number {
+  return Math.min(ms + 1, MAX_TS_SEC * 1000 + 999);
+}
+
 /** Syslog severities (RFC 5424 section 6.2.1), index = numeric value. */
 export const SEVERITY_NAMES = [
   'emerg',
@@ -93,4 +114,12 @@ export function newRecord(
     message,
     attrs: null,
   };
+}
+
+/** Times PostgreSQL (and JS dates) cannot hold are clamped; the original is kept in attrs. */
+export function clampTime(r: LogRecord): void {
+  if (r.tsSec >= MIN_TS_SEC && r.tsSec <= MAX_TS_SEC && Number.isFinite(r.tsSec)) return;
+  r.attrs = { ...r.attrs, original_time: r.tsSec };
+  r.tsSec = Number.isFinite(r.tsSec) && r.tsSec > 0 ? MAX_TS_SEC : MIN_TS_SEC;
+  r.tsNano = 0;
 }

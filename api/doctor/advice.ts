@@ -1,6 +1,6 @@
 /**
  * The driver doctor's rules (issue 7, item 6): a sender's current traits (the value of
- * each trait seen last, collector/doctor/traits.ts) in, findings with the lines to paste
+ * each trait seen last, core/doctor/traits.ts) in, findings with the lines to paste
  * out. Pure.
  *
  * Each rule fires only on what the wire showed. Docker's `mode` (blocking or not) never
@@ -8,7 +8,15 @@
  * whenever a Docker sender was seen, and worded as the trade-off it is.
  */
 import { buildFix, driverAddress, type Driver, type LogOpt } from './fix-lines.js';
-import type { ClientLine, DoctorReport, DoctorSender, Finding, Fix, Severity } from './report.js';
+import type {
+  ClientLine,
+  DoctorReport,
+  DoctorSender,
+  Finding,
+  Fix,
+  Severity,
+} from '../../core/doctor/report.js';
+import { factsFrom, type Facts } from '../../core/doctor/traits.js';
 
 export interface TraitSeen {
   trait: string;
@@ -34,7 +42,8 @@ export interface SenderState {
   traits: TraitSeen[];
 }
 
-type Traits = Record<string, string>;
+/** Typed by the vocabulary: a rule reading a trait or value that does not exist does not compile. */
+type Traits = Facts;
 
 /** Each trait's value seen last (then the most often, then the first by name): the current configuration. */
 export function currentTraits(seen: readonly TraitSeen[]): Traits {
@@ -47,9 +56,8 @@ export function currentTraits(seen: readonly TraitSeen[]): Traits {
       (t.lastAt === b.lastAt && (t.count > b.count || (t.count === b.count && t.value < b.value)));
     if (wins) best.set(t.trait, t);
   }
-  const out: Traits = {};
-  for (const [k, v] of [...best.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) out[k] = v.value;
-  return out;
+  const sorted = [...best.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  return factsFrom(sorted.map(([k, v]) => [k, v.value] as const));
 }
 
 interface Rule {

@@ -5,7 +5,7 @@
  * as a string ("true", not true), and replace the whole option set, so they carry the
  * driver's address too: the address of the listener the sender used.
  */
-import type { ClientLine, Fix } from './report.js';
+import type { ClientLine, Fix } from '../../core/doctor/report.js';
 
 export type Driver = 'fluentd' | 'syslog';
 export type LogOpt = readonly [name: string, value: string];

@@ -7,11 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from '../../core/db/pool.js';
 import { Errors, LogharborError } from '../../core/errors.js';
 import type { StoredRecord } from '../../core/record.js';
-import { walkBlocks, withoutCursor } from '../block-search.js';
+import { walkBlocks, withoutCursor } from '../search/block-search.js';
 import type { Query } from '../query/index.js';
-import { readOnly } from '../read-only.js';
-import { RECORD_COLUMNS } from '../record-sql.js';
-import type { Where } from '../search-sql.js';
+import { readOnly } from '../search/read-only.js';
+import { RECORD_COLUMNS } from '../search/record-sql.js';
+import type { Where } from '../search/search-sql.js';
 
 const MAX_AROUND = 500;
 

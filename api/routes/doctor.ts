@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from '../../core/db/pool.js';
 import { buildReport, type SenderState, type TraitSeen } from '../doctor/advice.js';
-import { parseTimeParam } from '../time-range.js';
+import { parseTimeParam } from '../search/time-range.js';
 
 const DEFAULT_SINCE = '24h';
 const DEFAULT_LIMIT = 200;

@@ -8,9 +8,9 @@ import type { Pool } from '../../core/db/pool.js';
 import { Errors, LogharborError } from '../../core/errors.js';
 import type { Telemetry } from '../../core/telemetry.js';
 import { QUERY_LIMITS, type Filter } from '../query/index.js';
-import { encodeCursor } from '../record-sql.js';
-import { buildWhere } from '../search-sql.js';
-import { histogramBlocks, searchBlocks, withoutCursor } from '../block-search.js';
+import { encodeCursor } from '../search/record-sql.js';
+import { buildWhere } from '../search/search-sql.js';
+import { histogramBlocks, searchBlocks, withoutCursor } from '../search/block-search.js';
 
 export const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;

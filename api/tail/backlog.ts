@@ -12,11 +12,11 @@
  */
 import type { Pool, PoolClient } from '../../core/db/pool.js';
 import type { StoredRecord } from '../../core/record.js';
-import { WalkTimeout, walkBlocks, type Keyed } from '../block-search.js';
+import { WalkTimeout, walkBlocks, type Keyed } from '../search/block-search.js';
 import { toSql, type Query } from '../query/index.js';
-import { readOnly } from '../read-only.js';
-import { CURSOR_COLUMN, RECORD_COLUMNS } from '../record-sql.js';
-import type { Where } from '../search-sql.js';
+import { readOnly } from '../search/read-only.js';
+import { CURSOR_COLUMN, RECORD_COLUMNS } from '../search/record-sql.js';
+import type { Where } from '../search/search-sql.js';
 import type { TailLimits } from './limits.js';
 
 export interface Backlog {

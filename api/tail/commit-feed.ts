@@ -13,12 +13,11 @@
  * own (a hot standby cannot LISTEN: the feed always uses the primary).
  */
 import pg from 'pg';
-import type { Committed } from '../../collector/writer/unit.js';
-import { COMMITS_CHANNEL, COMMITS_KEEP_MS } from '../../collector/writer/writer.js';
+import { COMMITS_CHANNEL, COMMITS_KEEP_MS, type Committed } from '../../core/tail-commits.js';
 import type { Pool } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
 import type { StoredRecord } from '../../core/record.js';
-import { RECORD_COLUMNS } from '../record-sql.js';
+import { RECORD_COLUMNS } from '../search/record-sql.js';
 import type { TailHub } from './hub.js';
 import { toStoredRecord } from './stored-record.js';
 

@@ -19,7 +19,7 @@ import { COPY_COLUMNS } from '../../collector/writer/copy-binary.js';
 import { migrate } from '../../core/db/migrate.js';
 import { maintainPartitions } from '../../core/db/partitions.js';
 import { createPool } from '../../core/db/pool.js';
-import { which } from '../../test/support/programs.js';
+import { which } from '../../dev/programs.js';
 import type { Cluster } from './cluster.js';
 
 const COLUMNS = COPY_COLUMNS.join(', ');

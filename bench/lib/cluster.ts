@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmbedded } from '../../core/db/embedded.js';
 import { createPool, type Pool } from '../../core/db/pool.js';
-import { ROOT } from './build.js';
-import { postgresCpuSeconds } from './proc.js';
+import { ROOT } from '../../dev/build.js';
+import { postgresCpuSeconds } from '../../dev/proc.js';
 
 export interface Cluster {
   /** `SELECT version()`, shortened to "PostgreSQL 17.x". */

@@ -7,11 +7,11 @@
  */
 import { createPool } from '../../core/db/pool.js';
 import type { Cluster } from './cluster.js';
-import { selfCpuSeconds } from './proc.js';
+import { selfCpuSeconds } from '../../dev/proc.js';
 import { dockerRecords } from './docker-records.js';
 import { encodeRequests, sendAll } from './forward-load.js';
 import { metric } from './metrics.js';
-import { startServer, type BenchServer } from './server.js';
+import { startServer, type BenchServer } from '../../dev/server.js';
 import { percentile } from './stats.js';
 
 export interface Logharbor {

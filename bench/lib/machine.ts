@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { which } from '../../test/support/programs.js';
+import { which } from '../../dev/programs.js';
 import type { BenchContext, BenchOptions } from './context.js';
-import { machineCpu, treeCpuSeconds } from './proc.js';
+import { machineCpu, treeCpuSeconds } from '../../dev/proc.js';
 
 export interface Machine {
   cpu: string;

@@ -9,8 +9,8 @@
  */
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { walkBlocks, type Queryable } from '../../api/block-search.js';
-import { buildWhere } from '../../api/search-sql.js';
+import { walkBlocks, type Queryable } from '../../api/search/block-search.js';
+import { buildWhere } from '../../api/search/search-sql.js';
 import type { Pool } from '../../core/db/pool.js';
 import { ackCounter, encodeMessage, newChunk } from './forward-load.js';
 

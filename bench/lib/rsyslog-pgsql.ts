@@ -16,7 +16,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, isListening, which } from '../../test/support/programs.js';
+import { freePort, isListening, which } from '../../dev/programs.js';
 
 const MODULE = '/usr/lib/x86_64-linux-gnu/rsyslog/ompgsql.so';
 

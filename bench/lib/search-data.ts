@@ -17,7 +17,7 @@ import { createPool, type Pool } from '../../core/db/pool.js';
 import { silentLogger } from '../../core/log.js';
 import { newRecord, type LogRecord } from '../../core/record.js';
 import { Telemetry } from '../../core/telemetry.js';
-import { ROOT } from './build.js';
+import { ROOT } from '../../dev/build.js';
 import { rng } from './docker-records.js';
 
 export const RARE = 'xylophone42';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createPool } from '../../core/db/pool.js';
 import { dumpRows, measureCeilings } from '../lib/ceiling.js';
 import type { BenchContext } from '../lib/context.js';
-import { cpuSecondsOf, resetPeak, selfCpuSeconds, statusMb } from '../lib/proc.js';
+import { cpuSecondsOf, resetPeak, selfCpuSeconds, statusMb } from '../../dev/proc.js';
 import { checkpoint, withLogharbor, type Logharbor } from '../lib/ingest-run.js';
 import { metric, waitQuiet, waitWritten } from '../lib/metrics.js';
 import { num, ratio } from '../lib/report.js';

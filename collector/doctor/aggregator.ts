@@ -16,15 +16,8 @@ import type { ForwardRequest } from '../forward/types.js';
 import type { SyslogMessage } from '../syslog/message.js';
 import { forwardFacts, forwardKey, forwardSender } from './forward-facts.js';
 import { syslogFacts, syslogSender } from './syslog-facts.js';
-import type { Facts, SenderIdentity } from './traits.js';
-
-/** What the sources call: the only coupling between them and the doctor. */
-export interface WireObserver {
-  /** One decoded forward request (not heartbeats or handshakes) and the frame it came in. */
-  observeForward(frame: Buffer, req: ForwardRequest, mode: WireMode, listener: string): void;
-  /** One parsed syslog message and the frame (datagram) it came in. */
-  observeSyslog(frame: Uint8Array, m: SyslogMessage, listener: string): void;
-}
+import type { Facts, SenderIdentity } from '../../core/doctor/traits.js';
+import type { WireObserver } from './observer.js';
 
 export interface AggregatorOptions {
   /** Most senders tracked in one window. Default 5000. */

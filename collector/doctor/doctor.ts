@@ -6,7 +6,8 @@
  */
 import type { Pool } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
-import { TraitAggregator, type AggregatorOptions, type WireObserver } from './aggregator.js';
+import { TraitAggregator, type AggregatorOptions } from './aggregator.js';
+import type { WireObserver } from './observer.js';
 import { pruneTraits, saveTraits } from './store.js';
 
 export const DOCTOR_FLUSH_MS = 5_000;

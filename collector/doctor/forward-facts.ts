@@ -12,7 +12,12 @@
 import type { ForwardRequest } from '../forward/types.js';
 import type { WireMode } from '../forward/framer.js';
 import { MsgpackReader } from '../forward/msgpack-reader.js';
-import { clip, type Facts, type SenderIdentity, type TraitValue } from './traits.js';
+import {
+  clip,
+  type Facts,
+  type SenderIdentity,
+  type TraitValue,
+} from '../../core/doctor/traits.js';
 
 const COMPOSE_PROJECT = 'com.docker.compose.project';
 const COMPOSE_SERVICE = 'com.docker.compose.service';

@@ -13,7 +13,12 @@
  */
 import { dockerFields } from '../syslog/docker.js';
 import type { SyslogMessage } from '../syslog/message.js';
-import { clip, type Facts, type SenderIdentity, type TraitValue } from './traits.js';
+import {
+  clip,
+  type Facts,
+  type SenderIdentity,
+  type TraitValue,
+} from '../../core/doctor/traits.js';
 
 const SP = 0x20;
 const DAEMON = 3;

@@ -11,11 +11,11 @@ import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
 import type { RequestDeadline } from '../listen/request-deadline.js';
 import { listenStream, type StreamListener } from '../listen/stream-listener.js';
 import { listenUdp, type UdpListener } from '../listen/udp-listener.js';
-import { PartialJoiner, type JoinedLine } from '../normalize/partial-join.js';
-import type { WireObserver } from '../doctor/aggregator.js';
+import { PartialJoiner, type JoinedLine } from '../docker-lines/partial-join.js';
+import type { WireObserver } from '../doctor/observer.js';
 import type { Writer } from '../writer/writer.js';
 import { handleForwardConnection, type ForwardContext } from './connection.js';
-import { recoverStalePartials } from './partial-recovery.js';
+import { recoverStalePartials } from '../docker-lines/partial-recovery.js';
 
 /** Longest a shutdown waits for committed requests' acks to be written. */
 const ACK_DRAIN_MS = 10_000;

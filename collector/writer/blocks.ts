@@ -18,9 +18,9 @@
  * one; the stored row keeps what was committed, with the all-ones filter.
  */
 import { BLOOM_MIN_BITS, BloomBuilder } from '../../core/trigram-bloom.js';
-import { MAX_TS_SEC } from './copy-binary.js';
-import { bytesLit, intLit, msLit, textLit } from './sql-text.js';
-import type { Committed } from './unit.js';
+import { bytesLit, intLit, msLit, textLit } from '../../core/db/sql-text.js';
+import { maxEventMs, recordMs } from '../../core/record.js';
+import type { Committed } from '../../core/tail-commits.js';
 
 /**
  * Rows per block. Every search reads whole blocks (api/block-search.ts), so this is the
@@ -60,19 +60,6 @@ function arrayLit(set: Set<string> | null): string {
   return set === null ? 'NULL' : `ARRAY[${[...set].map(textLit).join(', ')}]::text[]`;
 }
 
-/** Event time in ms, rounded down (the lower end of a range covering the row's µs time). */
-export function tsMs(c: Committed): number {
-  return c.record.tsSec * 1000 + Math.floor(c.record.tsNano / 1_000_000);
-}
-
-/**
- * The upper end of a range whose greatest `tsMs` is `ms`: +1 ms, as the row's time has
- * microseconds the ms value dropped (never past the latest time a row may have).
- */
-export function maxEventMs(ms: number): number {
-  return Math.min(ms + 1, MAX_TS_SEC * 1000 + 999);
-}
-
 /**
  * The filter of a block still open: every bit set, so it "may hold" every word and each
  * word search reads its rows (at most BLOCK_ROWS per writer lane). A block's real filter
@@ -103,8 +90,8 @@ export class BlockWriter {
           blockId: c.id,
           minId: c.id,
           maxId: c.id,
-          minTsMs: tsMs(c),
-          maxTsMs: tsMs(c),
+          minTsMs: recordMs(c.record),
+          maxTsMs: recordMs(c.record),
           rows: 0,
           openedAt: Date.now(),
           bloom: new BloomBuilder(),
@@ -112,7 +99,7 @@ export class BlockWriter {
           ids: new Set(),
         };
       }
-      const t = tsMs(c);
+      const t = recordMs(c.record);
       block.minId = Math.min(block.minId, c.id);
       block.maxId = Math.max(block.maxId, c.id);
       block.minTsMs = Math.min(block.minTsMs, t);

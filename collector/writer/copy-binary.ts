@@ -36,10 +36,6 @@ export const COPY_COLUMNS = [
   'attrs',
 ] as const;
 
-/** PostgreSQL timestamptz spans 4713 BC..294276 AD; JS Date and ISO text, years 0..9999 here. */
-export const MIN_TS_SEC = -62135596800; // 0001-01-01T00:00:00Z
-export const MAX_TS_SEC = 253402300799; // 9999-12-31T23:59:59Z
-
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Seconds from the Unix epoch to PostgreSQL's (2000-01-01). */
 const PG_EPOCH_SEC = 946_684_800;

@@ -5,8 +5,8 @@
  * containers never scan `logs`. Each is one statement of the batch's closing query
  * (collector/writer/sql-text.ts says why SQL text).
  */
-import { intLit, msLit, textLit } from './sql-text.js';
-import type { Committed } from './unit.js';
+import { intLit, msLit, textLit } from '../../core/db/sql-text.js';
+import type { Committed } from '../../core/tail-commits.js';
 
 interface Seen {
   id: string | null;

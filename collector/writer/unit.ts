@@ -19,9 +19,3 @@ export interface WriteUnit {
   /** Joined lines replacing stashed parts: record `index` is written only if `key` is claimed. */
   claims?: { key: string; index: number }[];
 }
-
-/** A committed record and the id it got. */
-export interface Committed {
-  id: number;
-  record: LogRecord;
-}

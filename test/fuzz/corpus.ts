@@ -1,15 +1,15 @@
 /**
- * Seeds for the mutating fuzz properties: the real captures of /work/shared/fixtures
- * (shared/ sits beside the repository, as in CI's clone), whole and cut into the frames
+ * Seeds for the mutating fuzz properties: the real captures of test/fixtures
+ * whole and cut into the frames
  * they hold, plus dictionaries of bytes that mean something to each decoder.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ForwardFramer } from '../../collector/forward/framer.js';
 import { SyslogFramer } from '../../collector/syslog/framing.js';
+import { FIXTURES_DIR } from '../support/fixtures.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
-/** A capture by its path under shared/fixtures. */
+const FIXTURES = `${FIXTURES_DIR}/`;
+/** A capture by its path under test/fixtures. */
 export const read = (name: string): Buffer => readFileSync(`${FIXTURES}${name}`);
 
 /** Docker's fluentd driver (Message mode, acks, EventTime, partial lines, labels). */

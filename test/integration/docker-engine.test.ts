@@ -9,7 +9,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { unpackMultiple } from 'msgpackr';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDocker, type DockerEngine } from '../support/docker.js';
-import { missing, runLogger, startRsyslog } from '../support/programs.js';
+import { missing, runLogger, startRsyslog } from '../../dev/programs.js';
 
 interface Collector {
   port: number;

@@ -9,7 +9,7 @@ import { silentLogger } from '../../core/log.js';
 import { newRecord, type LogRecord } from '../../core/record.js';
 import { Telemetry } from '../../core/telemetry.js';
 import { Writer } from '../../collector/writer/writer.js';
-import type { Committed } from '../../collector/writer/unit.js';
+import type { Committed } from '../../core/tail-commits.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 

@@ -17,7 +17,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runProgram, which, type ProgramResult, type RunOptions } from './programs.js';
+import { runProgram, which, type ProgramResult, type RunOptions } from '../../dev/programs.js';
 
 export const BUSYBOX_IMAGE = 'localbusybox';
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Packr } from 'msgpackr';
 import type { DecodeLimits } from '../../collector/forward/types.js';
+import { FIXTURES_DIR } from './fixtures.js';
 
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 
@@ -74,5 +75,5 @@ export const NOW_SEC = 1_700_000_000;
 export const NOW_NANO = 123_000_000;
 
 /** shared/ sits beside the repository (as in CI's clone). */
-export const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/docker-20.10');
+export const FIXTURES = path.join(FIXTURES_DIR, 'docker-20.10');
 export const fixture = (name: string): Buffer => readFileSync(`${FIXTURES}/${name}`);

@@ -17,7 +17,7 @@ import {
   type LogRecord,
   type LogsPage,
 } from './wire.js';
-import { parseDoctorReport, type DoctorReport } from '../../api/doctor/report.js';
+import { parseDoctorReport, type DoctorReport } from '../../core/doctor/report.js';
 
 export class ApiError extends Error {
   constructor(

@@ -3,7 +3,7 @@
  * setup with the exact lines to paste, from GET /api/doctor. Names and tags came off the
  * wire: everything goes into the page through h() as text.
  */
-import type { DoctorReport, DoctorSender, Finding, Fix } from '../../api/doctor/report.js';
+import type { DoctorReport, DoctorSender, Finding, Fix } from '../../core/doctor/report.js';
 import { h } from './dom.js';
 import { formatInt } from './format.js';
 

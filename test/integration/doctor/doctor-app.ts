@@ -11,7 +11,7 @@ import {
   parseDoctorReport,
   type DoctorReport,
   type DoctorSender,
-} from '../../../api/doctor/report.js';
+} from '../../../core/doctor/report.js';
 import { silentLogger } from '../../../core/log.js';
 import type { Harness } from '../../support/harness.js';
 

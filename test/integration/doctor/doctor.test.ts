@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDoctorReport, type DoctorReport } from '../../../api/doctor/report.js';
+import { parseDoctorReport, type DoctorReport } from '../../../core/doctor/report.js';
 import { DriverDoctor } from '../../../collector/doctor/doctor.js';
 import { pruneTraits } from '../../../collector/doctor/store.js';
 import type { Pool } from '../../../core/db/pool.js';
@@ -20,7 +20,7 @@ import { ForwardFramer } from '../../../collector/forward/framer.js';
 import { silentLogger } from '../../../core/log.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { fixture, limits } from '../../support/msgpack-bytes.js';
-import { missing, runLogger } from '../../support/programs.js';
+import { missing, runLogger } from '../../../dev/programs.js';
 import { rawClient } from '../../support/raw-client.js';
 import { FakeContainer } from '../browser/viewer.js';
 import {

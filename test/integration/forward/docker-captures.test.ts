@@ -1,5 +1,5 @@
 /**
- * Bytes captured from a real Docker 20.10 fluentd driver (../shared/fixtures/docker-20.10),
+ * Bytes captured from a real Docker 20.10 fluentd driver (test/fixtures/docker-20.10),
  * replayed over TCP to a running logharbor, and the rows they must become.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -11,7 +11,7 @@
 import net from 'node:net';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServer } from '../../../bench/lib/server.js';
+import { startServer } from '../../../dev/server.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { ResendingForwardClient } from './forward-client.js';
 import { lostOf, printRow, storedMessages, waitFor } from './tally.js';

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { startServer, type BenchServer } from '../../../bench/lib/server.js';
+import { startServer, type BenchServer } from '../../../dev/server.js';
 import { ResendingForwardClient } from './forward-client.js';
 import { embeddedUrl } from './postgres-process.js';
 import { lostOf, printRow, storedMessages, waitFor } from './tally.js';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { startServer, type BenchServer } from '../../../bench/lib/server.js';
+import { startServer, type BenchServer } from '../../../dev/server.js';
 import { startEmbedded, type EmbeddedServer } from '../../../core/db/embedded.js';
 import { ResendingForwardClient } from './forward-client.js';
 import { killPostmaster, restartEmbedded } from './postgres-process.js';

@@ -4,7 +4,7 @@
  * bound; every event it acked must be in `logs` once.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServer } from '../../../bench/lib/server.js';
+import { startServer } from '../../../dev/server.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { ResendingForwardClient } from './forward-client.js';
 import { SyslogTcpSender } from './syslog-sender.js';

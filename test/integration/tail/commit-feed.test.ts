@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommitFeed } from '../../../api/tail/commit-feed.js';
 import { TailHub } from '../../../api/tail/hub.js';
 import { parseQuery } from '../../../api/query/index.js';
-import { COMMITS_CHANNEL } from '../../../collector/writer/writer.js';
+import { COMMITS_CHANNEL } from '../../../core/tail-commits.js';
 import { migrate } from '../../../core/db/migrate.js';
 import { createPool, type Pool } from '../../../core/db/pool.js';
 import { silentLogger } from '../../../core/log.js';

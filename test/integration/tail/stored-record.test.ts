@@ -5,10 +5,10 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Committed } from '../../../collector/writer/unit.js';
-import { MAX_TS_SEC, MIN_TS_SEC } from '../../../collector/writer/copy-binary.js';
+import type { Committed } from '../../../core/tail-commits.js';
+import { MAX_TS_SEC, MIN_TS_SEC } from '../../../core/record.js';
 import type { AttrValue, Attrs, LogRecord } from '../../../core/record.js';
-import { RECORD_COLUMNS } from '../../../api/record-sql.js';
+import { RECORD_COLUMNS } from '../../../api/search/record-sql.js';
 import { toStoredRecord } from '../../../api/tail/stored-record.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 

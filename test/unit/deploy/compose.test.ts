@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runProgram, which } from '../../support/programs.js';
+import { runProgram, which } from '../../../dev/programs.js';
 import { lintCompose, parseCompose } from './compose-rules.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runProgram, which } from '../../support/programs.js';
+import { runProgram, which } from '../../../dev/programs.js';
 import {
   dockerignoreExcludes,
   lintDockerfile,

@@ -14,8 +14,8 @@ import {
   type TraitSeen,
 } from '../../../api/doctor/advice.js';
 import { dockerRunLine, driverAddress } from '../../../api/doctor/fix-lines.js';
-import { parseDoctorReport } from '../../../api/doctor/report.js';
-import { TRAITS, type TraitName } from '../../../collector/doctor/traits.js';
+import { parseDoctorReport } from '../../../core/doctor/report.js';
+import { TRAITS, type TraitName } from '../../../core/doctor/traits.js';
 
 function state(
   source: 'forward' | 'syslog',

@@ -1,5 +1,5 @@
 /**
- * The Docker 20.10 fluentd-driver captures (../shared/fixtures/docker-20.10, README there)
+ * The Docker 20.10 fluentd-driver captures (test/fixtures/docker-20.10, README there)
  * decoded to the requests and records they carry. Splitting them at every offset is in
  * framer.test.ts.
  */

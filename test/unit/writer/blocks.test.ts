@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BLOCK_MAX_CONTAINERS, BlockWriter } from '../../../collector/writer/blocks.js';
-import type { Committed } from '../../../collector/writer/unit.js';
+import type { Committed } from '../../../core/tail-commits.js';
 import { newRecord } from '../../../core/record.js';
 
 let nextId = 1000;

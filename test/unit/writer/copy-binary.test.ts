@@ -7,13 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  BinaryCopy,
-  COPY_COLUMNS,
-  MAX_TS_SEC,
-  MIN_TS_SEC,
-} from '../../../collector/writer/copy-binary.js';
-import type { LogRecord } from '../../../core/record.js';
+import { BinaryCopy, COPY_COLUMNS } from '../../../collector/writer/copy-binary.js';
+import { MAX_TS_SEC, MIN_TS_SEC, type LogRecord } from '../../../core/record.js';
 
 const PG_EPOCH_US = 946_684_800n * 1_000_000n;
 

@@ -2,8 +2,8 @@
  * The WHERE clause every search-like route shares: the query language's fragment, a
  * time range and (for pages) the keyset cursor, all as bind parameters.
  */
-import { Errors, LogharborError } from '../core/errors.js';
-import { parseQuery, toSql, type Query } from './query/index.js';
+import { Errors, LogharborError } from '../../core/errors.js';
+import { parseQuery, toSql, type Query } from '../query/index.js';
 import { decodeCursor } from './record-sql.js';
 import { parseTimeParam } from './time-range.js';
 

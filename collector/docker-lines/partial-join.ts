@@ -11,8 +11,8 @@
  * written. Pure: time is passed in, the caller runs the clock.
  */
 import type { LogRecord } from '../../core/record.js';
-import type { PartialInfo } from './forward-record.js';
-import { cleanBytes } from './text.js';
+import type { PartialInfo } from '../forward/forward-record.js';
+import { cleanBytes } from '../normalize/text.js';
 
 export interface JoinLimits {
   timeoutMs: number;

@@ -2,7 +2,7 @@
  * `from` and `to` parameters: an RFC 3339 time, epoch milliseconds, `now`, or an age
  * like `15m`, `2h`, `7d` meaning that long before now.
  */
-import { Errors, LogharborError } from '../core/errors.js';
+import { Errors, LogharborError } from '../../core/errors.js';
 
 const UNITS: Record<string, number> = {
   s: 1000,

@@ -17,9 +17,9 @@
  * The walk runs in one snapshot (api/read-only.ts): blocks are updated as their rows
  * commit, and a block that moved between two pages could otherwise be missed.
  */
-import type { Pool, PoolClient } from '../core/db/pool.js';
-import type { StoredRecord } from '../core/record.js';
-import { toBlockFilter } from './query/to-block-filter.js';
+import type { Pool, PoolClient } from '../../core/db/pool.js';
+import type { StoredRecord } from '../../core/record.js';
+import { toBlockFilter } from '../query/to-block-filter.js';
 import { readOnly } from './read-only.js';
 import { CURSOR_COLUMN, RECORD_COLUMNS } from './record-sql.js';
 import type { Where } from './search-sql.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PartialJoiner } from '../../../collector/normalize/partial-join.js';
+import { PartialJoiner } from '../../../collector/docker-lines/partial-join.js';
 import { newRecord } from '../../../core/record.js';
 
 const part = (msg: string) => ({ ...newRecord('forward', 100, 5, msg), containerId: 'c1' });

@@ -3,7 +3,7 @@
  * one snapshot under REPEATABLE READ (PostgreSQL, "Transaction Isolation"), as a block
  * walk or a tail backlog needs. Also allowed on a hot standby (the read replica).
  */
-import type { Pool, PoolClient } from '../core/db/pool.js';
+import type { Pool, PoolClient } from '../../core/db/pool.js';
 
 export async function readOnly<T>(
   pool: Pool,

@@ -2,10 +2,10 @@
  * The database a command uses: DATABASE_URL, or the embedded PostgreSQL under the data
  * directory (started here, stopped by `stop`).
  */
-import type { Config } from '../core/config.js';
-import { startEmbedded } from '../core/db/embedded.js';
-import { Errors, LogharborError } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
+import type { Config } from '../config.js';
+import { startEmbedded } from './embedded.js';
+import { Errors, LogharborError } from '../errors.js';
+import type { Logger } from '../log.js';
 
 export interface Database {
   url: string;

@@ -1,6 +1,6 @@
 /**
  * The logharbor the benchmarks (and the reliability tests, through bench/lib/server.ts)
- * run: the current sources (core, collector, api, cli) compiled file by file with
+ * run: the current sources (core, collector, api, cli, server) compiled file by file with
  * esbuild, as tsc would into dist/, so nothing measures a stale dist/ or writes to it.
  * Takes about a second. Each process (and worker thread) builds into a directory of its
  * own under .bench/build/, removed when it exits, so concurrent runs never see each
@@ -12,9 +12,9 @@ import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { build } from 'esbuild';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const ROOT = path.resolve(import.meta.dirname, '..');
 const BUILDS = path.join(ROOT, '.bench', 'build');
-const DIRS = ['core', 'collector', 'api', 'cli'];
+const DIRS = ['core', 'collector', 'api', 'cli', 'server'];
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })

@@ -14,7 +14,7 @@ import { migrate } from '../core/db/migrate.js';
 import { createPool } from '../core/db/pool.js';
 import { createLogger } from '../core/log.js';
 import { Telemetry } from '../core/telemetry.js';
-import { openDatabase } from './database.js';
+import { openDatabase } from '../core/db/open.js';
 
 export type Role = 'all' | 'collector' | 'api';
 

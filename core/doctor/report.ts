@@ -9,6 +9,7 @@
  * A `fix` holds the exact lines to paste: the `--log-opt` flags to add to `docker run`, a
  * Compose `logging:` block, a daemon.json, and the settings of other clients.
  */
+import { factsFrom, type Facts } from './traits.js';
 
 export type Severity = 'warning' | 'info';
 
@@ -53,7 +54,7 @@ export interface DoctorSender {
   first_seen: string;
   last_seen: string;
   /** Each trait's current (latest) value. */
-  traits: Record<string, string>;
+  traits: Facts;
   findings: Finding[];
   /** Every finding's Docker options together; null without findings. */
   fix: Fix | null;
@@ -100,8 +101,7 @@ function parseSender(v: unknown): DoctorSender | null {
   if (!isObj(v) || !str(v.sender) || !str(v.label)) return null;
   if (v.source !== 'forward' && v.source !== 'syslog') return null;
   if (!str(v.first_seen) || !str(v.last_seen)) return null;
-  const traits: Record<string, string> = {};
-  if (isObj(v.traits)) for (const [k, x] of Object.entries(v.traits)) if (str(x)) traits[k] = x;
+  const traits = isObj(v.traits) ? factsFrom(Object.entries(v.traits)) : {};
   return {
     source: v.source,
     sender: v.sender,

@@ -66,6 +66,14 @@ export function isTraitValue<T extends TraitName>(name: T, value: string): value
   return (TRAITS[name] as readonly string[]).includes(value);
 }
 
+/** The known (trait, value) pairs of `entries`, as Facts; anything outside the vocabulary is left out. */
+export function factsFrom(entries: Iterable<readonly [string, unknown]>): Facts {
+  const out: Record<string, string> = {};
+  for (const [k, v] of entries)
+    if (typeof v === 'string' && isTrait(k) && isTraitValue(k, v)) out[k] = v;
+  return out as Facts;
+}
+
 export type SenderSource = 'forward' | 'syslog';
 
 /**

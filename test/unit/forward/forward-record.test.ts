@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { normalizeForwardEvent } from '../../../collector/normalize/forward-record.js';
+import { normalizeForwardEvent } from '../../../collector/forward/forward-record.js';
 import { cleanBytes, cleanString } from '../../../collector/normalize/text.js';
 import { parseStructuredLine, severityOf } from '../../../collector/normalize/structured-line.js';
 import { toAttrValue } from '../../../collector/normalize/attrs.js';

@@ -1,0 +1,130 @@
+/**
+ * One batch, one transaction, three round trips (docs/architecture.md, "The writer"):
+ *
+ *   BEGIN + logharbor_take_ids (xid and the first id)  │  COPY logs (binary)  │
+ *   chunk ids + container and minute summaries + skip-index blocks + tail_commits row
+ *   + NOTIFY + COMMIT
+ *
+ * Round trips are what a batch costs in Docker's one-event-per-request mode (each is a
+ * socket write and a wake-up on both sides), so the closing statements travel together as
+ * SQL text (core/db/sql-text.ts). With `checkChunks` the chunk ids are stored first and
+ * the units already stored skipped (chunks.ts), and Docker partial-line parts stashed and
+ * claimed (docker-lines/stash.ts), before the COPY.
+ *
+ * Ids come with the transaction's xid from `logharbor_take_ids` (migration 006), the
+ * first statement of every attempt, so ids grow in xid order across all writers (the
+ * live tail's cursor relies on it: core/tail-commits.ts).
+ */
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import copyStreams from 'pg-copy-streams';
+import type { Pool } from '../../core/db/pool.js';
+import { isDataError } from '../../core/db/pool.js';
+import { commitRowSql, type Committed } from '../../core/tail-commits.js';
+import { stashAndClaim } from '../docker-lines/stash.js';
+import { BinaryCopy, COPY_COLUMNS } from './copy-binary.js';
+import type { BlockWriter } from './blocks.js';
+import { chunksSql, dedupeChunks } from './chunks.js';
+import { containersSql, minutesSql } from './summaries.js';
+import type { WriteUnit } from './unit.js';
+
+const COPY_SQL = `COPY logs (${COPY_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+
+/** A lane's COPY buffer is kept between batches unless one batch grew it past this. */
+const COPY_BUFFER_KEEP = 16 << 20;
+
+/**
+ * One of the writer's concurrent batches: its skip-index blocks, and the buffer its COPY
+ * data is built in (kept between batches; dropped after a failure, since the failed
+ * connection may still hold its bytes, and when one batch grew it past COPY_BUFFER_KEEP).
+ */
+export interface Lane {
+  blocks: BlockWriter;
+  copy: BinaryCopy | null;
+}
+
+/** A batch's place in the order of id taking: wait for the one before, then let the next go. */
+export interface IdTurn {
+  wait: Promise<void>;
+  done: () => void;
+}
+
+export interface BatchResult {
+  xid: string;
+  committed: Committed[];
+  /** Units whose chunk was already stored (only known with checkChunks). */
+  duplicates: number;
+}
+
+/** Writes `units` in one transaction on a connection of `pool`; see the top. */
+export async function writeBatch(
+  pool: Pool,
+  units: WriteUnit[],
+  lane: Lane,
+  turn: IdTurn,
+  checkChunks: boolean,
+): Promise<BatchResult> {
+  const client = await pool.connect();
+  let broken = false;
+  // A connection that dies mid-batch also emits 'error' on the client; the failing
+  // query reports it, so this listener only keeps it from crashing the process.
+  const onError = () => (broken = true);
+  client.on('error', onError);
+  try {
+    const total = units.reduce((n, u) => n + u.records.length, 0);
+    await turn.wait;
+    // Simple-protocol text: the only value is our own integer.
+    const [, taken] = (await client.query(
+      `BEGIN; SELECT xid::text AS xid, first_id::text AS first FROM logharbor_take_ids(${total})`,
+    )) as unknown as [unknown, { rows: { xid: string; first: string }[] }];
+    turn.done();
+    const xid = taken.rows[0]!.xid;
+    let nextId = Number(taken.rows[0]!.first);
+    const skipUnit = checkChunks
+      ? await dedupeChunks(
+          client,
+          units.map((u) => u.chunk ?? null),
+        )
+      : new Set<number>();
+    const skipRecord = checkChunks
+      ? await stashAndClaim(client, units, skipUnit)
+      : new Map<number, Set<number>>();
+    const committed: Committed[] = [];
+    const data = lane.copy ?? new BinaryCopy(total * 400);
+    lane.copy = null;
+    data.reset();
+    for (let u = 0; u < units.length; u++) {
+      if (skipUnit.has(u)) continue;
+      const unit = units[u]!;
+      const skip = skipRecord.get(u);
+      for (let i = 0; i < unit.records.length; i++) {
+        const id = nextId++;
+        if (skip?.has(i)) continue;
+        const record = unit.records[i]!;
+        data.row(id, record);
+        committed.push({ id, record });
+      }
+    }
+    const closing = checkChunks ? [] : [chunksSql(units.map((u) => u.chunk))];
+    if (committed.length > 0) {
+      await pipeline(Readable.from([data.finish()]), client.query(copyStreams.from(COPY_SQL)));
+      closing.push(
+        containersSql(committed),
+        minutesSql(committed),
+        lane.blocks.sql(committed),
+        commitRowSql(xid, committed),
+      );
+    }
+    await client.query([...closing.filter((q) => q !== ''), 'COMMIT'].join(';\n'));
+    if (data.capacity <= COPY_BUFFER_KEEP) lane.copy = data;
+    return { xid, committed, duplicates: skipUnit.size };
+  } catch (e) {
+    lane.blocks.rolledBack();
+    broken = !isDataError(e);
+    await client.query('ROLLBACK').catch(() => (broken = true));
+    throw e;
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
