@@ -10,9 +10,10 @@
  *   rfc5424micro <PRI>1 2006-01-02T15:04:05.000000Z07:00 HOST TAG PID TAG - MSG
  *
  * PID is dockerd's, the same for every container. TAG is the `tag` log option, by default
- * "{{.ID}}" (12 hex digits). Severity is info (6) for stdout and err (3) for stderr; the
- * facility is daemon (3) unless `syslog-facility` says otherwise. No labels, env or
- * stream field is ever sent.
+ * "{{.ID}}" (12 hex digits). Severity is info (6) for stdout and err (3) for stderr,
+ * whatever the line says: it is the stream, not a level (record.ts takes the level from
+ * the line instead). The facility is daemon (3) unless `syslog-facility` says otherwise.
+ * No labels, env or stream field is ever sent.
  *
  * Heuristics (all documented in tests):
  *  - A TAG segment (split on '/') of exactly 12 or 64 lowercase hex digits is the

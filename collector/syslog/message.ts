@@ -41,6 +41,13 @@ export interface SyslogMessage {
   messageBytes: Buffer;
   /** False when the time is the arrival time (no or unreadable timestamp). */
   timeFromMessage: boolean;
+  /**
+   * The TIMESTAMP exactly as received when it is one by its place or shape but names no
+   * instant (Sep 31, Feb 30, hour 25, 2026-02-30T..., RFC 5424 text that is no date-time):
+   * the time is then the arrival time, and record.ts keeps this text in
+   * attrs.syslog_time_invalid so that such records can be found. Null otherwise.
+   */
+  invalidTimeText: string | null;
   /** Set by SyslogLineJoiner when it joined this many (>= 2) split messages into one. */
   joined?: number;
 }

@@ -3,15 +3,22 @@
  *
  *   <PRI> then "1 " + date or "-"   -> RFC 5424 (rfc5424.ts)
  *   <PRI> then a BSD or ISO time    -> RFC 3164 (rfc3164.ts)
+ *   "1 " + RFC 3339 date, no PRI    -> RFC 5424, PRI, facility and severity null
+ *   a BSD or ISO time, no PRI       -> RFC 3164, PRI, facility and severity null
  *   anything else                   -> 'unknown': the text after a valid PRI (or the
  *                                      whole line), arrival time, PRI kept when valid
+ *
+ * Lines without PRI (RFC 3164 section 4.3.3 has relays expect them) that start with a
+ * time carry a header all the same: it is read rather than kept as text. Nothing says
+ * what their facility and severity were, so both are null, not the 13 (user.notice) that
+ * section has a relay put in.
  *
  * Never throws: every byte sequence yields a message (RFC 3164 section 4.3.3: what
  * cannot be read as a header is content).
  */
 import { arrivalTime, splitPri, type ParseContext, type SyslogMessage } from './message.js';
 import { parseRfc3164 } from './rfc3164.js';
-import { parseRfc5424, rfc5424Version } from './rfc5424.js';
+import { parseRfc5424, rfc5424Version, rfc5424WithoutPri } from './rfc5424.js';
 import { readMessage } from './text.js';
 
 export type { ParseContext, SyslogMessage } from './message.js';
@@ -54,6 +61,10 @@ export function parseSyslog(line: Buffer | string, ctx: ParseContext): SyslogMes
     if (version >= 0) return parseRfc5424(buf, pos, end, value, version, ctx);
     const bsd = parseRfc3164(buf, pos, end, value, ctx);
     if (bsd) return bsd;
+  } else {
+    if (rfc5424WithoutPri(buf, end)) return parseRfc5424(buf, 0, end, null, 1, ctx);
+    const bsd = parseRfc3164(buf, 0, end, null, ctx);
+    if (bsd) return bsd;
   }
   const [facility, severity] = splitPri(pri ? pri[0] : null);
   const [message, messageBytes] = readMessage(buf, pri ? pri[1] : 0, end);
@@ -74,5 +85,6 @@ export function parseSyslog(line: Buffer | string, ctx: ParseContext): SyslogMes
     message,
     messageBytes,
     timeFromMessage: false,
+    invalidTimeText: null,
   };
 }

@@ -2,8 +2,18 @@
  * A parsed syslog message to a LogRecord (DESIGN.md, "The record"): host, app, severity
  * and facility from the header; Docker's container id, name and stream where the tag
  * and shape say it is Docker's; proc id, msgid and structured data in attrs; a JSON or
- * logfmt message treated as on the forward path (its level wins over the PRI's, which
- * for Docker only tells stdout from stderr).
+ * logfmt message treated as on the forward path (its level wins over the PRI's).
+ *
+ * Severity (issue 18): Docker's syslog driver writes info (6) for every stdout line and
+ * err (3) for every stderr line (docker.ts), so its PRI tells the stream, not a level: a
+ * Docker record's severity is the line's own level (JSON or logfmt, read by the forward
+ * path's parseStructuredLine), else null; its facility stays. Any other sender chose the
+ * PRI's severity: it is kept unless the line names a level. A Docker-shaped message whose
+ * severity is neither info nor err gave no stream, so its severity is kept as a level.
+ *
+ * attrs.syslog_time_invalid: the TIMESTAMP text, as received, of a header whose time
+ * names no instant (Sep 31, hour 25, 2026-02-30T...; message.ts invalidTimeText). The
+ * record then has the arrival time; `attrs.syslog_time_invalid:*` finds such records.
  */
 import type { Attrs, LogRecord } from '../../core/record.js';
 import { newRecord } from '../../core/record.js';
@@ -20,7 +30,6 @@ export function syslogToRecord(m: SyslogMessage, receivedAt: number): LogRecord 
   r.host = m.hostname === null ? null : cleanString(m.hostname);
   r.app = m.appName === null ? null : cleanString(m.appName);
   r.tag = r.app;
-  r.severity = m.severity;
   r.facility = m.facility;
   const attrs: Attrs = {};
   if (text.lossy) attrs.raw_base64 = m.messageBytes.toString('base64');
@@ -28,6 +37,7 @@ export function syslogToRecord(m: SyslogMessage, receivedAt: number): LogRecord 
   if (m.msgId !== null) attrs.msgid = cleanString(m.msgId);
   if (m.structuredData) attrs.sd = toAttrs(m.structuredData);
   if (m.joined) attrs.partial_parts = m.joined;
+  if (m.invalidTimeText !== null) attrs.syslog_time_invalid = cleanString(m.invalidTimeText);
   const docker = dockerFields(m);
   if (docker) {
     r.tag = cleanString(docker.tag);
@@ -39,8 +49,10 @@ export function syslogToRecord(m: SyslogMessage, receivedAt: number): LogRecord 
   if (structured) {
     for (const [k, v] of Object.entries(structured.fields))
       if (!Object.hasOwn(attrs, k)) setAttr(attrs, k, v);
-    if (structured.severity !== null) r.severity = structured.severity;
   }
+  // A PRI that was read as Docker's stream is no level (see above).
+  const priIsStream = docker !== null && docker.stream !== null;
+  r.severity = structured?.severity ?? (priIsStream ? null : m.severity);
   r.attrs = Object.keys(attrs).length > 0 ? attrs : null;
   return r;
 }

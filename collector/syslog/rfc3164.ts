@@ -9,18 +9,41 @@
  *   <13>Feb  5 17:32:18 10.0.0.99 Use the BFG!        no TAG (section 5.4)
  *   <155>Nov 28 08:15:32 vm app[321] hello             rsyslog relaying RFC 5424: no colon
  *
+ *   <132> Apr  4 19:32:33 host  TAG[015]: text       space after PRI, two before TAG
+ *   Oct 11 22:14:15 host su: text                     no PRI (severity, facility null)
+ *
  * HOSTNAME vs TAG: the first word after the time is a TAG when it ends in "[pid]:", in
  * "[digits]" or in a single ":" (hostnames never do: an IPv6 address has several colons).
  * Otherwise it is the HOSTNAME when it has hostname characters, and the next word may be
  * the TAG. A line with no recognizable time is not RFC 3164 (null; the caller keeps it
  * whole).
+ *
+ * Section 4.1 separates the header fields by one SP; senders in the wild put runs of
+ * spaces or tabs there (a space after the PRI, two before the TAG), so any run of SP or HT
+ * separates PRI, TIMESTAMP, HOSTNAME and TAG. After the TAG only one separator is skipped:
+ * what follows is CONTENT (section 4.1.3), whose indentation is the sender's.
+ *
+ * A time with the shape of a timestamp but no such instant (Sep 31, hour 25) still ends
+ * the TIMESTAMP: the fields after it are read, the time is the arrival time, and its text
+ * goes to invalidTimeText (attrs.syslog_time_invalid, see message.ts).
  */
 import { arrivalTime, splitPri, type ParseContext, type SyslogMessage } from './message.js';
 import { readBsdTimestamp, readRfc3339, type ReadTime } from './timestamp.js';
 import { readMessage } from './text.js';
 
 const SP = 0x20;
+const HT = 0x09;
 const COLON = 0x3a;
+
+function isBlank(c: number | undefined): boolean {
+  return c === SP || c === HT;
+}
+
+function skipBlanks(buf: Buffer, pos: number, end: number): number {
+  let i = pos;
+  while (i < end && isBlank(buf[i])) i++;
+  return i;
+}
 
 function isDigit(c: number | undefined): boolean {
   return c !== undefined && c >= 0x30 && c <= 0x39;
@@ -28,7 +51,7 @@ function isDigit(c: number | undefined): boolean {
 
 function tokenEnd(buf: Buffer, pos: number, end: number): number {
   let i = pos;
-  while (i < end && buf[i] !== SP) i++;
+  while (i < end && !isBlank(buf[i])) i++;
   return i;
 }
 
@@ -88,27 +111,30 @@ function readTime(buf: Buffer, pos: number, end: number, ctx: ParseContext): Rea
   return readBsdTimestamp(buf, pos, end, ctx);
 }
 
-/** Parse from just after the PRI; null when no RFC 3164 timestamp is there. */
+/**
+ * Parse from just after the PRI (`pri` null: the line has none and `pos` is its start);
+ * null when no RFC 3164 timestamp is there.
+ */
 export function parseRfc3164(
   buf: Buffer,
   pos: number,
   end: number,
-  pri: number,
+  pri: number | null,
   ctx: ParseContext,
 ): SyslogMessage | null {
-  // Go's log/syslog and srslog's DefaultFormatter write "<PRI> TIMESTAMP".
-  const start = buf[pos] === SP ? pos + 1 : pos;
+  // Go's log/syslog and srslog's DefaultFormatter write "<PRI> TIMESTAMP". A line without
+  // PRI must start with its time: indented text is a continuation, not a header.
+  const start = pri === null ? pos : skipBlanks(buf, pos, end);
   const time = readTime(buf, start, end, ctx);
   if (!time) return null;
 
-  let i = time.end;
-  while (i < end && buf[i] === SP) i++;
+  let i = skipBlanks(buf, time.end, end);
   let hostname: string | null = null;
   let wordEnd = tokenEnd(buf, i, end);
   let tag = readTag(buf, i, wordEnd);
   if (!tag && looksLikeHost(buf, i, wordEnd)) {
     hostname = buf.toString('utf8', i, wordEnd);
-    i = wordEnd < end ? wordEnd + 1 : end;
+    i = skipBlanks(buf, wordEnd, end);
     wordEnd = tokenEnd(buf, i, end);
     tag = readTag(buf, i, wordEnd);
   }
@@ -140,5 +166,6 @@ export function parseRfc3164(
     message,
     messageBytes,
     timeFromMessage: known,
+    invalidTimeText: known ? null : buf.toString('utf8', start, time.end),
   };
 }

@@ -4,8 +4,17 @@
  *   <PRI>VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP SD [SP MSG]
  *
  * Lenient where real senders stray: a header cut short leaves the missing fields null,
- * a NILVALUE or unreadable TIMESTAMP means the arrival time, structured data that does
- * not parse is kept as the start of MSG, fields longer than the RFC's maxima are kept.
+ * a NILVALUE TIMESTAMP means the arrival time, structured data that does not parse is
+ * kept as the start of MSG, fields longer than the RFC's maxima are kept.
+ *
+ * A TIMESTAMP that is not NILVALUE but no date-time (2026-02-30T..., 25:00, any text in
+ * its place) also means the arrival time, and its text is kept in invalidTimeText
+ * (attrs.syslog_time_invalid, see message.ts): the field's place in the header says it
+ * was meant as the time, so it is neither dropped nor taken for another field.
+ *
+ * A line without PRI is read as RFC 5424 only when it starts with VERSION 1 and a
+ * TIMESTAMP shaped like an RFC 3339 date-time (section 6.2.1 makes PRI part of HEADER, so
+ * nothing weaker than that tells such a line from text that starts with "1 2026-").
  */
 import {
   arrivalTime,
@@ -60,6 +69,13 @@ export function rfc5424Version(buf: Buffer, pos: number, end: number): number {
     if (k >= end || d < 0 || d > 9) return -1;
   }
   return buf[t + 4] === NIL ? v : -1;
+}
+
+/** Whether a line without PRI is RFC 5424: "1 " and an RFC 3339-shaped TIMESTAMP. */
+export function rfc5424WithoutPri(buf: Buffer, end: number): boolean {
+  if (rfc5424Version(buf, 0, end) !== 1) return false;
+  // rfc5424Version checked "1 "; a NILVALUE TIMESTAMP is too little to go on here.
+  return readRfc3339(buf, 2, tokenEnd(buf, 2, end), 'UTC') !== null;
 }
 
 /** PARAM-VALUE between quotes at `pos` (just past the opening quote), section 6.3.3. */
@@ -152,12 +168,15 @@ export function readStructuredData(
   return [sd, i];
 }
 
-/** Parse from VERSION (at `pos`, already checked by rfc5424Version) to the end. */
+/**
+ * Parse from VERSION (at `pos`, already checked by rfc5424Version) to the end; `pri` is
+ * null for a line without PRI (rfc5424WithoutPri).
+ */
 export function parseRfc5424(
   buf: Buffer,
   pos: number,
   end: number,
-  pri: number,
+  pri: number | null,
   version: number,
   ctx: ParseContext,
 ): SyslogMessage {
@@ -165,7 +184,10 @@ export function parseRfc5424(
   let i = tokenEnd(buf, pos, end) + 1;
 
   const tsEnd = tokenEnd(buf, i, end);
-  const time = buf[i] === NIL && tsEnd === i + 1 ? null : readRfc3339(buf, i, tsEnd, ctx.timezone);
+  const nil = buf[i] === NIL && tsEnd === i + 1;
+  const read = nil ? null : readRfc3339(buf, i, tsEnd, ctx.timezone);
+  const time = read && !Number.isNaN(read.sec) ? read : null;
+  const invalidTimeText = nil || time ? null : buf.toString('utf8', i, tsEnd);
   i = tsEnd + 1;
 
   const fields: (string | null)[] = [];
@@ -205,5 +227,6 @@ export function parseRfc5424(
     message,
     messageBytes,
     timeFromMessage: time !== null,
+    invalidTimeText,
   };
 }

@@ -3,6 +3,12 @@
  * RFC 5424 section 6.2.3 (RFC 3339 with fraction and zone) and RFC 3164 section 4.1.2
  * ("Mmm dd hh:mm:ss", local time, no year), plus the shapes seen in the wild: rsyslog's
  * RFC 3339 stamp in a BSD header, a zero-padded day, a year after the day (Cisco).
+ *
+ * Each reader tells three cases apart: not a timestamp (null: the bytes are something
+ * else), a timestamp (sec, nano), and text with a timestamp's shape whose values name no
+ * instant - Sep 31, Feb 30, hour 25, offset +25:00 (sec NaN). The last is still a
+ * timestamp to the header grammar, so the parsers read the fields after it and keep its
+ * text (message.ts invalidTimeText) instead of taking the arrival time silently.
  */
 import { civilToSeconds, daysInMonth, wallToEpoch } from './timezone.js';
 
@@ -15,12 +21,14 @@ export interface TimeContext {
 
 /** A time read from the message; `end` is the index just past it. */
 export interface ReadTime {
+  /** NaN when the text has a timestamp's shape but its values name no instant. */
   sec: number;
   nano: number;
   end: number;
 }
 
 const SP = 0x20;
+const HT = 0x09;
 const ZERO = 0x30;
 
 /** Value of `n` ASCII digits at `pos`, or -1 when any byte is not a digit. */
@@ -60,10 +68,16 @@ function fraction(buf: Uint8Array, pos: number, end: number): [number, number] |
   return i === pos + 1 ? null : [nano, i];
 }
 
+/** What a reader returns for text shaped like a timestamp whose values are impossible. */
+function impossible(end: number): ReadTime {
+  return { sec: NaN, nano: 0, end };
+}
+
 /**
  * RFC 3339 date-time (RFC 5424 section 6.2.3) in buf[start, end): the whole range must be
  * the timestamp. Lenient: lowercase t/z, an offset without colon, and no zone at all
- * (then the time is read in `tz`). Returns null when it is not a valid date-time.
+ * (then the time is read in `tz`). Returns null when the range is not shaped like a
+ * date-time, and sec NaN when it is but names no instant (2026-02-30, 24:00, +25:00).
  */
 export function readRfc3339(
   buf: Uint8Array,
@@ -72,39 +86,43 @@ export function readRfc3339(
   tz: string,
 ): ReadTime | null {
   const year = digits(buf, start, 4, end);
-  if (year < 0 || buf[start + 4] !== 0x2d) return null;
-  const month = digits(buf, start + 5, 2, end);
-  if (month < 1 || month > 12 || buf[start + 7] !== 0x2d) return null;
-  const day = digits(buf, start + 8, 2, end);
-  if (day < 1 || day > daysInMonth(year, month)) return null;
-  if ((buf[start + 10] ?? 0) !== 0x54 && buf[start + 10] !== 0x74) return null;
+  const month = buf[start + 4] === 0x2d ? digits(buf, start + 5, 2, end) : -1;
+  const day = buf[start + 7] === 0x2d ? digits(buf, start + 8, 2, end) : -1;
+  const t = buf[start + 10];
+  if (year < 0 || month < 0 || day < 0 || (t !== 0x54 && t !== 0x74)) return null;
   const hour = digits(buf, start + 11, 2, end);
   const minute = buf[start + 13] === 0x3a ? digits(buf, start + 14, 2, end) : -1;
   const second = buf[start + 16] === 0x3a ? digits(buf, start + 17, 2, end) : -1;
-  if (!validClock(hour, minute, second)) return null;
+  if (hour < 0 || minute < 0 || second < 0) return null;
   const frac = fraction(buf, start + 19, end);
   if (!frac) return null;
   const [nano, afterFrac] = frac;
-  const wall = civilToSeconds(year, month, day, hour, minute, second);
   let pos = afterFrac;
-  let sec: number;
+  // Seconds east of UTC; null for a zone-less time (read in `tz`).
+  let offset: number | null = null;
+  let offsetValid = true;
   if (pos === end) {
-    sec = wallToEpoch(tz, wall);
+    // No zone: `tz` decides below.
   } else if (buf[pos] === 0x5a || buf[pos] === 0x7a) {
-    sec = wall;
+    offset = 0;
     pos++;
   } else if (buf[pos] === 0x2b || buf[pos] === 0x2d) {
     const sign = buf[pos] === 0x2b ? 1 : -1;
     const oh = digits(buf, pos + 1, 2, end);
     const colon = buf[pos + 3] === 0x3a ? 1 : 0;
     const om = digits(buf, pos + 3 + colon, 2, end);
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return null;
-    sec = wall - sign * (oh * 3600 + om * 60);
+    if (oh < 0 || om < 0) return null;
+    offsetValid = oh <= 23 && om <= 59;
+    offset = sign * (oh * 3600 + om * 60);
     pos += 5 + colon;
   } else {
     return null;
   }
-  return pos === end ? { sec, nano, end } : null;
+  if (pos !== end) return null;
+  const dateValid = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+  if (!dateValid || !validClock(hour, minute, second) || !offsetValid) return impossible(end);
+  const wall = civilToSeconds(year, month, day, hour, minute, second);
+  return { sec: offset === null ? wallToEpoch(tz, wall) : wall - offset, nano, end };
 }
 
 /** Month number from a three-letter English abbreviation (any case), or 0. */
@@ -177,9 +195,10 @@ export function inferYear(
  * RFC 3164 section 4.1.2 TIMESTAMP at `pos`: "Mmm dd hh:mm:ss" with the day padded by a
  * space ("Jan _2", Go's time.Stamp as Docker sends it) or a zero, optionally a fraction,
  * optionally a year before the time ("Mmm dd yyyy hh:mm:ss"). It must be followed by a
- * space or the end. Without a year, the year is inferred; the zone is `ctx.timezone`.
- * `end` of the result is just past the timestamp; `sec` is NaN when the date does not
- * exist in any candidate year (Feb 29 far from a leap year).
+ * space, a tab or the end. Without a year, the year is inferred; the zone is
+ * `ctx.timezone`. `end` of the result is just past the timestamp; `sec` is NaN when the
+ * text has that shape but names no instant: Sep 31, day 0, hour 25, minute 60, or Feb 29
+ * far from a leap year.
  */
 export function readBsdTimestamp(
   buf: Uint8Array,
@@ -197,7 +216,7 @@ export function readBsdTimestamp(
     day = digits(buf, i, 1, end);
     i += 1;
   }
-  if (day < 1 || day > 31 || buf[i] !== SP) return null;
+  if (day < 0 || buf[i] !== SP) return null;
   i++;
   let year = -1;
   if (buf[i + 4] === SP) {
@@ -208,14 +227,15 @@ export function readBsdTimestamp(
   const hour = digits(buf, i, 2, end);
   const minute = buf[i + 2] === 0x3a ? digits(buf, i + 3, 2, end) : -1;
   const second = buf[i + 5] === 0x3a ? digits(buf, i + 6, 2, end) : -1;
-  if (!validClock(hour, minute, second)) return null;
+  if (hour < 0 || minute < 0 || second < 0) return null;
   const frac = fraction(buf, i + 8, end);
   if (!frac) return null;
   const [nano, after] = frac;
-  if (after < end && buf[after] !== SP) return null;
+  if (after < end && buf[after] !== SP && buf[after] !== HT) return null;
+  if (day < 1 || day > 31 || !validClock(hour, minute, second)) return impossible(after);
   const secOfDay = hour * 3600 + minute * 60 + second;
   if (year < 0) year = inferYear(month, day, secOfDay, Math.floor(ctx.receivedAt / 1000));
-  if (year === 0 || day > daysInMonth(year, month)) return { sec: NaN, nano: 0, end: after };
+  if (year === 0 || day > daysInMonth(year, month)) return impossible(after);
   const wall = civilToSeconds(year, month, day, 0, 0, 0) + secOfDay;
   return { sec: wallToEpoch(ctx.timezone, wall), nano, end: after };
 }

@@ -1,6 +1,6 @@
 /**
  * The wire captures from a real Docker Engine 20.10 syslog driver and util-linux logger
- * (/work/shared/fixtures, see its README), replayed byte for byte to a running logharbor
+ * (test/fixtures, see its README), replayed byte for byte to a running logharbor
  * over the transport they were captured on: UDP captures one datagram per message, TCP
  * captures over one connection, the tcp+tls capture over TLS (RFC 5425). Each lands as
  * exactly the records written out here.
@@ -25,8 +25,9 @@ import {
   storedRows,
   type Row,
 } from './wire.js';
+import { FIXTURES_DIR } from '../../support/fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures';
+const FIXTURES = FIXTURES_DIR;
 const capture = (name: string): Buffer => readFileSync(path.join(FIXTURES, name));
 
 /** Docker's syslog driver: dockerd's pid 29811 in every capture; facility daemon. */
@@ -186,8 +187,9 @@ function dockerRows(c: DockerCapture): Row[] {
       tag: c.id,
       container_id: c.id,
       stream,
-      // Docker: info (6) for stdout, err (3) for stderr; facility daemon (3).
-      severity: stream === 'stdout' ? 6 : 3,
+      // Docker: info (6) for stdout, err (3) for stderr, facility daemon (3). The severity
+      // is the stream, not a level, and "hello stderr 1" names none (issue 18).
+      severity: null,
       facility: 3,
       message: `hello ${line}`,
       // rfc5424 puts the tag in APP-NAME and MSGID alike; PROCID is dockerd's pid.

@@ -125,7 +125,8 @@ describe.runIf(engine)('Docker syslog driver into logharbor', () => {
         container_id: id12,
         container_name: r.name,
         stream,
-        severity: stream === 'stdout' ? 6 : 3,
+        // Docker's severity (info/err) is the stream; the echoed lines name no level.
+        severity: null,
         facility: 3,
         message: `${stream === 'stdout' ? 'out' : 'err'} ${r.marker}`,
         attrs: { pid: dockerdPid(), ...(r.format.startsWith('rfc5424') ? { msgid: tag } : {}) },

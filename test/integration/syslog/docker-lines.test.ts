@@ -95,7 +95,8 @@ describe('Docker syslog lines byte for byte', () => {
       tag: s.tag,
       container_id: s.tag,
       stream: f.stream,
-      severity: f.stream === 'stdout' ? 6 : 3,
+      // The severity (info/err) is the stream; these lines name no level (issue 18).
+      severity: null,
       facility: 3,
       message: f.message,
       attrs: {
@@ -223,8 +224,43 @@ describe('Docker syslog lines byte for byte', () => {
           container_id: t.id(full),
           container_name: t.name,
           stream: docker ? 'stderr' : null,
+          // Not Docker's: its err (3) is a level like any sender's.
+          severity: docker ? null : 3,
         });
       });
     }
+  }
+
+  // Issue 18: the level of a Docker record is the one its line names, whatever the stream.
+  for (const format of DOCKER_FORMATS) {
+    it(`${format} over udp: a JSON or logfmt level is the severity, on stderr and stdout`, async () => {
+      const s: DockerSender = { zone: ZONE, host: HOST, pid: PID, tag: hex(12), format };
+      const t0 = Math.floor(Date.now() / 1000) * 1000;
+      await sendUdp(h.port('syslog-udp'), [
+        dockerMessage(s, 'stderr', t0, 0, Buffer.from('{"level":"info","msg":"ready"}')),
+        dockerMessage(s, 'stdout', t0 + 1000, 0, Buffer.from('level=error msg=boom')),
+      ]);
+      const rows = await storedRows(h, `container_id = '${s.tag}'`, 2);
+      expect(rows.sort((x, y) => x.ts.localeCompare(y.ts))).toEqual([
+        {
+          ...expected(s, {
+            stream: 'stderr',
+            ts: tsText(t0, null),
+            message: '{"level":"info","msg":"ready"}',
+            attrs: { level: 'info', msg: 'ready' },
+          }),
+          severity: 6,
+        },
+        {
+          ...expected(s, {
+            stream: 'stdout',
+            ts: tsText(t0 + 1000, null),
+            message: 'level=error msg=boom',
+            attrs: { level: 'error', msg: 'boom' },
+          }),
+          severity: 3,
+        },
+      ]);
+    });
   }
 });

@@ -1,6 +1,6 @@
 /**
  * The captures from a real Docker 20.10 engine and util-linux logger 2.38
- * (../shared/fixtures, README there) decoded to the messages they carry.
+ * (test/fixtures, README there) decoded to the messages they carry.
  * Docker's UDP files hold the datagrams back to back, each ending in LF: each datagram is
  * parsed as the UDP listener gets it (LF included); logger's hold one datagram without
  * LF. Stream files go through the framer.
@@ -11,9 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { dockerFields } from '../../../collector/syslog/docker.js';
 import { SyslogFramer } from '../../../collector/syslog/framing.js';
 import { parseSyslog } from '../../../collector/syslog/parse.js';
+import { syslogToRecord } from '../../../collector/syslog/record.js';
 import { RECEIVED_AT, isoNano, fixtureDatagrams } from './vectors.js';
+import { FIXTURES_DIR } from '../../support/fixtures.js';
 
-const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures');
+const FIXTURES = FIXTURES_DIR;
 const ctx = { receivedAt: RECEIVED_AT, timezone: 'UTC' };
 
 function frames(file: string): Buffer[] {
@@ -146,6 +148,7 @@ describe('Docker 20.10 syslog driver captures', () => {
         structuredData: m.structuredData,
         message: m.message,
         docker: dockerFields(m),
+        severity: syslogToRecord(m, RECEIVED_AT).severity,
       }).toEqual({
         pri: stream === 'stdout' ? 30 : 27,
         format: c.format,
@@ -157,6 +160,8 @@ describe('Docker 20.10 syslog driver captures', () => {
         structuredData: null,
         message: `hello ${stream} ${n}`,
         docker: { tag: c.id, containerId: c.id, containerName: null, stream },
+        // The PRI (30 or 27) is the stream; "hello stderr 1" names no level (issue 18).
+        severity: null,
       });
     });
   });
@@ -217,6 +222,8 @@ describe('util-linux logger captures', () => {
     split(file).map((b) => {
       const m = parseSyslog(b, ctx);
       expect(dockerFields(m)).toBe(null);
+      // Not Docker: the severity logger was given (-p) stays the record's.
+      expect(syslogToRecord(m, RECEIVED_AT).severity).toBe((m.pri ?? -1) & 7);
       return [
         m.pri,
         m.format,

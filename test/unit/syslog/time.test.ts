@@ -64,6 +64,11 @@ describe('year inference (RFC 3164 has no year)', () => {
     );
     expect(bsdTime('<13>Feb 29 12:00:00 h app: x', '2026-06-01T00:00:00Z')).toBe(null);
     expect(inferYear(2, 29, 0, sec('2026-06-01T00:00:00Z'))).toBe(0);
+    const m = parseSyslog('<13>Feb 29 12:00:00 h app: x', {
+      receivedAt: utc('2026-06-01T00:00:00Z'),
+      timezone: 'UTC',
+    });
+    expect([m.invalidTimeText, m.hostname, m.appName]).toEqual(['Feb 29 12:00:00', 'h', 'app']);
   });
 
   it('the chosen year is never more than 31 days ahead and always the closest such (fast-check)', () => {
@@ -170,6 +175,7 @@ describe('zones for zone-less times', () => {
 describe('RFC 3339 timestamps (RFC 5424 section 6.2.3)', () => {
   const read = (s: string, tz = 'UTC') => {
     const t = readRfc3339(Buffer.from(s), 0, s.length, tz);
+    if (t && Number.isNaN(t.sec)) return 'impossible';
     return t && isoNano(t.sec, t.nano);
   };
 
@@ -186,17 +192,32 @@ describe('RFC 3339 timestamps (RFC 5424 section 6.2.3)', () => {
     expect(read(input)).toBe(expected);
   });
 
+  // Shaped like a date-time, so a header reads on past it and keeps its text (issue 14).
   it.each([
     '2026-02-29T00:00:00Z',
+    '2026-02-30T06:23:49Z',
     '2026-13-01T00:00:00Z',
+    '2026-00-10T00:00:00Z',
+    '2026-11-00T00:00:00Z',
     '2026-11-28T24:00:00Z',
-    '2026-11-28T06:23:49.Z',
+    '2026-11-28T06:60:00Z',
+    '2026-11-28T06:23:61Z',
     '2026-11-28T06:23:49+25:00',
+    '2026-11-28T06:23:49-01:60',
+    '2026-09-31T25:00:00',
+  ])('impossible values %s', (input) => {
+    expect(read(input)).toBe('impossible');
+  });
+
+  it.each([
+    '2026-11-28T06:23:49.Z',
     '2026-11-28 06:23:49Z',
     '2026-11-28T06:23:49Zjunk',
     '2026-11-28T06:23',
     '26-11-28T06:23:49Z',
-  ])('rejects %s', (input) => {
+    '2026-11-28T6:23:49Z',
+    '2026-11-28T06:23:49+1:00',
+  ])('not a date-time: %s', (input) => {
     expect(read(input)).toBe(null);
   });
 

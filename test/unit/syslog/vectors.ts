@@ -3,7 +3,7 @@
  * Shared by the parser tests and bench/syslog-parsers.ts (the parser comparison).
  *
  * Sources: RFC 5424 section 6.5 examples 1-4 ("BOM" written as U+FEFF), RFC 3164 section
- * 5.4 examples, the Docker 20.10 and util-linux logger captures in ../shared/fixtures, and
+ * 5.4 examples, the Docker 20.10 and util-linux logger captures in test/fixtures, and
  * the shapes rsyslog, glibc syslog(3), Go's log/syslog and network gear send.
  */
 import { readFileSync } from 'node:fs';
@@ -13,13 +13,14 @@ import type {
   SyslogMessage,
   StructuredData,
 } from '../../../collector/syslog/message.js';
+import { FIXTURES_DIR } from '../../support/fixtures.js';
 
 /** Arrival time of every vector unless it says otherwise: just after the Docker captures. */
 export const RECEIVED_AT = Date.UTC(2026, 10, 28, 6, 24, 0);
 
-const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures');
+const FIXTURES = FIXTURES_DIR;
 
-/** The datagrams of a UDP capture in shared/fixtures (each ends in LF; logger's single one has none). */
+/** The datagrams of a UDP capture in test/fixtures (each ends in LF; logger's single one has none). */
 export function fixtureDatagrams(file: string): Buffer[] {
   const bytes = readFileSync(path.join(FIXTURES, file));
   const out: Buffer[] = [];
@@ -45,6 +46,8 @@ export interface Expected {
   msgId: string | null;
   structuredData: StructuredData | null;
   message: string;
+  /** The TIMESTAMP text of a time that names no instant (then `time` is null). */
+  invalidTimeText?: string;
 }
 
 export interface Vector {
@@ -75,7 +78,8 @@ function v5424(
 function v3164(
   name: string,
   line: string | Buffer,
-  e: Pick<Expected, 'pri' | 'time' | 'hostname' | 'appName' | 'procId' | 'message'>,
+  e: Pick<Expected, 'pri' | 'time' | 'hostname' | 'appName' | 'procId' | 'message'> &
+    Pick<Partial<Expected>, 'invalidTimeText'>,
   extra: Partial<Vector> = {},
 ): Vector {
   return {
@@ -322,11 +326,40 @@ export const VECTORS: Vector[] = [
     message: '',
   }),
   v5424(
-    'rfc5424 impossible date: arrival time, fields kept',
+    'rfc5424 impossible date: arrival time, fields kept, time text kept',
     '<14>1 2026-02-30T06:23:49Z h a - - - m',
     {
       pri: 14,
       time: null,
+      invalidTimeText: '2026-02-30T06:23:49Z',
+      hostname: 'h',
+      appName: 'a',
+      procId: null,
+      msgId: null,
+      message: 'm',
+    },
+  ),
+  v5424(
+    'rfc5424 hour 25 with a fraction and zone: time text kept as sent',
+    '<14>1 2026-11-28T25:00:00.5+01:00 h a - - - m',
+    {
+      pri: 14,
+      time: null,
+      invalidTimeText: '2026-11-28T25:00:00.5+01:00',
+      hostname: 'h',
+      appName: 'a',
+      procId: null,
+      msgId: null,
+      message: 'm',
+    },
+  ),
+  v5424(
+    'rfc5424 TIMESTAMP that is no date-time (date only): kept, not taken for HOSTNAME',
+    '<14>1 2026-11-28 h a - - - m',
+    {
+      pri: 14,
+      time: null,
+      invalidTimeText: '2026-11-28',
       hostname: 'h',
       appName: 'a',
       procId: null,
@@ -592,6 +625,229 @@ export const VECTORS: Vector[] = [
     },
     { timezone: 'Europe/Berlin', receivedAt: Date.UTC(2026, 6, 15, 6, 0, 30) },
   ),
+  // Issue 14: shapes seen in the wild
+  v3164(
+    'space after PRI, two spaces between HOSTNAME and TAG (issue 14)',
+    '<132> Apr  4 19:32:33 host  TAG[015]: text',
+    {
+      pri: 132,
+      time: '2026-04-04T19:32:33.000000000Z',
+      hostname: 'host',
+      appName: 'TAG',
+      procId: '015',
+      message: 'text',
+    },
+  ),
+  v3164(
+    'runs of spaces after PRI, TIMESTAMP and HOSTNAME',
+    '<13>   Nov 28 06:23:03    vm   app[7]: text  with  spaces',
+    {
+      pri: 13,
+      time: '2026-11-28T06:23:03.000000000Z',
+      hostname: 'vm',
+      appName: 'app',
+      procId: '7',
+      message: 'text  with  spaces',
+    },
+  ),
+  v3164('tabs between header fields', '<13>	Nov 28 06:23:03	vm		app[7]:	text	x', {
+    pri: 13,
+    time: '2026-11-28T06:23:03.000000000Z',
+    hostname: 'vm',
+    appName: 'app',
+    procId: '7',
+    message: 'text	x',
+  }),
+  v3164(
+    'two spaces between HOSTNAME and a text that is no TAG: not in MSG',
+    '<13>Nov 28 06:23:03 vm  just text',
+    {
+      pri: 13,
+      time: '2026-11-28T06:23:03.000000000Z',
+      hostname: 'vm',
+      appName: null,
+      procId: null,
+      message: 'just text',
+    },
+  ),
+  v3164(
+    'spaces after TAG past the first are CONTENT (indentation kept)',
+    '<13>Nov 28 06:23:03 vm app:    at Foo.bar(Foo.java:1)',
+    {
+      pri: 13,
+      time: '2026-11-28T06:23:03.000000000Z',
+      hostname: 'vm',
+      appName: 'app',
+      procId: null,
+      message: '   at Foo.bar(Foo.java:1)',
+    },
+  ),
+  v3164('no PRI (issue 14): header read, no severity', 'Oct 11 22:14:15 host su: text', {
+    pri: null,
+    time: '2026-10-11T22:14:15.000000000Z',
+    hostname: 'host',
+    appName: 'su',
+    procId: null,
+    message: 'text',
+  }),
+  v3164('no PRI, no HOSTNAME', 'Oct 11 22:14:15 su: text', {
+    pri: null,
+    time: '2026-10-11T22:14:15.000000000Z',
+    hostname: null,
+    appName: 'su',
+    procId: null,
+    message: 'text',
+  }),
+  v3164('no PRI, no HOSTNAME, tag[pid]', 'Nov 28 06:23:03 myapp[123]: local', {
+    pri: null,
+    time: '2026-11-28T06:23:03.000000000Z',
+    hostname: null,
+    appName: 'myapp',
+    procId: '123',
+    message: 'local',
+  }),
+  v3164(
+    'no PRI, RFC 3339 stamp (rsyslog file format)',
+    '2026-11-28T06:23:03.123456+01:00 vm myapp[77]: rsyslog',
+    {
+      pri: null,
+      time: '2026-11-28T05:23:03.123456000Z',
+      hostname: 'vm',
+      appName: 'myapp',
+      procId: '77',
+      message: 'rsyslog',
+    },
+  ),
+  v5424(
+    'no PRI, RFC 5424 shape with a date-time: read, no severity',
+    '1 2026-11-28T06:23:49Z vm app 123 ID1 - text',
+    {
+      pri: null,
+      time: '2026-11-28T06:23:49.000000000Z',
+      hostname: 'vm',
+      appName: 'app',
+      procId: '123',
+      msgId: 'ID1',
+      message: 'text',
+    },
+  ),
+  v5424(
+    'no PRI, RFC 5424 shape with an impossible date-time: read, time text kept',
+    '1 2026-02-30T06:23:49Z vm app - - - text',
+    {
+      pri: null,
+      time: null,
+      invalidTimeText: '2026-02-30T06:23:49Z',
+      hostname: 'vm',
+      appName: 'app',
+      procId: null,
+      msgId: null,
+      message: 'text',
+    },
+  ),
+  unknown(
+    'no PRI, "1 -": too little for RFC 5424',
+    '1 - vm app - - - text',
+    null,
+    '1 - vm app - - - text',
+  ),
+  unknown(
+    'no PRI, "1 " and a date without time is text',
+    '1 2026-01-02 rows updated',
+    null,
+    '1 2026-01-02 rows updated',
+  ),
+  unknown(
+    'no PRI, VERSION 2 is not RFC 5424 as any sender writes it',
+    '2 2026-11-28T06:23:49Z vm app - - - text',
+    null,
+    '2 2026-11-28T06:23:49Z vm app - - - text',
+  ),
+  unknown(
+    'no PRI, indented: a continuation line, not a header',
+    '  Oct 11 22:14:15 host su: text',
+    null,
+    '  Oct 11 22:14:15 host su: text',
+  ),
+  unknown(
+    'no PRI, a month and a day but no clock',
+    'May 12 was a Tuesday',
+    null,
+    'May 12 was a Tuesday',
+  ),
+  // Issue 14: impossible times are kept as sent, the fields after them read
+  v3164('Sep 31: arrival time, time text kept', '<13>Sep 31 10:00:00 vm app: x', {
+    pri: 13,
+    time: null,
+    invalidTimeText: 'Sep 31 10:00:00',
+    hostname: 'vm',
+    appName: 'app',
+    procId: null,
+    message: 'x',
+  }),
+  v3164('Feb 30', '<13>Feb 30 10:00:00 vm app: x', {
+    pri: 13,
+    time: null,
+    invalidTimeText: 'Feb 30 10:00:00',
+    hostname: 'vm',
+    appName: 'app',
+    procId: null,
+    message: 'x',
+  }),
+  v3164('hour 25, Docker default shape', '<27>Nov  2 25:00:00 web1/599aea6725e3[29811]: err', {
+    pri: 27,
+    time: null,
+    invalidTimeText: 'Nov  2 25:00:00',
+    hostname: null,
+    appName: 'web1/599aea6725e3',
+    procId: '29811',
+    message: 'err',
+  }),
+  v3164('minute 60 with a fraction', '<13>Nov 28 06:60:00.25 vm app: x', {
+    pri: 13,
+    time: null,
+    invalidTimeText: 'Nov 28 06:60:00.25',
+    hostname: 'vm',
+    appName: 'app',
+    procId: null,
+    message: 'x',
+  }),
+  v3164('day 0', '<13>Nov 00 06:00:00 vm app: x', {
+    pri: 13,
+    time: null,
+    invalidTimeText: 'Nov 00 06:00:00',
+    hostname: 'vm',
+    appName: 'app',
+    procId: null,
+    message: 'x',
+  }),
+  v3164('Cisco year and hour 24', '<189>Nov 28 2026 24:00:00 router1 %SYS-5-CONFIG_I: Configured', {
+    pri: 189,
+    time: null,
+    invalidTimeText: 'Nov 28 2026 24:00:00',
+    hostname: 'router1',
+    appName: '%SYS-5-CONFIG_I',
+    procId: null,
+    message: 'Configured',
+  }),
+  v3164('rsyslog RFC 3339 stamp, Feb 30', '<13>2026-02-30T06:23:03+01:00 vm myapp: x', {
+    pri: 13,
+    time: null,
+    invalidTimeText: '2026-02-30T06:23:03+01:00',
+    hostname: 'vm',
+    appName: 'myapp',
+    procId: null,
+    message: 'x',
+  }),
+  v3164('no PRI and Sep 31', 'Sep 31 10:00:00 host su: text', {
+    pri: null,
+    time: null,
+    invalidTimeText: 'Sep 31 10:00:00',
+    hostname: 'host',
+    appName: 'su',
+    procId: null,
+    message: 'text',
+  }),
   // Not syslog headers: kept whole
   unknown('PRI then plain text', '<13>hello there', 13, 'hello there'),
   unknown(
@@ -620,5 +876,7 @@ export function asExpected(m: SyslogMessage): Expected {
     msgId: m.msgId,
     structuredData: m.structuredData,
     message: m.message,
+    // Left out when null, so that only the vectors of impossible times name it.
+    invalidTimeText: m.invalidTimeText ?? undefined,
   };
 }
