@@ -46,9 +46,12 @@ export interface WriterOptions {
   queueMax: number;
   /** Rows per skip-index block (tests make it small); default BLOCK_ROWS. */
   blockRows?: number;
-  /** Batches written at once (default 2). */
+  /** Batches written at once (default DEFAULT_LANES). */
   lanes?: number;
 }
+
+/** Batches in flight at once, each on its own connection (the benchmarks' ceiling loads as many). */
+export const DEFAULT_LANES = 2;
 
 interface Pending {
   unit: WriteUnit;
@@ -84,7 +87,7 @@ export class Writer extends EventEmitter {
     private readonly telemetry: Telemetry,
   ) {
     super();
-    this.freeLanes = Array.from({ length: Math.max(1, opts.lanes ?? 2) }, () => ({
+    this.freeLanes = Array.from({ length: Math.max(1, opts.lanes ?? DEFAULT_LANES) }, () => ({
       blocks: new BlockWriter(opts.blockRows),
       copy: null,
     }));
