@@ -19,7 +19,7 @@ import { listenStream, type StreamListener } from '../listen/stream-listener.js'
 import { kernelUdpDrops } from '../listen/udp-drops.js';
 import { listenUdp, type UdpListener } from '../listen/udp-listener.js';
 import { listenUnixDgram, type UnixDgramListener } from '../listen/unix-dgram-listener.js';
-import type { WireObserver } from '../doctor/aggregator.js';
+import type { WireObserver } from '../doctor/observer.js';
 import type { Writer } from '../writer/writer.js';
 import { SyslogFramer } from './framing.js';
 import { SyslogLineJoiner } from './join.js';

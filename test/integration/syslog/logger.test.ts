@@ -12,7 +12,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../support/harness.js';
-import { missing, runLogger } from '../../support/programs.js';
+import { missing, runLogger } from '../../../dev/programs.js';
 import { fromBsd, fromRfc3339, row, storedRows, type Row } from './wire.js';
 
 const skip = missing('logger');

@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../support/harness.js';
-import { missing, runLogger, startRsyslog, type RsyslogOptions } from '../../support/programs.js';
+import { missing, runLogger, startRsyslog, type RsyslogOptions } from '../../../dev/programs.js';
 import { fromBsd, fromRfc3339, row, sendUdp, storedRows } from './wire.js';
 
 const skip = missing('rsyslogd', 'logger');
