@@ -4,7 +4,7 @@
  * to-predicate.ts. Every leaf is two-valued: a NULL column or a missing attrs path makes
  * the leaf false (so `-container:web` keeps rows with no container name).
  */
-import type { Node } from './ast.js';
+import type { Node } from '../../core/query/ast.js';
 import type { CompiledRegex } from './regex/compile.js';
 
 /** Record columns a field filter can name directly. */

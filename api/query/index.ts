@@ -1,5 +1,5 @@
 /**
- * The query language (DESIGN.md, "The query language"), one pipeline for search and tail:
+ * The query language (docs/architecture.md, "The query language"): one pipeline, search and tail:
  *
  *   text ──lexer──► tokens ──parser──► AST ──validate──► Filter ──┬─► toSql       (search)
  *                                      │                          └─► toPredicate (tail)
@@ -9,12 +9,12 @@
  * the 1-based column of the offending token.
  */
 import type { Query } from './filter.js';
-import { parse } from './parser.js';
+import { parse } from '../../core/query/parser.js';
 import { validate } from './validate.js';
 
-export type { Node, Op } from './ast.js';
+export type { Node, Op } from '../../core/query/ast.js';
 export type { Filter, Query } from './filter.js';
-export { QUERY_LIMITS } from './limits.js';
+export { QUERY_LIMITS } from '../../core/query/limits.js';
 export { print } from './printer.js';
 export { toSql, type SqlFragment } from './to-sql.js';
 export { toPredicate, type StoredRecordLike } from './to-predicate.js';

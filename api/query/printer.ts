@@ -4,8 +4,8 @@
  * negation, parentheses only where precedence needs them, quotes only where the bare form
  * would lex differently (the lexer itself decides, so the two cannot drift apart).
  */
-import type { Node, Op } from './ast.js';
-import { lex } from './lexer.js';
+import type { Node, Op } from '../../core/query/ast.js';
+import { lex } from '../../core/query/lexer.js';
 
 function quote(s: string): string {
   return `"${s.replace(/["\\]/g, '\\$&')}"`;

@@ -12,7 +12,7 @@
  * Everything else ends a run; alternation requires one of its branches.
  */
 import { asciiLower, type Filter } from './filter.js';
-import type { RegexNode } from './regex/parse.js';
+import type { RegexNode } from '../../core/query/regex/parse.js';
 
 /** The character a set stands for when it is a literal (lowered), else null. */
 function literal(node: RegexNode): string | null {

@@ -34,10 +34,10 @@
  * query-derived values (to-sql.ts).
  */
 import { BLOOM_BITS, needleBitPositions } from '../../core/trigram-bloom.js';
-import type { Node } from './ast.js';
+import type { Node } from '../../core/query/ast.js';
 import type { Filter, Query, StringMatch } from './filter.js';
 import { requiredText } from './regex-literals.js';
-import { parseRegex, type RegexNode } from './regex/parse.js';
+import { parseRegex, type RegexNode } from '../../core/query/regex/parse.js';
 import { escapeLike, type SqlFragment } from './to-sql.js';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Filter to a parameterized SQL WHERE fragment over the `logs` table (DESIGN.md, "The
+ * Filter to a parameterized SQL WHERE fragment over the `logs` table (docs/architecture.md, "The
  * record"). User text only ever travels in `values` as bind parameters: words, globs and
  * paths are escaped inside the parameter value, never spliced into the SQL text.
  *

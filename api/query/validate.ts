@@ -4,7 +4,7 @@
  * dialect. The result is a Filter (filter.ts) with every value resolved; each error points
  * at the column of the offending term or value.
  *
- * Field meanings (DESIGN.md, "The query language"):
+ * Field meanings (docs/architecture.md, "The query language"):
  *   container:V   container_name equals V (or glob); when V is 12-64 lowercase hex digits
  *                 (a `docker ps` id or longer) it also matches container_id starting with V
  *   container_id: project: service: host: tag: app:     exact, or glob with `*`
@@ -16,7 +16,7 @@
  *   attrs.a>=N    a number, or a string of plain decimal digits, compared as a number
  * Values are case-sensitive except stream, source and level names; `*` is always a wildcard.
  */
-import type { Node, Span, Spans } from './ast.js';
+import type { Node, Span, Spans } from '../../core/query/ast.js';
 import {
   NUMBER_LITERAL,
   asciiLower,
@@ -25,10 +25,10 @@ import {
   type Column,
   type Filter,
 } from './filter.js';
-import { QUERY_LIMITS } from './limits.js';
-import { limitError, syntaxError } from './query-error.js';
+import { QUERY_LIMITS } from '../../core/query/limits.js';
+import { limitError, syntaxError } from '../../core/query/query-error.js';
 import { compileRegex, type CompiledRegex } from './regex/compile.js';
-import { RegexError } from './regex/parse.js';
+import { RegexError } from '../../core/query/regex/parse.js';
 import { SEVERITY_NAMES } from '../../core/record.js';
 
 const STRING_COLUMNS = new Set<string>([

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parse } from '../../api/query/parser.js';
+import { parse } from '../../core/query/parser.js';
 import { parseQuery, print, toPredicate, toSql, type SqlFragment } from '../../api/query/index.js';
 import { toBlockFilter } from '../../api/query/to-block-filter.js';
 import { LogharborError } from '../../core/errors.js';

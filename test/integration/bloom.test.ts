@@ -28,7 +28,7 @@ import {
   type StoredRecordLike,
 } from '../../api/query/index.js';
 import { requiredText } from '../../api/query/regex-literals.js';
-import { parseRegex } from '../../api/query/regex/parse.js';
+import { parseRegex } from '../../core/query/regex/parse.js';
 import { toBlockFilter } from '../../api/query/to-block-filter.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { sampleRecord, validAst } from '../unit/query/arbitraries.js';

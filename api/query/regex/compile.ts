@@ -1,9 +1,10 @@
 /**
  * One `/pattern/flags` of a query compiled for both back ends from one parse, so the tail
- * and the database read the same tree (DESIGN.md: both must agree on every record).
+ * and the database read the same tree (docs/architecture.md, "The query language": both
+ * back ends agree on every record).
  */
 import { RegexMatcher } from './dfa.js';
-import { parseRegex } from './parse.js';
+import { parseRegex } from '../../../core/query/regex/parse.js';
 import { toPostgresRegex } from './postgres.js';
 
 export interface CompiledRegex {

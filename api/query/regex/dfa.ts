@@ -10,9 +10,9 @@
  * the tail's counterpart of PostgreSQL's statement_timeout, instead of stalling the process.
  */
 import { Errors, LogharborError } from '../../../core/errors.js';
-import { WORD, contains, normalize, type CharSet } from './charset.js';
-import { AT_START, before, Program, type Before } from './nfa.js';
-import type { RegexNode } from './parse.js';
+import { WORD, contains, normalize, type CharSet } from '../../../core/query/regex/charset.js';
+import { AT_START, before, Program, type Before } from '../../../core/query/regex/nfa.js';
+import type { RegexNode } from '../../../core/query/regex/parse.js';
 import { classFinder, requiredRun } from './prefilter.js';
 
 /** NFA states touched while building transitions for one message (~50-150 ns each). */

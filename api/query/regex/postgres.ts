@@ -13,8 +13,8 @@
  * ARE defaults that match the tail's engine (nfa.ts): `.` and negated classes match a
  * newline, `^` and `$` anchor the whole string.
  */
-import { UNIVERSE, complement, type CharSet } from './charset.js';
-import type { RegexNode } from './parse.js';
+import { UNIVERSE, complement, type CharSet } from '../../../core/query/regex/charset.js';
+import type { RegexNode } from '../../../core/query/regex/parse.js';
 
 function char(cp: number): string {
   if ((cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a)) {

@@ -7,8 +7,8 @@
  *   - a one-class RegExp over the characters that can begin a match, to jump ahead while
  *     no match is in progress.
  */
-import type { CharSet } from './charset.js';
-import type { RegexNode } from './parse.js';
+import type { CharSet } from '../../../core/query/regex/charset.js';
+import type { RegexNode } from '../../../core/query/regex/parse.js';
 
 /** `set` as a V8 class for the `u` flag. */
 function jsClass(set: CharSet): string {

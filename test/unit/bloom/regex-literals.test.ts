@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { asciiLower, type Filter } from '../../../api/query/filter.js';
 import { requiredText } from '../../../api/query/regex-literals.js';
 import { compileRegex } from '../../../api/query/regex/compile.js';
-import { parseRegex } from '../../../api/query/regex/parse.js';
+import { parseRegex } from '../../../core/query/regex/parse.js';
 import { regexSource } from '../query/arbitraries.js';
 
 const t = (needle: string): Filter => ({ kind: 'text', needle });

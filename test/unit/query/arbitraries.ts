@@ -7,7 +7,7 @@
  *   sampleRecord  records with NULLs, unicode, LIKE metacharacters and nested attrs.
  */
 import fc from 'fast-check';
-import { OPS } from '../../../api/query/ast.js';
+import { OPS } from '../../../core/query/ast.js';
 import type { Node, Op } from '../../../api/query/index.js';
 import type { AttrValue, Attrs } from '../../../core/record.js';
 import type { StoredRecordLike } from '../../../api/query/index.js';

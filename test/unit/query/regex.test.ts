@@ -12,7 +12,7 @@ import {
   foldAsciiCase,
   normalize,
   UNIVERSE,
-} from '../../../api/query/regex/charset.js';
+} from '../../../core/query/regex/charset.js';
 import { regexSource } from './arbitraries.js';
 
 describe('regex matcher', () => {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parse } from '../../../api/query/parser.js';
+import { parse } from '../../../core/query/parser.js';
 import { parseQuery, print } from '../../../api/query/index.js';
 import { anyAst, validAst } from './arbitraries.js';
 

@@ -1,5 +1,5 @@
 /**
- * The regular-expression dialect of `/.../` (DESIGN.md, "The query language"): a subset
+ * The regular-expression dialect of `/.../` (docs/architecture.md, "The query language"): a subset
  * that JavaScript and PostgreSQL's ARE agree on once written out explicitly, parsed into
  * a small tree that both back ends compile (nfa.ts for the tail, postgres.ts for SQL).
  *

@@ -4,7 +4,7 @@
  * the viewer can put the caret there). On a query of several lines the message also names
  * the line and the column within it.
  */
-import { Errors, LogharborError, type ErrorDef } from '../../core/errors.js';
+import { Errors, LogharborError, type ErrorDef } from '../errors.js';
 
 function where(text: string, offset: number): string {
   const before = text.slice(0, offset);

@@ -1,5 +1,5 @@
 /**
- * The syntax tree of a query (DESIGN.md, "The query language"), kept apart from the lexer,
+ * A query's syntax tree (docs/architecture.md, "The query language"), kept apart from the lexer,
  * the parser and the printer as Loki's pkg/logql/syntax does. It records what was written,
  * not what it means: `validate.ts` checks field names and values and resolves them into a
  * `Filter` (filter.ts) that both back ends compile.

@@ -1,5 +1,5 @@
 /**
- * Query text to tokens, each with its 0-based offset (DESIGN.md, "The query language").
+ * Query text to tokens, each with its 0-based offset (docs/architecture.md, "The query language").
  *
  *   (  )                        grouping
  *   AND  OR  NOT                keywords, upper case only: `or` and `not` are searchable words
