@@ -12,7 +12,7 @@
  *         indexes and TOAST: pg_total_relation_size) is over the cap, the oldest past
  *         day goes. Today, future days and DEFAULT are never dropped for size: they take
  *         the records arriving now, and DEFAULT holds the times outside every partition
- *         (DESIGN.md: such a record "still lands (never lost)"). When they alone pass
+ *         (docs/architecture.md, "The record": "never refused, never lost"). When they alone pass
  *         the cap, the report says so and nothing more is dropped.
  */
 import type { Pool, PoolClient } from './pool.js';
@@ -66,18 +66,17 @@ export interface MaintainOptions {
 
 /**
  * Drops a day partition and what the summary tables say about that day: its per-minute
- * counts (the histograms without a filter and of containers) and the skip-index blocks wholly inside it (a block
- * that also covers other days stays; its rows there still exist).
+ * counts (the histograms without a filter, of containers and by level; the container list's
+ * counts in a range) and the skip-index blocks wholly inside it (a block that also covers
+ * other days stays; its rows there still exist).
  */
 async function dropDay(client: PoolClient, name: string): Promise<void> {
   const from = iso(dayOf(name));
   const to = iso(dayOf(name) + DAY_MS);
   await client.query(`DROP TABLE ${name}`);
   await client.query('DELETE FROM log_minutes WHERE minute >= $1 AND minute < $2', [from, to]);
-  await client.query('DELETE FROM container_minutes WHERE minute >= $1 AND minute < $2', [
-    from,
-    to,
-  ]);
+  for (const table of ['container_minutes', 'unnamed_container_minutes', 'severity_minutes'])
+    await client.query(`DELETE FROM ${table} WHERE minute >= $1 AND minute < $2`, [from, to]);
   await client.query('DELETE FROM log_blocks WHERE min_ts >= $1 AND max_ts <= $2', [from, to]);
 }
 
