@@ -1,6 +1,6 @@
 /**
  * Every API error answers `{"error": {"code", "message", "column"?}}` with a fitting
- * status (DESIGN.md, "The API"). Unknown errors are logged and answered as 500 without
+ * status (docs/architecture.md, "The API"). Unknown errors are logged and answered as 500 without
  * their details.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';

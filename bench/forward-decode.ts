@@ -5,8 +5,8 @@
  *
  *   npx tsx bench/forward-decode.ts
  *
- * Docker-shaped records (DESIGN.md, "Docker's fluentd driver"); seeded, so every run
- * decodes the same bytes.
+ * Docker-shaped records (docs/architecture.md, "Ingest: the fluentd forward protocol");
+ * seeded, so every run decodes the same bytes.
  */
 import { gzipSync } from 'node:zlib';
 import { Packr, Unpackr } from 'msgpackr';

@@ -1,5 +1,5 @@
 /**
- * The one record every source is normalized into (DESIGN.md, "The record").
+ * The one record every source is normalized into (docs/architecture.md, "The record").
  * Collectors build `LogRecord`; the writer turns it into a row; the API reads rows back
  * as `StoredRecord` JSON with the same snake_case names.
  */

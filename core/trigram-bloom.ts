@@ -1,6 +1,6 @@
 /**
- * The skip index of DESIGN.md ("The record": "a skip index of per-block token blooms computed
- * in the collector as VictoriaLogs does"): for each block of consecutive rows, a Bloom filter
+ * The skip index (docs/architecture.md, "The block index"), computed in the collector as
+ * VictoriaLogs does: for each block of consecutive rows, a Bloom filter
  * of the byte trigrams of every message, so a word search reads only the blocks that may
  * hold the word. Shared by the collector (BloomBuilder, per event) and the API
  * (needleBitPositions, per query): both must hash identically, and the database only ever

@@ -1,4 +1,4 @@
--- The record table of DESIGN.md ("The record"), range-partitioned by day on ts.
+-- The record table (docs/architecture.md, "The record"), range-partitioned by day on ts.
 -- Day partitions are made ahead of time by the collector (core/db/partitions.ts); the
 -- DEFAULT partition catches every time outside them, so no record is ever refused.
 -- Text columns use the "C" collation whatever the server's locale: case-insensitive

@@ -1,4 +1,4 @@
--- Live tail across processes (DESIGN.md, "Scale-out"): several collectors write, several
+-- Live tail across processes (docs/architecture.md, "Scale-out"): several collectors write, several
 -- API processes tail. A tail client resumes with `after=<last id it got>`, so the ids it
 -- is sent must only ever grow, and no smaller id may commit after a larger one was sent.
 -- Ids are taken before COMMIT, and with several writers a larger id can commit first.

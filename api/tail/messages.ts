@@ -1,5 +1,5 @@
 /**
- * The tail socket's JSON messages (DESIGN.md, "The API"):
+ * The tail socket's JSON messages (docs/architecture.md, "The API"):
  *   server: {"type":"records","records":[...]}  {"type":"dropped","count":n}
  *           {"type":"error","code","message","column"?}
  *   client: {"type":"pause"}  {"type":"resume"}

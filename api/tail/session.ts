@@ -6,7 +6,7 @@
  *   live:  hub ─► offer ─► queue (bounded) ─► flush while the socket's buffer is below
  *          its high-water mark ─► {"type":"records"}
  *
- * No gap and no duplicate (DESIGN.md, "The API"): the backlog is read up to the hub's
+ * No gap and no duplicate (docs/architecture.md, "The API"): the backlog is read up to the hub's
  * watermark as it was when the subscription started, and every record published after
  * that (ids above it, in id order: api/tail/commit-feed.ts) reaches `pending`; ids only
  * ever increase on the socket (`lastId`), so nothing is sent twice.

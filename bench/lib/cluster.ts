@@ -2,7 +2,7 @@
  * The PostgreSQL every ingest-side benchmark writes to: one embedded cluster (the
  * settings logharbor's own embedded server runs with, core/db/embedded.ts) kept in
  * .bench/pg-ingest/ across runs, so its WAL segments are recycled as on a server that
- * has been running (DESIGN.md: `\copy` on a brand-new cluster took twice as long).
+ * has been running (docs/architecture.md, "Benchmarks": on a new cluster `\copy` took 2x as long).
  * logharbor (through DATABASE_URL), psql's `\copy` ceilings and rsyslog's ompgsql all
  * write to it in the same run; each run gets a fresh database, dropped afterwards.
  */

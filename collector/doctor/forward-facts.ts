@@ -4,7 +4,7 @@
  * only the request's option, its first event, and the format byte of the first time are
  * looked at, never every event.
  *
- * Docker's fluentd driver (DESIGN.md, "Ingest: the fluentd forward protocol") sends one
+ * Docker's fluentd driver (docs/architecture.md, "Ingest: the fluentd forward protocol") sends one
  * Message per line, `{}` as option unless fluentd-request-ack=true adds `chunk`, whole
  * seconds unless fluentd-sub-second-precision=true, and only the labels named by the
  * `labels` log-opt.

@@ -1,6 +1,6 @@
 /**
  * A forward-protocol event to a LogRecord. Docker's fluentd driver sends a record whose
- * values are all strings (DESIGN.md, "Ingest: the fluentd forward protocol"):
+ * values are all strings (docs/architecture.md, "Ingest: the fluentd forward protocol"):
  *   { container_id (64 hex), container_name: "/web", source: "stdout"|"stderr", log,
  *     partial_message?, partial_id?, partial_ordinal?, partial_last?, ...labels/env }
  * Other clients (fluent-logger, Fluent Bit) send any map; its text is `log`, `message`

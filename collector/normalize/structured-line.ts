@@ -1,6 +1,6 @@
 /**
  * A log line that is itself structured: a JSON object, or logfmt carrying `level=`.
- * Its fields go to attrs and its level to severity (DESIGN.md, "The record").
+ * Its fields go to attrs and its level to severity (docs/architecture.md, "The record").
  */
 import type { Attrs } from '../../core/record.js';
 import { toAttrs } from './attrs.js';

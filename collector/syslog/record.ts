@@ -1,5 +1,5 @@
 /**
- * A parsed syslog message to a LogRecord (DESIGN.md, "The record"): host, app, severity
+ * A parsed syslog message to a LogRecord (docs/architecture.md, "The record"): host, app, severity
  * and facility from the header; Docker's container id, name and stream where the tag
  * and shape say it is Docker's; proc id, msgid and structured data in attrs; a JSON or
  * logfmt message treated as on the forward path (its level wins over the PRI's).

@@ -1,10 +1,10 @@
 /**
- * The query language's two back ends against each other on a real PostgreSQL (DESIGN.md:
- * "Both must agree on every record: a property test checks it"): random records, random
+ * The query language's two back ends against each other on a real PostgreSQL (they
+ * agree on every record: docs/architecture.md, "The query language"): random records, random
  * valid queries, and the ids the SQL WHERE selects must equal the ids the predicate
  * accepts. The case table (test/unit/query/cases.ts) runs here too, sample by sample.
  *
- * The `logs` table is made here with the columns of DESIGN.md ("The record"), not by the
+ * The `logs` table is made here with the columns of "The record" (docs/architecture.md), not by the
  * migrations, so this test depends only on the query code. Text columns are COLLATE "C",
  * as the query language expects (to-sql.ts).
  */

@@ -1,8 +1,8 @@
 /**
  * The replica harness (test/support/replica.ts) gives real streaming replication: what is
  * committed on the primary is replayed on the standby, the standby serves reads only, and
- * it cannot LISTEN, which is why logharbor's live tail (LISTEN/NOTIFY, DESIGN.md
- * "Architecture") must stay connected to the primary even when search reads a replica.
+ * it cannot LISTEN, which is why logharbor's live tail (LISTEN/NOTIFY, docs/architecture.md,
+ * "Scale-out") must stay connected to the primary even when search reads a replica.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';

@@ -1,5 +1,5 @@
 /**
- * The API client (DESIGN.md, "The API"): JSON over fetch with the bearer token, every
+ * The API client (docs/architecture.md, "The API"): JSON over fetch with the bearer token, every
  * answer checked by wire.ts, every failure an ApiError carrying the server's code and,
  * for query errors, the column. A 401 asks the user for the token once (concurrent
  * requests share the one prompt), keeps it, and retries.

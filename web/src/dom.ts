@@ -1,7 +1,7 @@
 /**
  * The only way this page makes elements: text goes in as text nodes or textContent,
  * attributes through setAttribute with `on*` names refused, and no HTML string is ever
- * parsed (DESIGN.md, "The viewer": log text is untrusted).
+ * parsed (docs/architecture.md, "The viewer": log text is untrusted).
  */
 
 export type Child = Node | string | null | undefined | false;

@@ -6,7 +6,7 @@
  *      ▲                    │ paused and full: close, keep lastId
  *      └── reconnect ◄──────┘ on resume, or after a backoff when the socket drops
  *
- * The server sends records in ascending id order (DESIGN.md, "The API"); reconnecting
+ * The server sends records in ascending id order (docs/architecture.md, "The API"); reconnecting
  * with `after=<last id kept>` therefore leaves no gap and no duplicate, whether the
  * socket dropped or the page stopped reading because the user paused for a long time.
  * The socket and the clock are injected so the logic is tested without a network.

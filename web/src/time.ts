@@ -1,6 +1,6 @@
 /**
  * Time parsing and formatting for the page. Record times are RFC 3339 with up to nine
- * fraction digits (DESIGN.md, "The record"); JavaScript dates stop at milliseconds, so
+ * fraction digits (docs/architecture.md, "The record"); JavaScript dates stop at milliseconds, so
  * the fraction is kept as text. Functions take the zone offset in minutes instead of
  * reading the machine's zone, so tests do not depend on where they run.
  */

@@ -1,5 +1,5 @@
 /**
- * Backpressure (DESIGN.md, "The writer"): while PostgreSQL is away and the writer holds
+ * Backpressure (docs/architecture.md, "The writer"): while PostgreSQL is away and the writer holds
  * LOGHARBOR_QUEUE_MAX records, logharbor stops reading its syslog TCP connections, so the
  * kernel's buffers fill and the sender's own writes back up (TCP flow control) instead of
  * logharbor's memory growing or lines being dropped. When PostgreSQL is back every line

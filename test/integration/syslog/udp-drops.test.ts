@@ -1,5 +1,5 @@
 /**
- * UDP cannot be slowed down (DESIGN.md, "The writer"): what arrives while the writer is
+ * UDP cannot be slowed down (docs/architecture.md, "The writer"): what arrives while the writer is
  * past LOGHARBOR_QUEUE_MAX is dropped and counted, in /metrics
  * (logharbor_events_dropped_total{listener="syslog-udp",reason="writer_overloaded"}) and in
  * GET /api/sources. The overload is made certain, not raced: with a queue of one record

@@ -155,8 +155,8 @@ const SKEW_MS = 31 * 86_400_000;
 /**
  * An RFC 3164 stamp ("Nov 28 06:23:48", day padded with a space or not) read in `zone`,
  * its year the one a person would pick: the latest year in which that moment is not
- * after `now` by more than a month of clock skew (DESIGN.md: a December line received
- * in January is last year's).
+ * after `now` by more than a month of clock skew (docs/architecture.md, "Ingest: syslog":
+ * a December line received in January is last year's).
  */
 export function fromBsd(
   stamp: string,

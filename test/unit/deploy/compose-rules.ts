@@ -1,5 +1,5 @@
 /**
- * Structural rules for docker-compose.yml (DESIGN.md, "Deployment"; issue 7), checked on
+ * Structural rules for docker-compose.yml (docs/architecture.md, "Deployment"; issue 7), checked on
  * the parsed file whether or not a Compose binary is installed:
  *
  *   no-links         no `links` (service names resolve on the user network)

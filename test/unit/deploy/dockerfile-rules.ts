@@ -1,5 +1,5 @@
 /**
- * Our Dockerfile rules (DESIGN.md, "Deployment"; issue 7), small enough to read in one
+ * Our Dockerfile rules (docs/architecture.md, "Deployment"; issue 7), small enough to read in one
  * sitting. hadolint checks general hygiene where it is installed; these check the
  * project's own promises and always run:
  *

@@ -1,5 +1,5 @@
 /**
- * The tail's message shapes (DESIGN.md, "The API") and the runtime guard on what a client
+ * The tail's messages (docs/architecture.md, "The API") and the runtime guard on what a client
  * sends.
  */
 import { describe, expect, it } from 'vitest';
