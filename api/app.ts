@@ -12,6 +12,7 @@ import websocket from '@fastify/websocket';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './errors.js';
 import { installRateLimit } from './rate-limit.js';
+import type { DockerState } from './docker/state.js';
 import { healthRoutes } from './routes/health.js';
 import { logsRoutes } from './routes/logs.js';
 import { containersRoutes } from './routes/containers.js';
@@ -33,6 +34,8 @@ export interface ApiOptions {
   hub?: TailHub;
   /** API requests per minute per client address (api/rate-limit.ts); 0 or absent: no limit. */
   apiRateLimit?: number;
+  /** The Docker engine's container states for the container list (api/docker/); absent: none. */
+  docker?: DockerState | null;
 }
 
 export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
@@ -69,7 +72,7 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
   const reads = o.readPool ?? o.pool;
   logsRoutes(app, reads, o.telemetry);
   contextRoutes(app, reads);
-  containersRoutes(app, reads);
+  containersRoutes(app, reads, o.docker ?? null);
   doctorRoutes(app, reads);
   sourcesRoutes(app, o.telemetry);
   tailRoutes(app, { pool: o.pool, hub, telemetry: o.telemetry });

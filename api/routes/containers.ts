@@ -9,10 +9,17 @@
  *
  * A container known only by id (Docker's syslog driver with its default tag) has
  * `container_name: null`; the page filters it by `container:<id>`.
+ *
+ * With the Docker engine's socket (api/docker/), each container also gets its state now
+ * (`state`, `restarts`, `started_at`, `finished_at`, `docker_name`; null when the engine
+ * does not know it), and a range hides only the long-gone ones: not seen in the range and
+ * unknown to the engine (an exited container that stopped logging still shows).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from '../../core/db/pool.js';
 import { Errors, LogharborError } from '../../core/errors.js';
+import { DockerIndex } from '../docker/match.js';
+import type { DockerState, DockerStateName } from '../docker/state.js';
 import { parseTimeParam } from '../search/time-range.js';
 
 interface ContainersQuery {
@@ -60,9 +67,19 @@ export interface ContainerRow {
   last_seen: string;
   /** Records with an event time in the range asked; null without a range. */
   count_in_range: number | null;
+  /** From the Docker engine; all null without its socket or when it does not know the container. */
+  state: DockerStateName | null;
+  restarts: number | null;
+  started_at: string | null;
+  finished_at: string | null;
+  /** The engine's name for it (without the slash): a container known only by id gets one. */
+  docker_name: string | null;
 }
 
-interface ListRow extends Omit<ContainerRow, 'count' | 'count_in_range'> {
+type Base =
+  'count' | 'count_in_range' | 'state' | 'restarts' | 'started_at' | 'finished_at' | 'docker_name';
+
+interface ListRow extends Omit<ContainerRow, Base> {
   count: string;
   in_range: string | null;
 }
@@ -76,7 +93,11 @@ function rangeOf(q: ContainersQuery, now: number): { fromMs: number; toMs: numbe
   return { fromMs, toMs };
 }
 
-export function containersRoutes(app: FastifyInstance, pool: Pool): void {
+export function containersRoutes(
+  app: FastifyInstance,
+  pool: Pool,
+  docker: DockerState | null,
+): void {
   app.get<{ Querystring: ContainersQuery }>(
     '/api/containers',
     {
@@ -96,17 +117,32 @@ export function containersRoutes(app: FastifyInstance, pool: Pool): void {
     async (req) => {
       const range = rangeOf(req.query, Date.now());
       const all = req.query.all === '1' || req.query.all === 'true' || range === null;
-      const r = await pool.query<ListRow>(LIST, [
-        range ? new Date(range.fromMs).toISOString() : null,
-        range ? new Date(range.toMs).toISOString() : null,
+      const [r, engine] = await Promise.all([
+        pool.query<ListRow>(LIST, [
+          range ? new Date(range.fromMs).toISOString() : null,
+          range ? new Date(range.toMs).toISOString() : null,
+        ]),
+        docker?.containers() ?? null,
       ]);
+      const index = engine ? new DockerIndex(engine) : null;
       const containers: ContainerRow[] = [];
       for (const { in_range, ...c } of r.rows) {
         const inRange = in_range === null ? null : Number(in_range);
-        if (!all && inRange === 0) continue;
-        containers.push({ ...c, count: Number(c.count), count_in_range: inRange });
+        const d = index?.find(c) ?? null;
+        if (!all && inRange === 0 && d === null) continue;
+        containers.push({
+          ...c,
+          count: Number(c.count),
+          count_in_range: inRange,
+          state: d?.state ?? null,
+          restarts: d?.restarts ?? null,
+          started_at: d?.startedAt ?? null,
+          finished_at: d?.finishedAt ?? null,
+          docker_name: d?.name ?? null,
+        });
       }
-      return { containers };
+      // docker: whether the states came from the engine (false: no socket, or it did not answer).
+      return { containers, docker: engine !== null };
     },
   );
 }
