@@ -110,15 +110,21 @@ export class ApiClient {
     return this.get(path, { before, after }, parseContext, signal);
   }
 
+  /** `by` splits each bucket's count by level or container (an older API ignores it). */
   async histogram(
-    p: { q: string; from: string; to: string; buckets: number },
+    p: { q: string; from: string; to: string; buckets: number; by?: 'level' | 'container' },
     signal?: AbortSignal,
   ): Promise<HistogramData> {
     return this.get('/api/logs/histogram', p, parseHistogram, signal);
   }
 
-  async containers(signal?: AbortSignal): Promise<ContainerInfo[]> {
-    return this.get('/api/containers', {}, parseContainers, signal);
+  /** The containers seen in `from`..`to`, or every one ever seen with `all`. */
+  async containers(
+    p: { from?: string; to?: string; all?: boolean } = {},
+    signal?: AbortSignal,
+  ): Promise<ContainerInfo[]> {
+    const params = p.all ? { all: 1 } : { from: p.from, to: p.to };
+    return this.get('/api/containers', params, parseContainers, signal);
   }
 
   async sources(signal?: AbortSignal): Promise<ListenerHealth[]> {

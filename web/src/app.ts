@@ -5,20 +5,30 @@
  *   URL ⇄ ViewState ──apply()──► live: prefetch newest, then TailStream ─► RowStore ─► ListView
  *                              └► search: /api/logs pages (load older) ─┘
  *                              └► histogram, containers, context and health panels
+ *
+ * Issue 18: a view stopped by its query or token says so and stops asking (the
+ * histogram's refresh included) until the query changes; an empty result offers a wider
+ * range; the query's matches are marked; a click on a value adds it to the query.
  */
 import { ApiError, type ApiClient } from './api.js';
+import { Drawer, WRAPPED_ROW_ESTIMATE, onWrapChange, setupCopyLink } from './chrome.js';
 import { effectiveQuery, userColumn, type EffectiveQuery } from './containers.js';
 import { Controls } from './controls.js';
 import { byId, download } from './dom.js';
 import { exportFileName, toCsv, toNdjson } from './export.js';
 import { formatInt } from './format.js';
-import { bucketCount } from './histogram-model.js';
+import { highlighter, type Highlighter } from './highlight.js';
+import { ContainersFeed, HistogramFeed } from './feeds.js';
 import { HistogramView } from './histogram-view.js';
 import { ListView } from './list-view.js';
 import { Panels } from './panels.js';
+import { withTerm } from './query-edit.js';
+import { widerRange } from './ranges.js';
 import { renderRow } from './row-view.js';
+import { SavedMenu } from './saved-menu.js';
+import { SearchHistory } from './saved.js';
 import { SidebarView } from './sidebar-view.js';
-import { keyAction } from './status.js';
+import { errorKind, keyAction, type ErrorKind } from './status.js';
 import { StatusView } from './status-view.js';
 import { RowStore, type AppendResult } from './store.js';
 import { TailStream, type Clock, type SocketFactory, type TailStatus } from './tail-stream.js';
@@ -36,8 +46,6 @@ export interface AppDeps {
 const ROW_HEIGHT = 20;
 const PAGE = 500;
 const PREFETCH = 300;
-const HIST_REFRESH_MS = 10_000;
-const CONTAINERS_REFRESH_MS = 30_000;
 /** Lines from a container the side list lacks refresh it within this delay... */
 const CONTAINERS_NEW_MS = 1_000;
 /** ...and any other lines (counts, last seen) within this one. */
@@ -61,24 +69,34 @@ export class App {
   private abort = new AbortController();
   private cursor: string | null = null;
   private loading = false;
-  private histTimer = 0;
-  private containersSoon = 0;
-  private containersDue = 0;
+  private readonly histFeed: HistogramFeed;
+  private readonly sideFeed: ContainersFeed;
   /** The current tail was live once, and then lost its connection. */
   private wasLive = false;
   private lost = false;
+  /** What stopped the current view (its query, the token...); null while it runs. */
+  private error: ErrorKind | null = null;
+  private hl: Highlighter | null = null;
+  private readonly history: SearchHistory;
+  private readonly drawer = new Drawer();
 
   constructor(private readonly d: AppDeps) {
     this.zone = d.storage.getItem(ZONE_KEY) === 'utc' ? 'utc' : 'local';
+    this.history = new SearchHistory(d.storage);
     this.controls = new Controls({ onSearch: (c) => this.navigate(c), now: () => d.clock.now() });
     this.list = new ListView(byId('list', HTMLElement), this.store, {
       rowHeight: ROW_HEIGHT,
       renderRow: (row, expanded) =>
-        renderRow(row, { zone: this.zone, expanded, contextHref: (id) => this.href({ ctx: id }) }),
+        renderRow(row, {
+          zone: this.zone,
+          expanded,
+          contextHref: (id) => this.href({ ctx: id }),
+          highlight: this.hl,
+        }),
       onFollow: () => this.paintStatus(),
       onNearEnd: () => void this.loadOlder(),
     });
-    this.status = new StatusView(this.list.footer);
+    this.status = new StatusView(this.list.header, this.list.footer);
     this.hist = new HistogramView(byId('hist', HTMLElement), {
       onZoom: (r) =>
         this.navigate({
@@ -87,11 +105,32 @@ export class App {
           live: false,
         }),
       offset: (ms) => zoneOffset(this.zone, ms),
+      onBy: (by) => {
+        this.histFeed.by = by;
+        this.loadHistogram();
+      },
     });
+    this.histFeed = new HistogramFeed(d.api, d.clock, this.hist, d.storage);
     this.side = new SidebarView(byId('side', HTMLElement), {
-      onSelect: (containers) => this.navigate({ containers }),
+      onSelect: (containers) => {
+        this.drawer.toggle(false);
+        this.navigate({ containers });
+      },
+      onAll: (all) => {
+        this.sideFeed.all = all;
+        void this.sideFeed.refresh();
+      },
       now: () => d.clock.now(),
     });
+    this.sideFeed = new ContainersFeed(d.api, d.clock, this.side, () => this.state);
+    new SavedMenu({
+      history: this.history,
+      current: () => encodeState({ ...this.state, ctx: null }),
+      open: (search) => this.navigate({ ...decodeState(search), ctx: null }),
+      query: (q) => this.navigate({ q }),
+    });
+    setupCopyLink();
+    onWrapChange((wrapped) => this.list.setWrapped(wrapped, WRAPPED_ROW_ESTIMATE));
     this.panels = new Panels(byId('overlays', HTMLElement), d.api, {
       zone: () => this.zone,
       href: (p) => this.href(p),
@@ -104,16 +143,8 @@ export class App {
 
   start(): void {
     window.addEventListener('popstate', () => this.apply(decodeState(location.search)));
-    void this.refreshContainers();
-    this.scheduleContainers();
+    this.sideFeed.start();
     this.apply(this.state, true);
-  }
-
-  private scheduleContainers(): void {
-    this.d.clock.setTimeout(() => {
-      void this.refreshContainers();
-      this.scheduleContainers();
-    }, CONTAINERS_REFRESH_MS);
   }
 
   /** A URL for the current view with some values changed. */
@@ -126,6 +157,7 @@ export class App {
     let next: ViewState = { ...this.state, ...change };
     if (change.live === true) next = withLive(next, true);
     if (sameState(next, this.state) && !('q' in change)) return;
+    if ('q' in change && next.q.trim() !== '') this.history.noteQuery(next.q);
     const url = location.pathname + encodeState(next);
     if (push) history.pushState(null, '', url);
     else history.replaceState(null, '', url);
@@ -138,6 +170,7 @@ export class App {
     this.state = s;
     this.controls.show(s, this.zone);
     this.side.setSelected(s.containers);
+    this.paintOrder();
     if (s.ctx !== null && s.ctx !== prev.ctx) void this.panels.context(s.ctx);
     if (s.ctx === null) this.panels.closeContext();
     if (!reload) return;
@@ -151,36 +184,44 @@ export class App {
     this.loading = false;
     this.wasLive = false;
     this.lost = false;
+    this.error = null;
     this.controls.clearError();
     this.store.clear();
-    this.list.reset(s.live ? 'tail' : 'search');
+    // The tail appends newer lines, a search older ones: one is drawn upside down.
+    this.list.reset(s.live ? 'tail' : 'search', s.live === (s.order === 'desc'));
     this.eq = effectiveQuery(s.q, s.containers);
+    this.hl = highlighter(s.q);
+    if (prev.from !== s.from || prev.to !== s.to) void this.sideFeed.refresh();
     document.title = s.q ? `${s.q} · logharbor` : 'logharbor';
     this.paintStatus();
-    void this.loadHistogram(this.gen);
+    this.loadHistogram();
     if (s.live) void this.startLive(this.gen);
     else void this.loadOlder();
   }
 
   private async startLive(gen: number): Promise<void> {
     let newest: string | null = null;
+    this.loading = true;
     try {
       const page = await this.d.api.logs(
         { q: this.eq.text, from: this.state.from, to: '', limit: PREFETCH },
         this.abort.signal,
       );
       if (gen !== this.gen) return;
+      this.loading = false;
       const recs = page.records.slice().reverse();
       for (const r of recs) if (newest === null || compareIds(r.id, newest) > 0) newest = r.id;
       this.append(this.store.append(recs));
     } catch (e) {
       if (gen !== this.gen) return;
-      this.fail(e);
+      this.loading = false;
       if (e instanceof ApiError && e.status >= 400 && e.status < 500) {
         // The tail would refuse the same query: say so rather than "connecting".
+        this.stop(e);
         this.tailStatus({ state: 'stopped', fatal: true });
         return;
       }
+      this.fail(e);
     }
     const stream = new TailStream({
       url: (after) => this.d.api.tailUrl(location, this.eq.text, after),
@@ -189,7 +230,7 @@ export class App {
       onRecords: (r) => {
         this.append(this.store.append(r));
         const unknown = r.some((x) => x.container_name && !this.side.knows(x.container_name));
-        this.refreshContainersSoon(unknown ? CONTAINERS_NEW_MS : CONTAINERS_BUSY_MS);
+        this.sideFeed.soon(unknown ? CONTAINERS_NEW_MS : CONTAINERS_BUSY_MS);
       },
       onDropped: (n) =>
         this.append(
@@ -204,7 +245,7 @@ export class App {
           this.append(this.store.appendNotice(`Server: ${err.code}: ${err.message}`));
           return;
         }
-        this.fail(new ApiError(0, err.code, err.message, err.column));
+        this.stop(new ApiError(0, err.code, err.message, err.column));
         if (err.code === 'LH_UNAUTHORIZED') {
           void this.d.api
             .requestToken('The live tail needs an API token.')
@@ -230,7 +271,7 @@ export class App {
     if (st.state === 'waiting') {
       this.lost = this.wasLive;
       // A websocket refused at the upgrade says nothing; an API call shows whether a token is needed.
-      if (st.attempt >= 2) void this.refreshContainers();
+      if (st.attempt >= 2) void this.sideFeed.refresh();
     }
     this.tail = st;
     this.paintStatus();
@@ -257,7 +298,8 @@ export class App {
       this.cursor = page.nextCursor;
       this.append(this.store.append(page.records));
     } catch (e) {
-      if (gen === this.gen) this.fail(e);
+      // Nothing asks again by itself: the view stays stopped until it changes.
+      if (gen === this.gen) this.stop(e);
     } finally {
       if (gen === this.gen) {
         this.loading = false;
@@ -266,42 +308,24 @@ export class App {
     }
   }
 
-  private async loadHistogram(gen: number): Promise<void> {
-    this.d.clock.clearTimeout(this.histTimer);
-    try {
-      const s = this.state;
-      const data = await this.d.api.histogram(
-        { q: this.eq.text, from: s.from, to: s.to, buckets: bucketCount(this.hist.width) },
-        this.abort.signal,
-      );
-      if (gen === this.gen) this.hist.set(data);
-    } catch {
-      // The error itself is shown by the list's request for the same query.
-      if (gen === this.gen) this.hist.set(null);
-    }
-    if (gen === this.gen && this.state.live) {
-      this.histTimer = this.d.clock.setTimeout(() => void this.loadHistogram(gen), HIST_REFRESH_MS);
-    }
+  private loadHistogram(): void {
+    const gen = this.gen;
+    const { q, from, to, live } = { ...this.state, q: this.eq.text };
+    void this.histFeed.load(
+      { q, from, to, live },
+      this.abort.signal,
+      () => gen === this.gen,
+      () => this.error === null,
+    );
   }
 
-  /** One refresh of the side list within `ms` (an earlier one already due stands). */
-  private refreshContainersSoon(ms: number): void {
-    const due = this.d.clock.now() + ms;
-    if (this.containersSoon !== 0 && this.containersDue <= due) return;
-    this.d.clock.clearTimeout(this.containersSoon);
-    this.containersDue = due;
-    this.containersSoon = this.d.clock.setTimeout(() => {
-      this.containersSoon = 0;
-      void this.refreshContainers();
-    }, ms);
-  }
-
-  private async refreshContainers(): Promise<void> {
-    try {
-      this.side.setContainers(await this.d.api.containers());
-    } catch {
-      // The list keeps its last content; the status line shows errors from the main view.
-    }
+  /** The view cannot go on (its query, the token, a failed search): say why, stop asking. */
+  private stop(e: unknown): void {
+    if (e instanceof DOMException && e.name === 'AbortError') return;
+    this.error = e instanceof ApiError ? errorKind(e.code) : 'other';
+    this.histFeed.stop();
+    this.fail(e);
+    this.paintStatus();
   }
 
   private fail(e: unknown): void {
@@ -329,6 +353,9 @@ export class App {
       cap: this.store.cap,
       following: this.list.isFollowing,
       unseen: this.list.unseenLines,
+      newestAt: this.list.newestAt,
+      error: this.error,
+      wider: widerRange(this.state.from, this.state.to, this.d.clock.now())?.label ?? null,
     };
     this.status.paint(input, this.zone);
   }
@@ -360,19 +387,52 @@ export class App {
     byId('dl-csv', HTMLButtonElement).addEventListener('click', () =>
       download(exportFileName('csv', this.d.clock.now()), toCsv(this.store.records()), 'text/csv'),
     );
+    byId('order-btn', HTMLButtonElement).addEventListener('click', () =>
+      this.navigate({ order: this.state.order === 'desc' ? 'asc' : 'desc' }),
+    );
     byId('health-btn', HTMLButtonElement).addEventListener('click', () => this.panels.health());
     byId('doctor-btn', HTMLButtonElement).addEventListener('click', () => this.panels.doctor());
     byId('list', HTMLElement).addEventListener('click', (e) => this.listClick(e));
     // <details> in an expanded row changes its height; `toggle` does not bubble.
     byId('list', HTMLElement).addEventListener('toggle', () => this.list.refresh(), true);
     document.addEventListener('keydown', (e) => this.key(e));
+    // Click to filter: any value on the page that carries its term (rows, details, the
+    // histogram's legend, the lines around a hit).
+    document.addEventListener('click', (e) => this.termClick(e));
+  }
+
+  private termClick(e: MouseEvent): void {
+    const t = e.target instanceof Element ? e.target.closest<HTMLElement>('[data-term]') : null;
+    const term = t?.dataset.term;
+    if (!term || e.ctrlKey || e.metaKey || e.altKey || e.button !== 0) return;
+    // A drag that selected text is not a click on the value.
+    if (window.getSelection()?.isCollapsed === false && !e.shiftKey) return;
+    e.preventDefault();
+    e.stopPropagation();
+    window.getSelection()?.removeAllRanges();
+    this.navigate({ q: withTerm(this.state.q, term, e.shiftKey), ctx: null });
+  }
+
+  private paintOrder(): void {
+    const btn = byId('order-btn', HTMLButtonElement);
+    const top = this.state.order === 'desc';
+    btn.textContent = top ? 'Newest ↑' : 'Newest ↓';
+    btn.title = top
+      ? 'Newest lines at the top (click: at the bottom)'
+      : 'Newest lines at the bottom (click: at the top)';
+    btn.setAttribute('aria-pressed', String(top));
   }
 
   private listClick(e: MouseEvent): void {
     const t = e.target;
-    if (!(t instanceof Element)) return;
+    if (!(t instanceof Element) || t.closest('[data-term]')) return;
     if (t.closest('[data-action="older"]')) {
       void this.loadOlder();
+      return;
+    }
+    if (t.closest('[data-action="wider"]')) {
+      const w = widerRange(this.state.from, this.state.to, this.d.clock.now());
+      if (w) this.navigate({ from: w.from, to: w.to, live: this.state.live && w.to === '' });
       return;
     }
     const rowEl = t.closest<HTMLElement>('.row');

@@ -4,6 +4,7 @@
  * into one view with OR; the user's own query is ANDed after them in parentheses, and
  * the column of a syntax error is mapped back into the user's text.
  */
+import { ageText } from './time.js';
 import type { ContainerInfo } from './wire.js';
 
 export interface ProjectGroup {
@@ -74,4 +75,55 @@ export function userColumn(column: number, eq: EffectiveQuery, qLength: number):
 /** Toggles one name in a selection, keeping the order picked. */
 export function toggleName(selected: readonly string[], name: string): string[] {
   return selected.includes(name) ? selected.filter((n) => n !== name) : [...selected, name];
+}
+
+export interface StateBadge {
+  text: string;
+  /** st-running, st-exited, ...: the badge's colour. */
+  cls: string;
+  title: string;
+}
+
+/**
+ * Docker's state of a container as a small badge (issue 18), or null when logharbor
+ * cannot read the Docker socket (the fields are absent): `up`, `exited 3h`, `restarting`,
+ * with `↻2` after it when Docker restarted it.
+ */
+export function stateBadge(c: ContainerInfo, now: number): StateBadge | null {
+  if (c.state === null) return null;
+  const started = c.startedAt ? Date.parse(c.startedAt) : NaN;
+  const finished = c.finishedAt ? Date.parse(c.finishedAt) : NaN;
+  let text: string = c.state;
+  const title: string[] = [c.state];
+  if (c.state === 'running') {
+    text = 'up';
+    if (!Number.isNaN(started)) title.push(`since ${new Date(started).toISOString()}`);
+  } else if ((c.state === 'exited' || c.state === 'dead') && !Number.isNaN(finished)) {
+    text = `${c.state} ${ageText(finished, now)}`;
+    title.push(`at ${new Date(finished).toISOString()}`);
+  }
+  if (c.restarts !== null && c.restarts > 0) {
+    text += ` ↻${c.restarts}`;
+    title.push(`restarted ${c.restarts} time${c.restarts === 1 ? '' : 's'}`);
+  }
+  return { text, cls: `st-${c.state}`, title: title.join(' · ') };
+}
+
+/**
+ * The containers the side list shows: with `all`, every one the API sent; otherwise the
+ * API's choice for the range (seen in it, or still known to the Docker engine), checked
+ * again here for an API that ignores `from`: a container not seen since the range began
+ * and unknown to the engine (no state) is long gone. Picked ones always show.
+ */
+export function shownContainers(
+  list: readonly ContainerInfo[],
+  o: { all: boolean; rangeStart: number | null; selected: readonly string[] },
+): ContainerInfo[] {
+  if (o.all || o.rangeStart === null) return [...list];
+  const start = o.rangeStart;
+  return list.filter((c) => {
+    if (o.selected.includes(c.containerName) || c.state !== null) return true;
+    const seen = c.lastSeen ? Date.parse(c.lastSeen) : NaN;
+    return Number.isNaN(seen) || seen >= start;
+  });
 }

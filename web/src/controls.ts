@@ -11,17 +11,8 @@ import {
   zoneOffset,
   type Zone,
 } from './time.js';
+import { PRESETS } from './ranges.js';
 import type { ViewState } from './url-state.js';
-
-export const PRESETS: readonly { from: string; label: string }[] = [
-  { from: '5m', label: 'Last 5 minutes' },
-  { from: '15m', label: 'Last 15 minutes' },
-  { from: '1h', label: 'Last hour' },
-  { from: '6h', label: 'Last 6 hours' },
-  { from: '24h', label: 'Last 24 hours' },
-  { from: '7d', label: 'Last 7 days' },
-  { from: '30d', label: 'Last 30 days' },
-];
 
 export interface ControlsOptions {
   /** A new query or range was asked for. */

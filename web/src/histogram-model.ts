@@ -63,6 +63,55 @@ export function bars(data: HistogramData, width: number, height: number): Bar[] 
   return out;
 }
 
+export interface Segment {
+  key: string;
+  count: number;
+  y: number;
+  h: number;
+}
+
+export interface Stack extends Bar {
+  /** Bottom to top, in the order of the data's group keys; empty groups left out. */
+  segments: Segment[];
+}
+
+/**
+ * Bars split by group (`by=level|container`): each bar as tall as bars() draws it, cut
+ * into one segment per group in proportion to its count, the first key at the bottom.
+ * Empty when the data has no groups (the API predates them): draw bars() instead.
+ */
+export function stacks(data: HistogramData, width: number, height: number): Stack[] {
+  const keys = data.groups;
+  if (!keys) return [];
+  const plain = bars(data, width, height);
+  const byStart = new Map(data.buckets.map((b) => [b.start, b]));
+  return plain.map((bar) => {
+    const counts = byStart.get(bar.start)?.groups ?? {};
+    let sum = 0;
+    for (const k of keys) sum += counts[k] ?? 0;
+    const segments: Segment[] = [];
+    let top = bar.y + bar.h;
+    for (const k of keys) {
+      const n = counts[k] ?? 0;
+      if (n <= 0 || sum <= 0) continue;
+      const h = (n / sum) * bar.h;
+      top -= h;
+      segments.push({ key: k, count: n, y: top, h });
+    }
+    return { ...bar, segments };
+  });
+}
+
+/** Per group key, its count over the whole range, in the data's key order. */
+export function groupTotals(data: HistogramData): { key: string; count: number }[] {
+  const keys = data.groups ?? [];
+  const totals = new Map(keys.map((k) => [k, 0]));
+  for (const b of data.buckets) {
+    for (const k of keys) totals.set(k, totals.get(k)! + (b.groups?.[k] ?? 0));
+  }
+  return keys.map((key) => ({ key, count: totals.get(key)! }));
+}
+
 const STEPS = [
   1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800,
   604800, 2592000,

@@ -17,6 +17,8 @@ export interface OutlineLeaf {
   kind: 'string' | 'number' | 'boolean' | 'null';
   key: string | null;
   text: string;
+  /** The string was longer than maxString: `text` holds its start and says so. */
+  cut?: true;
 }
 
 export type OutlineNode = OutlineBranch | OutlineLeaf;
@@ -65,7 +67,10 @@ export function outline(value: unknown, limits: OutlineLimits = OUTLINE_LIMITS):
   const walk = (v: unknown, key: string | null, depth: number): OutlineNode => {
     budget--;
     if (v === null || v === undefined) return { kind: 'null', key, text: 'null' };
-    if (typeof v === 'string') return { kind: 'string', key, text: cut(v, limits.maxString) };
+    if (typeof v === 'string') {
+      const text = cut(v, limits.maxString);
+      return text === v ? { kind: 'string', key, text } : { kind: 'string', key, text, cut: true };
+    }
     if (typeof v === 'number') return { kind: 'number', key, text: String(v) };
     if (typeof v === 'boolean') return { kind: 'boolean', key, text: String(v) };
     if (typeof v !== 'object') return { kind: 'string', key, text: String(v) };

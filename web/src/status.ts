@@ -13,10 +13,31 @@ export interface StatusInput {
   more: boolean;
   rows: number;
   cap: number;
-  /** Tail mode: the list follows the bottom; lines arrived below the view. */
+  /** Tail mode: the list follows the newest line; lines arrived since. */
   following: boolean;
   unseen: number;
+  /** Where the newest line is drawn (url-state `order`). */
+  newestAt?: 'top' | 'bottom';
+  /** What stopped this view, if anything: its query, the API token, or anything else. */
+  error?: ErrorKind | null;
+  /** A wider range to offer when nothing matched ("Search the last 24 hours"). */
+  wider?: string | null;
 }
+
+export type ErrorKind = 'query' | 'token' | 'other';
+
+/** The kind of an API error code (core/errors.ts). */
+export function errorKind(code: string): ErrorKind {
+  if (code === 'LH_QUERY_SYNTAX' || code === 'LH_QUERY_TOO_LONG') return 'query';
+  if (code === 'LH_UNAUTHORIZED') return 'token';
+  return 'other';
+}
+
+const STOPPED: Record<ErrorKind, string> = {
+  query: 'the query has an error (see above)',
+  token: 'the API token was not accepted',
+  other: 'the server refused this view',
+};
 
 export interface StatusView {
   text: string;
@@ -30,11 +51,13 @@ export interface StatusView {
 
 function stateText(i: StatusInput): [string, string] {
   const t = i.tail;
+  if (i.error) return [`${i.live ? 'Stopped' : 'Search failed'}: ${STOPPED[i.error]}`, 'error'];
   if (!i.live) {
     if (i.rows >= i.cap)
       return [`Row cap of ${formatInt(i.cap)} reached: narrow the range`, 'search'];
     if (i.loading) return ['Searching…', 'search'];
-    return [i.more ? 'More lines available: scroll down' : 'All matching lines loaded', 'search'];
+    const older = i.newestAt === 'bottom' ? 'scroll up' : 'scroll down';
+    return [i.more ? `More lines available: ${older}` : 'All matching lines loaded', 'search'];
   }
   if (!t || t.state === 'connecting') {
     return [t && t.attempt > 0 ? `Reconnecting (attempt ${t.attempt})…` : 'Connecting…', 'wait'];
@@ -45,7 +68,7 @@ function stateText(i: StatusInput): [string, string] {
   }
   if (t.state === 'waiting')
     return [`Disconnected · retrying in ${Math.ceil(t.retryInMs / 1000)}s`, 'wait'];
-  return [t.fatal ? 'Stopped: fix the query or token' : 'Stopped', 'error'];
+  return ['Stopped', t.fatal ? 'error' : 'wait'];
 }
 
 function newLines(n: number): string {
@@ -57,7 +80,8 @@ export function describeStatus(i: StatusInput): StatusView {
   const paused = i.live && i.tail?.state === 'paused';
   let pill: string | null = null;
   if (i.tail?.state === 'paused' && i.live) pill = `▶ Resume · ${newLines(i.tail.pending)}`;
-  else if (i.live && !i.following && i.unseen > 0) pill = `↓ ${newLines(i.unseen)}`;
+  else if (i.live && !i.following && i.unseen > 0)
+    pill = `${i.newestAt === 'top' ? '↑' : '↓'} ${newLines(i.unseen)}`;
   return {
     text,
     cls: `st-${cls}`,
@@ -87,16 +111,33 @@ export function keyAction(
   return null;
 }
 
-/** The line under the last row: a "load older" button in search mode, or why there is nothing. */
-export function describeFooter(i: StatusInput): { text: string; loadOlder: boolean } | null {
-  if (i.live) return i.rows === 0 ? { text: 'Waiting for lines…', loadOlder: false } : null;
-  if (i.loading) return { text: 'Loading…', loadOlder: false };
-  if (i.rows >= i.cap) return { text: `Row cap of ${formatInt(i.cap)} reached.`, loadOlder: false };
-  if (i.more) return { text: 'Load older lines', loadOlder: true };
-  if (i.rows === 0)
-    return {
-      text: 'No lines match in this range. Try a wider range or a looser query.',
-      loadOlder: false,
-    };
-  return { text: 'No older lines in this range.', loadOlder: false };
+export interface EdgeNote {
+  text: string;
+  /** A button after the text: load the next page, or search a wider range. */
+  action: 'older' | 'wider' | null;
+  actionText?: string;
+}
+
+/**
+ * What the list says where it has nothing (more) to show (issue 18, point 3): why it is
+ * empty (an error, no match in the range, still loading) with a wider range one click
+ * away, or, under the oldest line of a search, whether older lines remain.
+ */
+export function describeEdge(i: StatusInput): EdgeNote | null {
+  const wider = (text: string): EdgeNote =>
+    i.wider ? { text, action: 'wider', actionText: i.wider } : { text, action: null };
+  if (i.rows === 0) {
+    if (i.error === 'query') return { text: 'Fix the query above to see lines.', action: null };
+    if (i.error === 'token') return { text: 'This server needs an API token.', action: null };
+    if (i.error) return { text: 'Nothing to show: see the error above.', action: null };
+    if (i.loading)
+      return { text: i.live ? 'Loading the newest lines…' : 'Searching…', action: null };
+    if (i.live) return wider('No matches in this range yet. New lines show here as they arrive.');
+    return wider('No matches in this range.');
+  }
+  if (i.live) return null;
+  if (i.loading) return { text: 'Loading older lines…', action: null };
+  if (i.rows >= i.cap) return { text: `Row cap of ${formatInt(i.cap)} reached.`, action: null };
+  if (i.more) return { text: '', action: 'older', actionText: 'Load older lines' };
+  return wider('No older lines in this range.');
 }

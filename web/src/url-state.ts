@@ -1,7 +1,7 @@
 /**
  * The view's state in the URL, so a view can be shared (issue 5, point 5):
  *
- *   ?q=<query>&from=<time>&to=<time>&live=0&c=<container>&c=<container>&ctx=<id>
+ *   ?q=<query>&from=<time>&to=<time>&live=0&c=<container>&c=<container>&ctx=<id>&order=desc
  *
  * Defaults are left out, so the bare page URL is the live tail of the last hour. Values
  * are capped in length; a value that does not fit falls back to its default.
@@ -18,7 +18,14 @@ export interface ViewState {
   containers: string[];
   /** The record whose surrounding lines are open, if any. */
   ctx: string | null;
+  /**
+   * Where the newest line is, for the tail and searches alike (issue 18, point 4):
+   * 'asc' newest at the bottom, as Papertrail and Dozzle show it; 'desc' newest at the top.
+   */
+  order: Order;
 }
+
+export type Order = 'asc' | 'desc';
 
 export const DEFAULT_STATE: Readonly<ViewState> = Object.freeze({
   q: '',
@@ -27,6 +34,7 @@ export const DEFAULT_STATE: Readonly<ViewState> = Object.freeze({
   live: true,
   containers: [],
   ctx: null,
+  order: 'asc',
 });
 
 export const URL_LIMITS = Object.freeze({ q: 4096, time: 64, containers: 50, container: 256 });
@@ -56,6 +64,7 @@ export function decodeState(search: string): ViewState {
     live: live === null ? DEFAULT_STATE.live : live === '1' || live === 'true',
     containers,
     ctx: ctx !== null && /^\d{1,20}$/.test(ctx) ? ctx : null,
+    order: p.get('order') === 'desc' ? 'desc' : 'asc',
   };
   // A fixed range cannot be tailed: such a link is a search whatever it says.
   if (s.live && !liveCompatible(s)) s.live = false;
@@ -71,6 +80,7 @@ export function encodeState(s: ViewState): string {
   if (s.live !== DEFAULT_STATE.live) p.set('live', s.live ? '1' : '0');
   for (const c of s.containers) p.append('c', c);
   if (s.ctx !== null) p.set('ctx', s.ctx);
+  if (s.order !== DEFAULT_STATE.order) p.set('order', s.order);
   const text = p.toString();
   return text === '' ? '' : `?${text}`;
 }

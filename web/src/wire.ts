@@ -1,5 +1,5 @@
 /**
- * Runtime guards for everything the API sends (DESIGN.md, "The API"). Nothing that came
+ * Runtime guards for everything the API sends (docs/architecture.md, "The API"). Nothing that came
  * off the wire is cast: each shape is checked field by field, and a record that does not
  * fit is skipped rather than half-rendered.
  */
@@ -12,19 +12,54 @@ export interface LogsPage {
   nextCursor: string | null;
 }
 
-export interface HistogramData {
-  /** Bucket start times in ms since the epoch, ascending. */
-  buckets: { start: number; count: number }[];
-  intervalMs: number;
+export interface HistogramBucket {
+  /** Start time in ms since the epoch. */
+  start: number;
+  count: number;
+  /** Count per group key (`by=level|container`); absent from a plain histogram. */
+  groups?: Record<string, number>;
 }
 
+export interface HistogramData {
+  /** Ascending by start. */
+  buckets: HistogramBucket[];
+  intervalMs: number;
+  /**
+   * The group keys in the API's order when it split the counts (`by=level`: severity
+   * names and "none"; `by=container`: the top names and "other"), else null.
+   */
+  groups?: string[] | null;
+}
+
+/** Docker's view of a container, when logharbor can read the Docker socket. */
+export type ContainerState = 'running' | 'exited' | 'restarting' | 'paused' | 'created' | 'dead';
+
+export const CONTAINER_STATES: readonly ContainerState[] = [
+  'running',
+  'exited',
+  'restarting',
+  'paused',
+  'created',
+  'dead',
+];
+
 export interface ContainerInfo {
+  /** What the page shows and filters on: the name, or the short id when the name is unknown. */
   containerName: string;
+  /** False when only the id is known (`container_name` null): containerName is its 12 first digits. */
+  named: boolean;
+  /** The Docker engine's name for it, when logharbor reads the Docker socket. */
+  dockerName: string | null;
   containerId: string | null;
   project: string | null;
   service: string | null;
+  /** Lines in the range asked (`count_in_range`), or ever when no range was asked. */
   count: number;
   lastSeen: string | null;
+  state: ContainerState | null;
+  restarts: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
 }
 
 export interface ListenerHealth {
@@ -145,34 +180,78 @@ export function parseContext(v: unknown): LogRecord[] | null {
   return isObj(v) ? records(v.records) : null;
 }
 
+/** Group keys the page draws at most: the API sends the top 10 containers and "other". */
+export const MAX_GROUPS = 32;
+
+function groupKeys(v: unknown): string[] | null {
+  if (!Array.isArray(v)) return null;
+  const out: string[] = [];
+  for (const k of v) {
+    if (typeof k !== 'string' || k === '' || k.length > 256 || out.includes(k)) continue;
+    out.push(k);
+    if (out.length === MAX_GROUPS) break;
+  }
+  return out;
+}
+
+function groupCounts(v: unknown, keys: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!isObj(v)) return out;
+  for (const k of keys) {
+    const n = Object.hasOwn(v, k) ? num(v[k]) : null;
+    if (n !== null && n > 0) out[k] = n;
+  }
+  return out;
+}
+
 export function parseHistogram(v: unknown): HistogramData | null {
   if (!isObj(v) || !Array.isArray(v.buckets)) return null;
   const intervalMs = num(v.interval_ms);
   if (intervalMs === null || intervalMs <= 0) return null;
-  const buckets: HistogramData['buckets'] = [];
+  const groups = groupKeys(v.groups);
+  const buckets: HistogramBucket[] = [];
   for (const b of v.buckets) {
     if (!isObj(b) || typeof b.start !== 'string') continue;
     const start = Date.parse(b.start);
     const count = num(b.count);
     if (Number.isNaN(start) || count === null || count < 0) continue;
-    buckets.push({ start, count });
+    buckets.push(
+      groups ? { start, count, groups: groupCounts(b.groups, groups) } : { start, count },
+    );
   }
   buckets.sort((a, b) => a.start - b.start);
-  return { buckets, intervalMs };
+  return { buckets, intervalMs, groups };
+}
+
+function containerState(v: unknown): ContainerState | null {
+  return CONTAINER_STATES.find((s) => s === v) ?? null;
 }
 
 export function parseContainers(v: unknown): ContainerInfo[] | null {
   if (!isObj(v) || !Array.isArray(v.containers)) return null;
   const out: ContainerInfo[] = [];
   for (const c of v.containers) {
-    if (!isObj(c) || typeof c.container_name !== 'string' || c.container_name === '') continue;
+    if (!isObj(c)) continue;
+    const name = optStr(c.container_name);
+    const id = optStr(c.container_id);
+    // Known only by id: shown (and filtered on) as the short id, as `docker ps` prints it.
+    const shown =
+      name !== null && name !== '' ? name : id !== null && id !== '' ? id.slice(0, 12) : null;
+    if (shown === null) continue;
+    const restarts = num(c.restarts);
     out.push({
-      containerName: c.container_name,
-      containerId: optStr(c.container_id),
+      containerName: shown,
+      named: shown === name,
+      dockerName: optStr(c.docker_name),
+      containerId: id,
       project: optStr(c.project),
       service: optStr(c.service),
-      count: num(c.count) ?? 0,
+      count: num(c.count_in_range) ?? num(c.count) ?? 0,
       lastSeen: optStr(c.last_seen),
+      state: containerState(c.state),
+      restarts: restarts !== null && restarts >= 0 ? Math.floor(restarts) : null,
+      startedAt: optStr(c.started_at),
+      finishedAt: optStr(c.finished_at),
     });
   }
   return out;

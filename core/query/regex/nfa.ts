@@ -124,6 +124,8 @@ export class Program {
   private readonly mark: Int32Array;
   private readonly stack: Int32Array;
   private gen = 0;
+  /** Whether the last close() with `goOn` reached MATCH. */
+  matched = false;
 
   constructor(node: RegexNode) {
     if (size(node) > QUERY_LIMITS.maxRegexStates) {
@@ -167,10 +169,19 @@ export class Program {
    * Follows SPLIT and assertion states from every state in `from` at a position between
    * `prev` and `next` (next = -1 at the end of the text); appends the CHAR states reached to
    * `out`. Returns the number of states visited (the caller's cost), or -1 on reaching MATCH.
+   * With `goOn`, MATCH only sets `matched` and every CHAR state reached is still collected
+   * (the page's highlighter extends a match to its longest end that way).
    */
-  close(from: ArrayLike<number>, prev: Before, next: number, out: number[]): number {
+  close(
+    from: ArrayLike<number>,
+    prev: Before,
+    next: number,
+    out: number[],
+    goOn = false,
+  ): number {
     const { op, stack } = this;
     this.newMarks();
+    this.matched = false;
     let sp = 0;
     for (let i = from.length - 1; i >= 0; i--) stack[sp++] = from[i]!;
     let visited = 0;
@@ -183,7 +194,9 @@ export class Program {
           out.push(s);
           break;
         case MATCH:
-          return -1;
+          if (!goOn) return -1;
+          this.matched = true;
+          break;
         case SPLIT:
           stack[sp++] = this.alt[s]!;
           stack[sp++] = this.next[s]!;

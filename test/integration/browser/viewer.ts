@@ -50,13 +50,13 @@ export interface ViewerOptions {
   beforeLoad?: (page: Page) => void;
 }
 
-/** A context as the screenshots want it: 1280x720, UTC, English, dark theme. */
+/** A context as the screenshots want it: 1280x720 (or `viewport`), UTC, English, dark theme. */
 export async function newViewerContext(
   browser: Browser,
-  opts: { bypassCSP?: boolean } = {},
+  opts: { bypassCSP?: boolean; viewport?: { width: number; height: number } } = {},
 ): Promise<BrowserContext> {
   const context = await browser.newContext({
-    viewport: { width: 1280, height: 720 },
+    viewport: opts.viewport ?? { width: 1280, height: 720 },
     timezoneId: 'UTC',
     locale: 'en-US',
     colorScheme: 'dark',
@@ -168,7 +168,7 @@ export async function waitLive(page: Page): Promise<void> {
   );
 }
 
-/** Saves a 1280x720 PNG of the page as <SCREENSHOT_DIR>/<name>.png. */
+/** Saves a PNG of the page (1280x720 unless its context says otherwise) as <SCREENSHOT_DIR>/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);

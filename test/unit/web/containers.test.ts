@@ -3,6 +3,8 @@ import {
   containerTerm,
   effectiveQuery,
   groupByProject,
+  shownContainers,
+  stateBadge,
   toggleName,
   userColumn,
 } from '../../../web/src/containers.js';
@@ -15,11 +17,17 @@ const c = (
   lastSeen: string | null,
 ): ContainerInfo => ({
   containerName,
+  named: true,
+  dockerName: null,
   containerId: null,
   project,
   service: null,
   count,
   lastSeen,
+  state: null,
+  restarts: null,
+  startedAt: null,
+  finishedAt: null,
 });
 
 describe('groupByProject', () => {
@@ -77,5 +85,53 @@ describe('queries from picked containers', () => {
   it('toggleName adds at the end and removes in place', () => {
     expect(toggleName(['a', 'b'], 'c')).toEqual(['a', 'b', 'c']);
     expect(toggleName(['a', 'b', 'c'], 'b')).toEqual(['a', 'c']);
+  });
+});
+
+describe('Docker state in the side list (issue 18)', () => {
+  const NOW = Date.UTC(2024, 0, 1, 12);
+  const base = c('web', null, 1, null);
+
+  it('a badge per state, with its age and restarts; none without the Docker socket', () => {
+    expect(stateBadge(base, NOW)).toBeNull();
+    expect(
+      stateBadge(
+        { ...base, state: 'running', startedAt: '2024-01-01T11:00:00Z', restarts: 0 },
+        NOW,
+      ),
+    ).toEqual({ text: 'up', cls: 'st-running', title: 'running · since 2024-01-01T11:00:00.000Z' });
+    expect(
+      stateBadge(
+        { ...base, state: 'exited', finishedAt: '2024-01-01T09:00:00Z', restarts: 2 },
+        NOW,
+      ),
+    ).toEqual({
+      text: 'exited 3h ↻2',
+      cls: 'st-exited',
+      title: 'exited · at 2024-01-01T09:00:00.000Z · restarted 2 times',
+    });
+    expect(stateBadge({ ...base, state: 'restarting' }, NOW)?.text).toBe('restarting');
+  });
+
+  it('the range hides the long gone, unless picked or "all" is on', () => {
+    const list = [
+      c('now', null, 1, '2024-01-01T11:59:00Z'),
+      c('gone', null, 1, '2023-12-01T00:00:00Z'),
+      c('never', null, 0, null),
+    ];
+    const start = NOW - 3_600_000;
+    const names = (x: ContainerInfo[]) => x.map((y) => y.containerName);
+    expect(names(shownContainers(list, { all: false, rangeStart: start, selected: [] }))).toEqual([
+      'now',
+      'never',
+    ]);
+    expect(
+      names(shownContainers(list, { all: false, rangeStart: start, selected: ['gone'] })),
+    ).toEqual(['now', 'gone', 'never']);
+    expect(names(shownContainers(list, { all: true, rangeStart: start, selected: [] }))).toEqual([
+      'now',
+      'gone',
+      'never',
+    ]);
   });
 });

@@ -4,6 +4,8 @@ import {
   bucketCount,
   domainOf,
   gestureRange,
+  groupTotals,
+  stacks,
   ticks,
   timeAt,
 } from '../../../web/src/histogram-model.js';
@@ -96,4 +98,40 @@ it('bucket count follows the width within bounds', () => {
   expect(bucketCount(600)).toBe(100);
   expect(bucketCount(10)).toBe(10);
   expect(bucketCount(10_000)).toBe(200);
+});
+
+describe('histogram split by group (issue 18)', () => {
+  const grouped: HistogramData = {
+    intervalMs: 60_000,
+    groups: ['error', 'info', 'none'],
+    buckets: [
+      { start: T0, count: 4, groups: { error: 1, info: 3 } },
+      { start: T0 + 60_000, count: 0, groups: {} },
+      { start: T0 + 120_000, count: 8, groups: { info: 6, none: 2 } },
+    ],
+  };
+
+  it('each bar is cut into its groups, first key at the bottom, heights in proportion', () => {
+    const s = stacks(grouped, 300, 80);
+    expect(s).toHaveLength(2);
+    expect(s[0]).toMatchObject({ count: 4, h: 40, y: 40 });
+    expect(s[0]!.segments).toEqual([
+      { key: 'error', count: 1, y: 70, h: 10 },
+      { key: 'info', count: 3, y: 40, h: 30 },
+    ]);
+    expect(s[1]!.segments).toEqual([
+      { key: 'info', count: 6, y: 20, h: 60 },
+      { key: 'none', count: 2, y: 0, h: 20 },
+    ]);
+  });
+
+  it('totals per group for the legend; no groups, no stacks', () => {
+    expect(groupTotals(grouped)).toEqual([
+      { key: 'error', count: 1 },
+      { key: 'info', count: 9 },
+      { key: 'none', count: 2 },
+    ]);
+    expect(stacks(data, 300, 80)).toEqual([]);
+    expect(groupTotals(data)).toEqual([]);
+  });
 });

@@ -81,12 +81,11 @@ describe('outline', () => {
     expect(isBranch(n) && n.omitted).toBe(1);
   });
 
-  it('cuts long strings and says by how much', () => {
-    const o = outline({ s: 'y'.repeat(30) }, { ...OUTLINE_LIMITS, maxString: 10 });
-    expect(isBranch(o) && o.children[0]).toEqual({
-      kind: 'string',
-      key: 's',
-      text: `${'y'.repeat(10)}… (20 more characters)`,
-    });
+  it('cuts long strings, says by how much, and marks them cut (no click-to-filter on them)', () => {
+    const o = outline({ s: 'y'.repeat(30), t: 'short' }, { ...OUTLINE_LIMITS, maxString: 10 });
+    expect(isBranch(o) && o.children).toEqual([
+      { kind: 'string', key: 's', text: `${'y'.repeat(10)}… (20 more characters)`, cut: true },
+      { kind: 'string', key: 't', text: 'short' },
+    ]);
   });
 });

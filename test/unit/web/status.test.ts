@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  describeFooter,
+  describeEdge,
   describeStatus,
+  errorKind,
   keyAction,
   type StatusInput,
 } from '../../../web/src/status.js';
@@ -97,28 +98,97 @@ describe('keyAction', () => {
   });
 });
 
-describe('describeFooter', () => {
+describe('describeEdge', () => {
   const search = { ...base, live: false, tail: null };
 
   it('search with more pages offers to load older lines', () => {
-    expect(describeFooter({ ...search, more: true })).toEqual({
-      text: 'Load older lines',
-      loadOlder: true,
+    expect(describeEdge({ ...search, more: true })).toEqual({
+      text: '',
+      action: 'older',
+      actionText: 'Load older lines',
     });
   });
 
-  it('says why there is nothing more', () => {
-    expect(describeFooter({ ...search, loading: true, more: true })?.loadOlder).toBe(false);
-    expect(describeFooter(search)?.text).toBe('No older lines in this range.');
-    expect(describeFooter({ ...search, rows: 0 })?.text).toMatch(/^No lines match/);
-    expect(describeFooter({ ...search, rows: 100_000, more: true })).toEqual({
+  it('says why there is nothing more, with a wider range one click away', () => {
+    expect(describeEdge({ ...search, loading: true, more: true })).toEqual({
+      text: 'Loading older lines…',
+      action: null,
+    });
+    expect(describeEdge({ ...search, wider: 'Search the last 6 hours' })).toEqual({
+      text: 'No older lines in this range.',
+      action: 'wider',
+      actionText: 'Search the last 6 hours',
+    });
+    expect(describeEdge({ ...search, rows: 100_000, more: true })).toEqual({
       text: 'Row cap of 100,000 reached.',
-      loadOlder: false,
+      action: null,
     });
   });
 
-  it('live: only a waiting note while empty', () => {
-    expect(describeFooter(base)).toBeNull();
-    expect(describeFooter({ ...base, rows: 0 })?.text).toBe('Waiting for lines…');
+  it('no hit: "no matches in this range", and the wider range when there is one (issue 18)', () => {
+    const none = { ...search, rows: 0, wider: 'Search the last 24 hours' };
+    expect(describeEdge(none)).toEqual({
+      text: 'No matches in this range.',
+      action: 'wider',
+      actionText: 'Search the last 24 hours',
+    });
+    expect(describeEdge({ ...none, wider: null })).toEqual({
+      text: 'No matches in this range.',
+      action: null,
+    });
+    expect(describeEdge({ ...none, loading: true })?.text).toBe('Searching…');
+  });
+
+  it('live: nothing under the lines; while empty, loading then no match yet', () => {
+    expect(describeEdge(base)).toBeNull();
+    expect(describeEdge({ ...base, rows: 0, loading: true })?.text).toBe(
+      'Loading the newest lines…',
+    );
+    expect(describeEdge({ ...base, rows: 0, wider: 'Search the last 6 hours' })).toMatchObject({
+      text: expect.stringMatching(/^No matches in this range yet/),
+      action: 'wider',
+    });
+  });
+
+  it('an error says what to fix instead of waiting or offering a range', () => {
+    for (const live of [true, false]) {
+      const i = { ...base, live, rows: 0, wider: 'Search the last 6 hours' };
+      expect(describeEdge({ ...i, error: 'query' })).toEqual({
+        text: 'Fix the query above to see lines.',
+        action: null,
+      });
+      expect(describeEdge({ ...i, error: 'token' })?.text).toBe('This server needs an API token.');
+      expect(describeEdge({ ...i, error: 'other' })?.action).toBeNull();
+    }
+  });
+});
+
+describe('errors stop the view with their own words (issue 18)', () => {
+  it('the kind of an error code', () => {
+    expect(errorKind('LH_QUERY_SYNTAX')).toBe('query');
+    expect(errorKind('LH_QUERY_TOO_LONG')).toBe('query');
+    expect(errorKind('LH_UNAUTHORIZED')).toBe('token');
+    expect(errorKind('LH_INTERNAL')).toBe('other');
+  });
+
+  it('the status names the query or the token, not both', () => {
+    const stopped = { ...base, tail: { state: 'stopped', fatal: true } } as const;
+    expect(describeStatus({ ...stopped, error: 'query' })).toMatchObject({
+      text: 'Stopped: the query has an error (see above)',
+      cls: 'st-error',
+    });
+    expect(describeStatus({ ...stopped, error: 'token' }).text).toBe(
+      'Stopped: the API token was not accepted',
+    );
+    expect(describeStatus({ ...base, live: false, tail: null, error: 'query' }).text).toBe(
+      'Search failed: the query has an error (see above)',
+    );
+    expect(describeStatus(stopped).text).toBe('Stopped');
+  });
+
+  it('the new-lines pill points where the newest lines are', () => {
+    const up = { ...base, following: false, unseen: 3 };
+    expect(describeStatus({ ...up, newestAt: 'top' }).pill).toBe('↑ 3 new lines');
+    expect(describeStatus({ ...up, newestAt: 'bottom' }).pill).toBe('↓ 3 new lines');
   });
 });

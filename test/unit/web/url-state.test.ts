@@ -32,6 +32,7 @@ describe('url state', () => {
       live: false,
       containers: [],
       ctx: '123',
+      order: 'asc',
     });
   });
 
@@ -74,6 +75,7 @@ describe('url state', () => {
         live: fc.boolean(),
         containers: fc.uniqueArray(fc.string({ minLength: 1, maxLength: 20 }), { maxLength: 5 }),
         ctx: fc.option(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }).map(String), { nil: null }),
+        order: fc.constantFrom('asc' as const, 'desc' as const),
       })
       .map((s) => withLive(s, s.live));
     fc.assert(
@@ -81,6 +83,14 @@ describe('url state', () => {
         expect(decodeState(encodeState(s))).toEqual(s);
       }),
     );
+  });
+
+  it('the order: newest at the bottom by default, `order=desc` puts it at the top (issue 18)', () => {
+    expect(decodeState('').order).toBe('asc');
+    expect(decodeState('?order=desc').order).toBe('desc');
+    expect(decodeState('?order=sideways').order).toBe('asc');
+    expect(encodeState({ ...DEFAULT_STATE, order: 'desc' })).toBe('?order=desc');
+    expect(encodeState({ ...DEFAULT_STATE, order: 'asc' })).toBe('');
   });
 
   it('switching live on moves a fixed range to the default live range', () => {

@@ -75,8 +75,82 @@ describe('response shapes', () => {
         { start: Date.UTC(2024, 0, 1), count: 1 },
         { start: Date.UTC(2024, 0, 1, 0, 0, 1), count: 2 },
       ],
+      groups: null,
     });
     expect(parseHistogram({ interval_ms: 0, buckets: [] })).toBeNull();
+  });
+
+  it('a histogram split by group keeps the keys in order and their counts (issue 18)', () => {
+    const h = parseHistogram({
+      interval_ms: 60_000,
+      groups: ['error', 'info', 'none', 7, 'error', ''],
+      buckets: [
+        { start: '2024-01-01T00:01:00Z', count: 3, groups: { info: 2, none: 1 } },
+        { start: '2024-01-01T00:00:00Z', count: 5, groups: { error: 1, info: 4, bogus: 9 } },
+        { start: '2024-01-01T00:02:00Z', count: 0 },
+        { start: '2024-01-01T00:03:00Z', count: 2, groups: { info: 'two', error: -1 } },
+      ],
+    });
+    expect(h).toEqual({
+      intervalMs: 60_000,
+      groups: ['error', 'info', 'none'],
+      buckets: [
+        { start: Date.UTC(2024, 0, 1), count: 5, groups: { error: 1, info: 4 } },
+        { start: Date.UTC(2024, 0, 1, 0, 1), count: 3, groups: { info: 2, none: 1 } },
+        { start: Date.UTC(2024, 0, 1, 0, 2), count: 0, groups: {} },
+        { start: Date.UTC(2024, 0, 1, 0, 3), count: 2, groups: {} },
+      ],
+    });
+  });
+
+  it('containers with Docker state, and one known only by its id (issue 18)', () => {
+    const id = 'f'.repeat(64);
+    expect(
+      parseContainers({
+        containers: [
+          {
+            container_name: 'web',
+            container_id: 'abc',
+            count: 3,
+            state: 'restarting',
+            restarts: 4,
+            started_at: '2024-01-01T00:00:00Z',
+            finished_at: null,
+          },
+          { container_name: null, container_id: id, count: 1, state: 'sleeping', restarts: -2 },
+          { container_name: null, container_id: null },
+        ],
+      }),
+    ).toEqual([
+      {
+        containerName: 'web',
+        named: true,
+        dockerName: null,
+        containerId: 'abc',
+        project: null,
+        service: null,
+        count: 3,
+        lastSeen: null,
+        state: 'restarting',
+        restarts: 4,
+        startedAt: '2024-01-01T00:00:00Z',
+        finishedAt: null,
+      },
+      {
+        containerName: 'f'.repeat(12),
+        named: false,
+        dockerName: null,
+        containerId: id,
+        project: null,
+        service: null,
+        count: 1,
+        lastSeen: null,
+        state: null,
+        restarts: null,
+        startedAt: null,
+        finishedAt: null,
+      },
+    ]);
   });
 
   it('containers and listeners', () => {
@@ -98,19 +172,31 @@ describe('response shapes', () => {
     ).toEqual([
       {
         containerName: 'web',
+        named: true,
+        dockerName: null,
         containerId: 'abc',
         project: 'shop',
         service: 'web',
         count: 3,
         lastSeen: 'x',
+        state: null,
+        restarts: null,
+        startedAt: null,
+        finishedAt: null,
       },
       {
         containerName: 'bare',
+        named: true,
+        dockerName: null,
         containerId: null,
         project: null,
         service: null,
         count: 0,
         lastSeen: null,
+        state: null,
+        restarts: null,
+        startedAt: null,
+        finishedAt: null,
       },
     ]);
     expect(
