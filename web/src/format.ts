@@ -60,12 +60,13 @@ export function colorSlot(name: string): number {
   return (h >>> 0) % CONTAINER_COLORS;
 }
 
-/** What names a line's origin in the container column. */
+/** What names a line's origin in the container column: a container known only by id by its short id. */
 export function originName(r: {
   container_name: string | null;
+  container_id?: string | null;
   app: string | null;
   host: string | null;
   tag: string | null;
 }): string {
-  return r.container_name ?? r.app ?? r.tag ?? r.host ?? '';
+  return r.container_name ?? r.container_id?.slice(0, 12) ?? r.app ?? r.tag ?? r.host ?? '';
 }

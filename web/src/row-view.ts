@@ -42,6 +42,8 @@ const TERM_HINT = 'click: add to the query · shift-click: exclude';
 /** The term that filters on the origin the row shows (originName's order). */
 function originTerm(r: LogRecord): string | null {
   if (r.container_name) return containerTerm(r.container_name);
+  // 12 hex digits match container ids that start with them (api/query/README.md).
+  if (r.container_id) return containerTerm(r.container_id.slice(0, 12));
   if (r.app) return fieldTerm('app', r.app);
   if (r.tag) return fieldTerm('tag', r.tag);
   if (r.host) return fieldTerm('host', r.host);

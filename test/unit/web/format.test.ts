@@ -52,5 +52,9 @@ describe('format', () => {
     expect(originName(rec(1))).toBe('web');
     expect(originName({ ...rec(1), container_name: null, app: 'sshd', host: 'h' })).toBe('sshd');
     expect(originName({ ...rec(1), container_name: null, tag: null, host: 'h' })).toBe('h');
+    // Known only by id (Docker's syslog driver, default tag): its short id, as docker ps shows it.
+    expect(originName({ ...rec(1), container_name: null, container_id: 'ab'.repeat(32) })).toBe(
+      'ab'.repeat(6),
+    );
   });
 });
