@@ -1,10 +1,10 @@
 /**
  * What a benchmark run prints and writes: tables (printed as soon as a section has them,
- * as aligned Markdown that reads well in a terminal), the targets of issue 8 each with
- * PASS or MISS, and BENCHMARKS.md: the machine, every table, the targets.
+ * as aligned Markdown that reads well in a terminal), the targets (each with the figure
+ * kept, its spread over the runs behind it, and PASS or MISS beside them), and the
+ * generated documents: every table and target of a document's sections, nothing added
+ * by hand (bench/lib/documents.ts writes them).
  */
-import { writeFileSync } from 'node:fs';
-
 export type Cell = string | number;
 
 export interface Table {
@@ -16,10 +16,13 @@ export interface Table {
 }
 
 export interface Target {
+  /** The section's title. */
   section: string;
   what: string;
-  /** The measured value as shown, e.g. "0.62 of ceiling" or "14.2 ms". */
+  /** The figure judged, as shown, e.g. "0.14 (118,203 vs 837,323)" or "14 ms". */
   value: string;
+  /** Its spread over the runs behind it, e.g. "0.13-0.16 over 3 runs". */
+  spread: string;
   target: string;
   /** null: could not be measured (the note says why). */
   pass: boolean | null;
@@ -37,10 +40,18 @@ export function num(x: number, digits = 0): string {
 export const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 1 : 0) : '-');
 export const ratio = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 
+/** "a-b over n runs" of the values, formatted by `f`. */
+export function spread(xs: number[], f: (x: number) => string, what = 'runs'): string {
+  if (xs.length === 0) return '-';
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return `${f(lo)}-${f(hi)} over ${xs.length} ${what}`;
+}
+
 /** Numbers, "-", and number lists like "13 / 16 / 0" are right-aligned. */
 const NUMERIC = /^(-|[<>=]*\s*-?[\d,.]+( \/ -?[\d,.]+)*( ?(ms|MB|%|x))?)$/;
 
-function markdown(t: Table): string {
+export function markdown(t: Table, level = '###'): string {
   const cells = [t.head, ...t.rows.map((r) => r.map(String))];
   const widths = t.head.map((_, i) => Math.max(3, ...cells.map((r) => (r[i] ?? '').length)));
   const right = t.head.map(
@@ -51,17 +62,19 @@ function markdown(t: Table): string {
   const line = (r: string[]) =>
     `| ${r.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   const rule = `| ${widths.map((w, i) => (right[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
-  const out = [`### ${t.title}`, '', line(t.head), rule, ...cells.slice(1).map(line)];
+  const out = [`${level} ${t.title}`, '', line(t.head), rule, ...cells.slice(1).map(line)];
   if (t.notes?.length) out.push('', ...t.notes.map((n) => `- ${n}`));
   return out.join('\n');
 }
 
-const verdict = (p: boolean | null) => (p === null ? 'n/a' : p ? 'PASS' : 'MISS');
+export const verdict = (p: boolean | null) => (p === null ? 'n/a' : p ? 'PASS' : 'MISS');
 
 export class Report {
   readonly tables: { section: string; table: Table }[] = [];
   readonly targets: Target[] = [];
-  readonly problems: string[] = [];
+  readonly problems: { section: string; text: string }[] = [];
+  /** One-line summaries a section offers the README's block (the ceiling, the corpus). */
+  readonly headlines: { section: string; text: string }[] = [];
 
   /** Adds a table and prints it at once (a long run shows results as they come). */
   table(section: string, t: Table): void {
@@ -73,35 +86,28 @@ export class Report {
     this.targets.push(t);
   }
 
+  headline(section: string, text: string): void {
+    this.headlines.push({ section, text });
+  }
+
   /** A section that could not run, or a row it had to skip: printed and written. */
-  problem(text: string): void {
-    this.problems.push(text);
+  problem(section: string, text: string): void {
+    this.problems.push({ section, text });
     process.stdout.write(`\n!! ${text}\n`);
   }
 
-  targetsTable(): Table {
+  /** The targets of the given sections (all when omitted) as a table. */
+  targetsTable(sections?: string[], title = 'Targets'): Table {
+    const rows = this.targets.filter((t) => !sections || sections.includes(t.section));
     return {
-      title: 'Targets (issue 8)',
-      head: ['section', 'what', 'measured', 'target', 'result'],
-      rows: this.targets.map((t) => [t.section, t.what, t.value, t.target, verdict(t.pass)]),
+      title,
+      head: ['section', 'what', 'measured', 'over the runs', 'target', 'result'],
+      rows: rows.map((t) => [t.section, t.what, t.value, t.spread, t.target, verdict(t.pass)]),
     };
   }
 
   printTargets(): void {
     process.stdout.write(`\n${markdown(this.targetsTable())}\n`);
-    for (const p of this.problems) process.stdout.write(`\n!! ${p}\n`);
-  }
-
-  write(file: string, intro: string[]): void {
-    const parts = [...intro, '', markdown(this.targetsTable())];
-    if (this.problems.length)
-      parts.push('', '## Skipped or failed', '', ...this.problems.map((p) => `- ${p}`));
-    let section = '';
-    for (const { section: s, table } of this.tables) {
-      if (s !== section) parts.push('', `## ${s}`);
-      section = s;
-      parts.push('', markdown(table));
-    }
-    writeFileSync(file, `${parts.join('\n')}\n`);
+    for (const p of this.problems) process.stdout.write(`\n!! ${p.text}\n`);
   }
 }

@@ -1,19 +1,33 @@
 /**
- * The search query mix of issues 4 and 8, through the API (fastify inject: the whole
- * route, no network), each query run after one warm-up run until it has `runs.max` runs
- * or `runs.seconds` have passed, and at least `runs.min` runs: p50/p95/p99.
- * "Last hour" and "24 h" are placed before the data set's newest record. Baselines on
- * the same data: `grep -c` over the flat file, and the rare word as a plain
- * `ILIKE '%word%'` scan (parallel workers allowed).
+ * The search query mix of issues 4, 8 and 14 through the API, each query run after one
+ * warm-up run until it has `runs.max` runs or `runs.seconds` have passed, and at least
+ * `runs.min` runs: p50/p95/p99, and the slowest and fastest run. The API is reached
+ * in-process (fastify inject: the whole route, no network) or over HTTP to a running
+ * logharbor. "Last hour" and "24 h" are placed before the data set's newest record.
+ *
+ * Baselines on the same lines: `grep -c` / `grep -cE` over the flat file (LC_ALL=C, the
+ * fastest grep; median of 3), and a sequential scan in PostgreSQL (`ILIKE '%word%'`,
+ * `~ 'regex'`, parallel workers allowed).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { buildApp } from '../../api/app.js';
 import { silentLogger } from '../../core/log.js';
 import { Telemetry } from '../../core/telemetry.js';
-import { RARE, rareRows, type SearchData } from './search-data.js';
-import { percentile } from './stats.js';
+import { RARE, rareRows, type SearchData, type SearchMeta } from './search-data.js';
+import { median, percentile } from './stats.js';
 
-export type QueryKey = 'newest' | 'rare' | 'common' | 'container' | 'regex' | 'hist' | 'histRare';
+export type QueryKey =
+  | 'newest'
+  | 'rare'
+  | 'trace'
+  | 'common'
+  | 'container'
+  | 'never'
+  | 'regexLit'
+  | 'regexNoLit'
+  | 'hist'
+  | 'histRare';
 
 export interface QueryTiming {
   key: QueryKey;
@@ -22,24 +36,13 @@ export interface QueryTiming {
   p50: number;
   p95: number;
   p99: number;
+  min: number;
+  max: number;
   /** Records (or, for histograms, the sum of counts) the query answered. */
   found: number;
+  /** Runs answered with an error (e.g. 503 past the query timeout): not timed. */
+  errors: number;
 }
-
-export interface MixResult {
-  n: number;
-  runs: Runs;
-  queries: QueryTiming[];
-  grepMs: number;
-  grepCount: number;
-  ilikeMs: number;
-  ilikeRows: number;
-  tableSize: string;
-  blocks: string;
-  expectedRare: number;
-}
-
-const HOUR = 3_600_000;
 
 export interface Runs {
   min: number;
@@ -47,32 +50,51 @@ export interface Runs {
   seconds: number;
 }
 
-export async function runMix(data: SearchData, runs: Runs): Promise<MixResult> {
-  const { pool } = data;
-  const app = await buildApp({
-    pool,
-    telemetry: new Telemetry(),
-    log: silentLogger,
-    apiToken: null,
-  });
+/** GET `url` (path and query) from the API: status and body. */
+export type Caller = (url: string) => Promise<{ status: number; body: string }>;
+
+const HOUR = 3_600_000;
+/** A chatty container with a common word, and a container that never prints the word. */
+const CONTAINER_QUERY = 'container:shop-cart-api-1 timeout';
+const NEVER_QUERY = 'container:shop-postgres-1 NullPointerException';
+const REGEX_LITERAL = '/Process \\d+ waits for ShareLock/';
+const REGEX_NO_LITERAL = '/\\d{3}\\.\\d+ms/';
+
+/** [key, label, url] of every query, placed before `anchorMs`. */
+function queries(anchorMs: number, meta: SearchMeta): [QueryKey, string, string][] {
   const iso = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
-  const hourAgo = iso(data.anchorMs - HOUR);
-  const dayAgo = iso(data.anchorMs - 24 * HOUR);
-  const end = iso(data.anchorMs + 1);
+  const hourAgo = iso(anchorMs - HOUR);
+  const dayAgo = iso(anchorMs - 24 * HOUR);
+  const end = iso(anchorMs + 1);
   const q = encodeURIComponent;
-  const mix: [QueryKey, string, string][] = [
+  return [
     ['newest', 'newest 100, no query', '/api/logs?limit=100'],
     ['rare', `rare word "${RARE}", all time`, `/api/logs?q=${RARE}&limit=100`],
+    [
+      'trace',
+      `trace id (32 hex, in ${meta.trace.lines} lines), all time`,
+      `/api/logs?q=${meta.trace.id}&limit=100`,
+    ],
     ['common', 'common word "timeout", last hour', `/api/logs?q=timeout&from=${hourAgo}&limit=100`],
     [
       'container',
       'container + word, last hour',
-      `/api/logs?q=${q('container:svc-7 upstream')}&from=${hourAgo}&limit=100`,
+      `/api/logs?q=${q(CONTAINER_QUERY)}&from=${hourAgo}&limit=100`,
     ],
     [
-      'regex',
-      'regex /retry [a-z]+ ms/, last hour',
-      `/api/logs?q=${q('/retry [a-z]+ ms/')}&from=${hourAgo}&limit=100`,
+      'never',
+      'container + word never together, all time',
+      `/api/logs?q=${q(NEVER_QUERY)}&limit=100`,
+    ],
+    [
+      'regexLit',
+      `regex with a rare literal ${REGEX_LITERAL}, all time`,
+      `/api/logs?q=${q(REGEX_LITERAL)}&limit=100`,
+    ],
+    [
+      'regexNoLit',
+      `regex without a literal ${REGEX_NO_LITERAL}, last hour`,
+      `/api/logs?q=${q(REGEX_NO_LITERAL)}&from=${hourAgo}&limit=100`,
     ],
     [
       'hist',
@@ -85,80 +107,166 @@ export async function runMix(data: SearchData, runs: Runs): Promise<MixResult> {
       `/api/logs/histogram?q=${RARE}&from=${dayAgo}&to=${end}&buckets=100`,
     ],
   ];
-  const queries: QueryTiming[] = [];
-  try {
-    for (const [key, label, url] of mix) {
-      const call = async () => {
-        const r = await app.inject({ method: 'GET', url });
-        if (r.statusCode !== 200) throw new Error(`${url}: ${r.statusCode} ${r.body}`);
-        const body: { records?: unknown[]; buckets?: { count: number }[] } = r.json();
-        return body.records?.length ?? body.buckets?.reduce((s, b) => s + b.count, 0) ?? 0;
-      };
-      const found = await call();
-      const xs: number[] = [];
-      const until = performance.now() + runs.seconds * 1000;
-      while (xs.length < runs.min || (xs.length < runs.max && performance.now() < until)) {
-        const t = performance.now();
-        await call();
-        xs.push(performance.now() - t);
-      }
-      queries.push({
-        key,
-        label,
-        runs: xs.length,
-        found,
-        p50: percentile(xs, 50),
-        p95: percentile(xs, 95),
-        p99: percentile(xs, 99),
-      });
-    }
-  } finally {
-    await app.close();
-  }
+}
 
-  const g0 = performance.now();
-  let grepCount: number;
-  try {
-    grepCount = Number(execFileSync('grep', ['-c', RARE, data.flat]).toString().trim());
-  } catch {
-    grepCount = 0; // grep exits 1 when nothing matches
+/** The queries in words, for the notes under a table. */
+export const QUERY_NOTES = `container + word: \`${CONTAINER_QUERY}\`; never together: \`${NEVER_QUERY}\` (PostgreSQL's container never prints a Java exception).`;
+
+/** The API in this process, on `data`'s pool (as the search section has always measured). */
+export async function injectCaller(
+  data: SearchData,
+): Promise<{ call: Caller; close: () => Promise<void> }> {
+  const app = await buildApp({
+    pool: data.pool,
+    telemetry: new Telemetry(),
+    log: silentLogger,
+    apiToken: null,
+  });
+  return {
+    call: async (url) => {
+      const r = await app.inject({ method: 'GET', url });
+      return { status: r.statusCode, body: r.body };
+    },
+    close: () => app.close(),
+  };
+}
+
+/** A running logharbor's API over HTTP. */
+export function httpCaller(base: string): Caller {
+  return async (url) => {
+    const r = await fetch(`${base}${url}`);
+    return { status: r.status, body: await r.text() };
+  };
+}
+
+function answered(body: string): number {
+  const b = JSON.parse(body) as { records?: unknown[]; buckets?: { count: number }[] };
+  return b.records?.length ?? b.buckets?.reduce((s, x) => s + x.count, 0) ?? 0;
+}
+
+export async function runMix(
+  call: Caller,
+  anchorMs: number,
+  meta: SearchMeta,
+  runs: Runs,
+): Promise<QueryTiming[]> {
+  const out: QueryTiming[] = [];
+  for (const [key, label, url] of queries(anchorMs, meta)) {
+    const first = await call(url);
+    const found = first.status === 200 ? answered(first.body) : NaN;
+    const xs: number[] = [];
+    let errors = first.status === 200 ? 0 : 1;
+    const until = performance.now() + runs.seconds * 1000;
+    while (
+      xs.length + errors < runs.min ||
+      (xs.length + errors < runs.max && performance.now() < until)
+    ) {
+      const t = performance.now();
+      const r = await call(url);
+      if (r.status === 200) xs.push(performance.now() - t);
+      else errors++;
+    }
+    out.push({
+      key,
+      label,
+      runs: xs.length,
+      found,
+      p50: percentile(xs, 50),
+      p95: percentile(xs, 95),
+      p99: percentile(xs, 99),
+      min: percentile(xs, 0),
+      max: percentile(xs, 100),
+      errors,
+    });
   }
-  const grepMs = performance.now() - g0;
-  const client = await pool.connect();
-  let ilikeMs: number;
-  let ilikeRows: number;
+  return out;
+}
+
+export interface Baseline {
+  label: string;
+  /** Lines (grep) or rows (PostgreSQL) matched. */
+  found: number;
+  /** ms, median of the runs. */
+  ms: number;
+  runs: number[];
+}
+
+const run = promisify(execFile);
+
+/** `grep -c [-E] pattern flat` three times (LC_ALL=C): matching lines and the median time. */
+async function grep(label: string, args: string[], flat: string): Promise<Baseline> {
+  const runs: number[] = [];
+  let found = 0;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    try {
+      const r = await run('grep', ['-c', ...args, flat], {
+        env: { ...process.env, LC_ALL: 'C' },
+      });
+      found = Number(r.stdout.trim());
+    } catch {
+      found = 0; // grep exits 1 when nothing matches
+    }
+    runs.push(performance.now() - t0);
+  }
+  return { label, found, ms: median(runs), runs };
+}
+
+export interface Baselines {
+  grep: Baseline[];
+  scans: Baseline[];
+  tableSize: string;
+  blocks: string;
+  expectedRare: number;
+}
+
+/** grep over the flat file and sequential scans in PostgreSQL, for the same lines. */
+export async function baselines(data: SearchData): Promise<Baselines> {
+  const grepRuns = [
+    await grep(`grep -c ${RARE}`, [RARE], data.flat),
+    await grep(`grep -c <the trace id>`, [data.meta.trace.id], data.flat),
+    await grep(
+      "grep -cE 'Process [0-9]+ waits for ShareLock'",
+      ['-E', 'Process [0-9]+ waits for ShareLock'],
+      data.flat,
+    ),
+    await grep("grep -cE '[0-9]{3}\\.[0-9]+ms'", ['-E', '[0-9]{3}\\.[0-9]+ms'], data.flat),
+  ];
+  const client = await data.pool.connect();
+  const scans: Baseline[] = [];
   try {
     await client.query('SET max_parallel_workers_per_gather = 2');
-    const i0 = performance.now();
-    ilikeRows = Number(
-      (
-        await client.query<{ n: string }>(`SELECT count(*) AS n FROM logs WHERE message ILIKE $1`, [
-          `%${RARE}%`,
-        ])
-      ).rows[0]!.n,
-    );
-    ilikeMs = performance.now() - i0;
+    for (const [label, sql, value] of [
+      [`ILIKE '%${RARE}%'`, 'message ILIKE $1', `%${RARE}%`],
+      [
+        "~ 'Process [0-9]+ waits for ShareLock'",
+        'message ~ $1',
+        'Process [0-9]+ waits for ShareLock',
+      ],
+    ] as const) {
+      const t0 = performance.now();
+      const r = await client.query<{ n: string }>(`SELECT count(*) AS n FROM logs WHERE ${sql}`, [
+        value,
+      ]);
+      const ms = performance.now() - t0;
+      scans.push({ label, found: Number(r.rows[0]!.n), ms, runs: [ms] });
+    }
   } finally {
     client.release();
   }
   const size = (
-    await pool.query<{ s: string }>(
+    await data.pool.query<{ s: string }>(
       `SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) AS s FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs'::regclass`,
     )
   ).rows[0]!.s;
   const blocks = (
-    await pool.query<{ n: string; s: string }>(
+    await data.pool.query<{ n: string; s: string }>(
       `SELECT count(*) AS n, pg_size_pretty(pg_total_relation_size('log_blocks')) AS s FROM log_blocks`,
     )
   ).rows[0]!;
   return {
-    n: data.n,
-    runs,
-    queries,
-    grepMs,
-    grepCount,
-    ilikeMs,
-    ilikeRows,
+    grep: grepRuns,
+    scans,
     tableSize: size,
     blocks: `${blocks.n} blocks, ${blocks.s}`,
     expectedRare: rareRows(data.n),

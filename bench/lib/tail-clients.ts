@@ -7,7 +7,7 @@
  * with a regex over the raw text (light: the clients share the cores with logharbor).
  *
  * Parent -> child: {type: 'report'}; child -> parent: {type: 'ready'} once every client
- * is connected, then {type: 'report', latencies: {run: ms[]}, dropped}.
+ * is connected, then {type: 'report', latencies: {run: ms[] per client}, dropped}.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -22,13 +22,13 @@ export const stamp = (run: number) => ` sent=${epochMs().toFixed(3)} run=${run}`
 
 interface Report {
   type: 'report';
-  latencies: Record<string, number[]>;
+  latencies: Record<string, number[][]>;
   dropped: number;
 }
 
 export interface TailClients {
-  /** Latencies (ms) of every line of `run` every client has received so far. */
-  report(): Promise<{ latencies: Map<number, number[]>; dropped: number }>;
+  /** Latencies (ms) of every line of `run` each client has received so far, per client. */
+  report(): Promise<{ latencies: Map<number, number[][]>; dropped: number }>;
   stop(): void;
 }
 
@@ -62,17 +62,18 @@ export async function startTailClients(http: string, clients: number): Promise<T
 }
 
 async function runClients(http: string, n: number): Promise<void> {
-  const latencies: Record<string, number[]> = {};
+  const latencies: Record<string, number[][]> = {};
   let dropped = 0;
   const sockets = await Promise.all(
-    Array.from({ length: n }, async () => {
+    Array.from({ length: n }, async (_, c) => {
       const ws = new WebSocket(`${http.replace(/^http/, 'ws')}/api/tail`);
       ws.on('message', (data: Buffer) => {
         const now = epochMs();
         const text = data.toString();
         if (text.startsWith('{"type":"dropped"'))
           dropped += Number(/"count":(\d+)/.exec(text)?.[1] ?? 0);
-        for (const m of text.matchAll(STAMP)) (latencies[m[2]!] ??= []).push(now - Number(m[1]));
+        for (const m of text.matchAll(STAMP))
+          (latencies[m[2]!] ??= Array.from({ length: n }, () => []))[c]!.push(now - Number(m[1]));
       });
       await new Promise<void>((resolve, reject) => {
         ws.once('open', () => resolve());

@@ -1,21 +1,30 @@
 /**
- * Section 5: scaling curves (issue 8, item 5): forward ingest rate against the writer's
- * batch size (LOGHARBOR_BATCH_SIZE, one logharbor per value) and against the number of
- * connections, and search latency against table size (1M and 10M records; 50M with
- * --big), each point on the same machine in the same run.
+ * Scaling curves (issue 8, item 5; issue 14): forward ingest rate against the writer's
+ * batch size (LOGHARBOR_BATCH_SIZE, one logharbor per value, the sender's window larger
+ * than any batch so that the curve shows the writer) and against the number of
+ * connections, and search latency against table size (1M and 10M records), each point
+ * on the same machine in the same run. bench/sections/big.ts adds 50M (--big).
  */
-import type { BenchContext } from '../lib/context.js';
+import type { BenchContext, SearchResult } from '../lib/context.js';
 import { maxRun, withLogharbor, type MaxRun } from '../lib/ingest-run.js';
-import { ms, num } from '../lib/report.js';
-import type { MixResult, QueryKey } from '../lib/search-mix.js';
+import { ms, num, type Table } from '../lib/report.js';
+import type { QueryKey } from '../lib/search-mix.js';
 import { searchMix } from './search.js';
+import type { Section } from './section.js';
 
 const SECTION = 'Scaling';
 const BATCH_SIZES = [250, 1000, 4000, 16000];
 const PACKED_CONNS = [1, 2, 4, 8];
 const MESSAGE_CONNS = [1, 8, 32, 128];
+/**
+ * The batch curve's sender: 4 connections x 160 requests of 100 events in flight, 64,000
+ * events, more than the largest batch on every lane (2 x 16,000) with a batch to spare;
+ * the queue limit is raised above it so that backpressure does not bound it either.
+ */
+const BATCH_WINDOW = { connections: 4, inFlight: 160, perRequest: 100 };
+const BATCH_QUEUE_MAX = 100_000;
 
-export async function scaling(ctx: BenchContext): Promise<void> {
+async function run(ctx: BenchContext): Promise<void> {
   const cluster = await ctx.pg();
   const { sizes } = ctx;
   const cap = sizes.scalingSeconds;
@@ -26,15 +35,13 @@ export async function scaling(ctx: BenchContext): Promise<void> {
     const r = await withLogharbor(
       cluster,
       'lh_scaling',
-      { LOGHARBOR_BATCH_SIZE: String(b) },
+      { LOGHARBOR_BATCH_SIZE: String(b), LOGHARBOR_QUEUE_MAX: String(BATCH_QUEUE_MAX) },
       async (lh) => {
         await maxRun(lh, {
           label: 'warm-up',
           mode: 'packed',
           events: 20_000,
-          connections: 4,
-          inFlight: 8,
-          perRequest: 100,
+          ...BATCH_WINDOW,
           tag: 'warmup',
           maxSeconds: cap,
         });
@@ -42,9 +49,7 @@ export async function scaling(ctx: BenchContext): Promise<void> {
           label: String(b),
           mode: 'packed',
           events: sizes.scalingPacked,
-          connections: 4,
-          inFlight: 8,
-          perRequest: 100,
+          ...BATCH_WINDOW,
           tag: 'batch',
           maxSeconds: cap,
         });
@@ -75,7 +80,7 @@ export async function scaling(ctx: BenchContext): Promise<void> {
     ],
     rows: batchRows,
     notes: [
-      'PackedForward, 100 events per request, 4 connections with 8 requests in flight each (so batches can be made of many requests); a fresh logharbor and database per point. Default batch size: 4000.',
+      `PackedForward, ${BATCH_WINDOW.perRequest} events per request, ${BATCH_WINDOW.connections} connections with ${BATCH_WINDOW.inFlight} requests in flight each: ${num(BATCH_WINDOW.connections * BATCH_WINDOW.inFlight * BATCH_WINDOW.perRequest)} events, more than every lane's largest batch (so the writer, not the sender's window, sets the batch: "rows" shows how full they were); LOGHARBOR_QUEUE_MAX ${num(BATCH_QUEUE_MAX)} so that backpressure does not bound it either. A fresh logharbor and database per point; each timed until acked and committed. Ack latencies are those of a full window. Default batch size: 4000.`,
     ],
   });
 
@@ -142,25 +147,46 @@ export async function scaling(ctx: BenchContext): Promise<void> {
     ],
   });
 
-  const mixes: MixResult[] = [];
+  const mixes: SearchResult[] = [];
   for (const n of sizes.searchSizes) {
     ctx.log(`search over ${num(n)} records`);
     mixes.push(await searchMix(ctx, n));
   }
+  ctx.report.table(SECTION, searchCurve(mixes));
+}
+
+/** p95 of every query of the mix, and the baselines, per table size. */
+export function searchCurve(mixes: SearchResult[]): Table {
   const keys: QueryKey[] = mixes[0]!.queries.map((q) => q.key);
-  ctx.report.table(SECTION, {
+  const base = (i: number, kind: 'grep' | 'scans') =>
+    mixes.map((m) => ms(m.baselines[kind][i]?.ms ?? NaN));
+  return {
     title: 'Search p95 (ms) vs table size',
     head: ['query', ...mixes.map((m) => `${num(m.n)} records`)],
     rows: [
       ...keys.map((k) => [
         mixes[0]!.queries.find((q) => q.key === k)!.label,
-        ...mixes.map((m) => ms(m.queries.find((q) => q.key === k)!.p95)),
+        ...mixes.map((m) => ms(m.queries.find((q) => q.key === k)?.p95 ?? NaN)),
       ]),
-      ['grep -c rare word over the flat file (one run)', ...mixes.map((m) => ms(m.grepMs))],
-      ["ILIKE '%rare word%' scan (one run)", ...mixes.map((m) => ms(m.ilikeMs))],
+      ...mixes[0]!.baselines.grep.map((g, i) => [
+        `${g.label}, flat file (median of 3)`,
+        ...base(i, 'grep'),
+      ]),
+      ...mixes[0]!.baselines.scans.map((s, i) => [
+        `PostgreSQL scan: message ${s.label} (one run)`,
+        ...base(i, 'scans'),
+      ]),
     ],
     notes: [
-      'The query mix of the search section; data sets in .bench/search-<N>/ (generated on first use).',
+      'The query mix and baselines of the search section, each data set in .bench/search-c<corpus version>-<N>/ (generated on first use).',
     ],
-  });
+  };
 }
+
+export const scaling: Section = {
+  name: 'scaling',
+  title: SECTION,
+  doc: 'main',
+  inDefault: true,
+  run,
+};
