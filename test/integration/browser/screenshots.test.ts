@@ -2,9 +2,11 @@
  * Screenshots of the main views for the README (issue 5, "Tests it must have"), taken
  * from a real logharbor fed by fluent-logger with an hour of a small Compose project's
  * lines (seeded, so every run draws the same picture up to the clock): the live tail,
- * search results with the histogram, a line's details, the lines around a hit, and the
- * ingestion health. The token prompt is taken by token.test.ts. Each view is checked
- * for what it must show before it is saved to docs/screenshots/<name>.png (1280x720).
+ * search results with the histogram, a line's details, the lines around a hit, the
+ * ingestion health, the histogram stacked by container with the query's matches marked,
+ * and a phone (420x860: wrapped lines, the containers drawer; issue 18). The token prompt
+ * is taken by token.test.ts. Each view is checked for what it must show before it is
+ * saved to docs/screenshots/<name>.png (1280x720 unless said).
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import { browserUnavailable, ensureViewerBuilt, launchBrowser } from '../../supp
 import { startHarness, type Harness } from '../../support/harness.js';
 import {
   FakeContainer,
+  newViewerContext,
   openViewer,
   screenshot,
   shownRows,
@@ -221,5 +224,51 @@ describe.skipIf(skip)('viewer: screenshots of the main views', () => {
     expect(listeners).toContain('forward-tcp');
     await screenshot(page, 'health');
     expect(problems).toEqual([]);
+  });
+
+  it('the histogram stacked by container, and the matches of a query marked', async () => {
+    const query = '"timed out" OR "connection reset" OR /duration: \\d+/';
+    const { page, problems } = await open(`?live=0&q=${encodeURIComponent(query)}`);
+    await page.waitForSelector('#hist .hist-legend:not(.hidden) .lg');
+    await page.click('#hist .lg-by button[data-by="container"]');
+    await page.waitForSelector('#hist .lg[data-key="shop-db-1"]');
+    const keys = await page.$$eval('#hist .lg', (els) =>
+      els.map((e) => e.getAttribute('data-key')),
+    );
+    expect(keys).toEqual(expect.arrayContaining(['shop-api-1', 'shop-worker-1', 'shop-db-1']));
+    await page.waitForSelector('#list .row[data-id] mark');
+    const marks = await page.$$eval('#list .row[data-id] mark', (els) =>
+      els.map((e) => e.textContent),
+    );
+    expect(new Set(marks.map((m) => m?.replace(/\d+$/, '')))).toEqual(
+      new Set(['timed out', 'connection reset', 'duration: ']),
+    );
+    await screenshot(page, 'stacked-histogram');
+    expect(problems).toEqual([]);
+  });
+
+  it('a phone: wrapped lines, and the containers in a drawer', async () => {
+    await viewer?.close();
+    viewer = undefined;
+    const context = await newViewerContext(browser, { viewport: { width: 420, height: 860 } });
+    const v = await openViewer(browser, h.httpUrl, '?live=0&q=container:shop-api-1', {
+      context,
+    });
+    const { page } = v;
+    await page.waitForSelector('#list .row[data-id]');
+    // A JSON line is longer than the screen is wide: it wraps instead of being cut.
+    const msg = page.locator('#list .row[data-id] .msg').last();
+    const { scrollWidth, clientWidth } = await msg.evaluate((e) => ({
+      scrollWidth: e.scrollWidth,
+      clientWidth: e.clientWidth,
+    }));
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    await screenshot(page, 'phone');
+    await page.click('#side-btn');
+    await page.waitForSelector('#side .ctr[data-name="shop-db-1"]', { state: 'visible' });
+    await screenshot(page, 'phone-drawer');
+    expect(v.problems).toEqual([]);
+    await v.close();
+    await context.close();
   });
 });

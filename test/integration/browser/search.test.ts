@@ -1,8 +1,10 @@
 /**
  * Search in a real browser against a real logharbor (issue 5, point 2): a query typed
- * and sent with Enter lists its matches newest first; a syntax error is shown at its
- * column; a drag or a click on the histogram zooms in, the range goes into the URL and
- * the list holds exactly the lines of that range; a row's link opens the lines around it.
+ * and sent with Enter lists its matches, the newest at the bottom (issue 18: one order
+ * for the tail and searches, as Papertrail and Dozzle show them); a syntax error is
+ * shown at its column; a drag or a click on the histogram zooms in, the range goes into
+ * the URL and the list holds exactly the lines of that range; a row's link opens the
+ * lines around it.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +80,7 @@ describe.skipIf(skip)('viewer: search in Chromium', () => {
     return new URL(page.url()).searchParams;
   }
 
-  it('lists matches newest first after a query and Enter, and shows a syntax error at its column', async () => {
+  it('lists matches, newest at the bottom, after a query and Enter, and shows a syntax error at its column', async () => {
     const { page, problems } = await open();
     // Leave the live tail for a search of the last hour.
     await page.click('#live-btn');
@@ -89,7 +91,7 @@ describe.skipIf(skip)('viewer: search in Chromium', () => {
     await page.waitForURL(/q=tick/);
     await searchDone(page);
     const rows = await allRows(page);
-    expect(rows.map((r) => r.message)).toEqual(tickMs.map((_, i) => `tick ${i}`).reverse());
+    expect(rows.map((r) => r.message)).toEqual(tickMs.map((_, i) => `tick ${i}`));
     expect(await page.textContent('#status-count')).toBe(`${MINUTES} lines`);
 
     // An unclosed group: the parser names the '(' at column 13.
@@ -113,17 +115,17 @@ describe.skipIf(skip)('viewer: search in Chromium', () => {
     await page.waitForSelector('#qerror.hidden', { state: 'attached' });
     await searchDone(page);
     expect((await shownRows(page)).map((r) => r.message)).toEqual([
-      'upstream timeout after 1s',
-      'upstream timeout after 10s',
-      'upstream timeout after 11s',
-      'upstream timeout after 12s',
-      'upstream timeout after 13s',
-      'upstream timeout after 14s',
-      'upstream timeout after 15s',
-      'upstream timeout after 16s',
-      'upstream timeout after 17s',
-      'upstream timeout after 18s',
       'upstream timeout after 19s',
+      'upstream timeout after 18s',
+      'upstream timeout after 17s',
+      'upstream timeout after 16s',
+      'upstream timeout after 15s',
+      'upstream timeout after 14s',
+      'upstream timeout after 13s',
+      'upstream timeout after 12s',
+      'upstream timeout after 11s',
+      'upstream timeout after 10s',
+      'upstream timeout after 1s',
     ]);
     // The browser's own 400s for the bad query are the only console errors.
     expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([]);
@@ -154,8 +156,7 @@ describe.skipIf(skip)('viewer: search in Chromium', () => {
     const inRange = tickMs
       .map((ms, i) => ({ ms, i }))
       .filter((t) => t.ms >= from && t.ms < to)
-      .map((t) => `tick ${t.i}`)
-      .reverse();
+      .map((t) => `tick ${t.i}`);
     expect(inRange.length).toBeGreaterThan(5);
     await eventually(async () => (await shownRows(page)).map((r) => r.message)).toEqual(inRange);
 
@@ -173,8 +174,7 @@ describe.skipIf(skip)('viewer: search in Chromium', () => {
     const inBucket = tickMs
       .map((ms, i) => ({ ms, i }))
       .filter((t) => t.ms >= from2 && t.ms < to2)
-      .map((t) => `tick ${t.i}`)
-      .reverse();
+      .map((t) => `tick ${t.i}`);
     expect(inBucket.length).toBeGreaterThan(0);
     await eventually(async () => (await shownRows(page)).map((r) => r.message)).toEqual(inBucket);
 
