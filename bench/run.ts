@@ -106,7 +106,8 @@ try {
   await ctx.close();
 }
 // After ctx.close(): every process the run started has exited and been counted.
-const shared = sharingLine(sharing());
+const used = sharing();
+const shared = sharingLine(used);
 report.printTargets();
 process.stdout.write(`\n${shared}\nTotal: ${((Date.now() - started) / 60_000).toFixed(1)} min\n`);
 
@@ -116,6 +117,7 @@ const info: RunInfo = {
   minutes,
   machine: machineLines(machine, opts),
   sharing: shared,
+  short: `${machine.cpu}, ${machine.cores} cores, ${machine.ramGb.toFixed(0)} GiB; other work took ${(100 * used.others).toFixed(0)}% of its CPU during the run`,
 };
 /** A document is rewritten when every section of it ran in a full-size run. */
 const complete = (doc: DocName) =>

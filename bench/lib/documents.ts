@@ -43,6 +43,8 @@ export interface RunInfo {
   minutes: Map<string, number>;
   machine: string[];
   sharing: string;
+  /** The machine in one line, for the README. */
+  short: string;
 }
 
 function targetsTable(report: Report, titles: string[]): Table | null {
@@ -126,7 +128,7 @@ export function readmeWithBench(
   const t = report.targetsTable(titles);
   const rows = t.rows.map((r) => `| ${r.join(' | ')} |`);
   const body = [
-    `From the run of ${info.date} (\`npm run bench\`, written by it into this block and [BENCHMARKS.md](BENCHMARKS.md), with the machine and every table):`,
+    `From the run of ${info.date} on ${info.short} (\`npm run bench\` wrote this block and [BENCHMARKS.md](BENCHMARKS.md), which has every table):`,
     '',
     `| ${t.head.join(' | ')} |`,
     `| ${t.head.map(() => '---').join(' | ')} |`,

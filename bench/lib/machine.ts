@@ -1,12 +1,14 @@
 /**
  * The machine a run was made on, for the head of BENCHMARKS.md: CPU, cores, memory,
  * the disk holding the databases, Node, PostgreSQL, psql and rsyslog versions, the
- * date, and the load average when the run began (a busy shared machine shows there).
+ * date, the load average when the run began (a busy shared machine shows there), and
+ * the code measured (the commit, and whether the built sources differ from it).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ROOT } from '../../dev/build.js';
 import { which } from '../../dev/programs.js';
 import type { BenchContext, BenchOptions } from './context.js';
 import { machineCpu, treeCpuSeconds } from '../../dev/proc.js';
@@ -23,6 +25,36 @@ export interface Machine {
   date: string;
   load: string;
   kernel: string;
+  /** The commit measured, and what of the built sources differs from it. */
+  code: string;
+}
+
+/** The directories dev/build.ts compiles, and the migrations it runs. */
+const BUILT = ['core', 'collector', 'api', 'cli', 'server', 'migrations'];
+
+function code(): string {
+  const head = sh('git', ['-C', ROOT, 'log', '-1', '--format=%h %cI']);
+  if (!head) return 'not a git checkout';
+  const dirty = sh('git', ['-C', ROOT, 'status', '--porcelain', '--', ...BUILT])
+    .split('\n')
+    .filter(Boolean);
+  const [hash, date] = head.split(' ');
+  return dirty.length === 0
+    ? `commit ${hash} (${date}), sources as committed`
+    : `commit ${hash} (${date}) with ${dirty.length} uncommitted changes to the built sources (${[
+        ...new Set(
+          dirty.map((l) =>
+            l
+              .trim()
+              .replace(/^\S+\s+/, '')
+              .split('/')
+              .slice(0, 2)
+              .join('/'),
+          ),
+        ),
+      ]
+        .slice(0, 8)
+        .join(', ')})`;
 }
 
 function sh(cmd: string, args: string[]): string {
@@ -84,6 +116,7 @@ export async function describeMachine(ctx: BenchContext): Promise<Machine> {
       .map((x) => x.toFixed(2))
       .join(' '),
     kernel: `${os.type()} ${os.release()}`,
+    code: code(),
   };
 }
 
@@ -129,6 +162,7 @@ export function machineLines(m: Machine, o: BenchOptions): string[] {
     `- Disk: ${m.disk}`,
     `- ${m.kernel}; Node ${m.node}; ${m.postgres}; ${m.psql}; ${m.rsyslog}`,
     `- Date: ${m.date}; load average at start: ${m.load}`,
+    `- Code measured: ${m.code}`,
     ...(Number(m.load.split(' ')[0]) >= m.cores
       ? [
           `- The machine was busy with other work when the run began (load average ${m.load.split(' ')[0]} on ${m.cores} cores): absolute numbers are lower than on an idle machine and ratios are noisier; ceilings are measured in the same run to keep them comparable.`,

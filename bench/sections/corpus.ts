@@ -145,6 +145,13 @@ async function run(ctx: BenchContext): Promise<void> {
       `${num(p.bytes)} bytes: ${perLine(p.bytes)} per line, ratio ${(bytes / p.bytes).toFixed(2)}`,
     ]);
   }
+  const figures = packed
+    .filter((p): p is Packed => typeof p !== 'string')
+    .map((p) => `${p.tool} ${perLine(p.bytes)} (ratio ${(bytes / p.bytes).toFixed(2)})`);
+  ctx.report.headline(
+    TITLE,
+    `Corpus (bench/corpus/, the lines of every section): ${perLine(bytes)} bytes a line raw${figures.length ? `; ${figures.join(', ')} over its ${num(n)}-line sample as one stream` : ''}.`,
+  );
   const shares = [...byContainer.values()].sort((a, b) => b - a);
   const share = (xs: number[]) => `${((100 * xs.reduce((a, b) => a + b, 0)) / n).toFixed(1)}%`;
   rows.push(
@@ -160,7 +167,7 @@ async function run(ctx: BenchContext): Promise<void> {
     rows,
     notes: [
       `bench/corpus/ (version ${CORPUS_VERSION}): 50 containers of a shop, its billing, analytics and the platform around them, each with its own mix of formats and its own share of the lines (bench/corpus/containers.ts); trace ids shared across services; every line of a Java stack trace its own record, as Docker delivers them. Seeded: the same lines on every machine.`,
-      `The sample is .bench/corpus-c${CORPUS_VERSION}/sample-${n}.txt (the first lines of every search data set); compressed sizes are of the whole sample as one stream, kept beside it.`,
+      `The sample is .bench/corpus-c${CORPUS_VERSION}/sample-${n}.txt (the first lines of every search data set, but for the times they print); compressed sizes are of the whole sample as one stream, kept beside it.`,
       ...notes,
     ],
   });

@@ -88,6 +88,10 @@ async function run(ctx: BenchContext): Promise<void> {
     ctx.measured.maxPackedRate = packed.rate;
     ctx.measured.ceiling = ceil.binary.median;
     ctx.measured.oldCeiling = ceil.text.median;
+    report.headline(
+      TITLE,
+      `Ceiling: ${CEILING_NAME} of the rows logharbor stored, ${num(ceil.binary.median)} rows/s (median of ${LOADS} loads: ${ceil.binary.loads.map((x) => num(x)).join(', ')}); the old ceiling, ${OLD_CEILING_NAME}, ${num(ceil.text.median)} rows/s, ${ratio(ceil.text.median / ceil.binary.median)} of it.`,
+    );
     if (ceil.client.note)
       report.problem(TITLE, `old ceiling: ${ceil.client.note}; used ${ceil.client.label}`);
 
@@ -128,7 +132,7 @@ async function run(ctx: BenchContext): Promise<void> {
       ],
       rows: [row(packed, packedRuns), row(message, [message])],
       notes: [
-        'Corpus records (bench/corpus/: 50 containers, nginx, JSON, logfmt, PostgreSQL, redis, Java stack traces; ~143-byte lines) as the fluentd driver sends them (64-hex container id, /name, stdout/stderr), EventTime, option.chunk on every request.',
+        'Corpus records (bench/corpus/: 50 containers, nginx, JSON, logfmt, PostgreSQL, redis, Java stack traces; their size in the corpus section) as the fluentd driver sends them (64-hex container id, /name, stdout/stderr), EventTime, option.chunk on every request.',
         `PackedForward: the run of median rate of ${PACKED_RUNS} runs of ${num(sizes.packed)} events each. Each run is timed until its last event is acked and committed (whichever comes last). Ack latency here is from the write: the sender keeps its window full.`,
         `vs ceiling: against ${CEILING_NAME} of the rows the first PackedForward run stored (next table); vs old ceiling: against ${OLD_CEILING_NAME} of the same rows (issue 8's ceiling).`,
         'Peak RSS: VmHWM of the logharbor process, reset before each run. CPU: /proc times per 1000 events; the sender is this benchmark process, on the same cores.',

@@ -126,6 +126,14 @@ async function run(ctx: BenchContext): Promise<void> {
       'grep (LC_ALL=C, its fastest) counts matching lines of the whole file, all time; the scans count rows. The file is usually in the page cache after the first run.',
     ],
   });
+  const rare = r.queries.find((q) => q.key === 'rare');
+  const [g] = b.grep;
+  const [scan] = b.scans;
+  if (rare && g && scan)
+    ctx.report.headline(
+      TITLE,
+      `Search over ${num(n)} corpus lines: the rare word in ${ms(rare.p95)} ms p95 through the API, against ${ms(g.ms)} ms for \`${g.label}\` over a flat file of the same lines and ${ms(scan.ms)} ms for a PostgreSQL \`${scan.label}\` scan.`,
+    );
   const l = held.live;
   if (l) {
     ctx.report.table(TITLE, {
