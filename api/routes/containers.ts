@@ -18,6 +18,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from '../../core/db/pool.js';
 import { Errors, LogharborError } from '../../core/errors.js';
+import { listContainers, type StoredContainer } from '../container-list.js';
 import { DockerIndex } from '../docker/match.js';
 import type { DockerState, DockerStateName } from '../docker/state.js';
 import { parseTimeParam } from '../search/time-range.js';
@@ -28,45 +29,7 @@ interface ContainersQuery {
   all?: string;
 }
 
-const TIME = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
-
-/**
- * Every container, with its records in [$1, $2) when a range is given ($1 NULL: none).
- * Each sum is an index range per container (the keys lead with the container), so the
- * cost follows the containers and the minutes of the range, not the whole tables.
- * Records without a name are counted under their id (unnamed_container_minutes), and
- * given to the row that holds that id: its id-only row, or its named row once the name
- * is known (collector/writer/summaries.ts).
- */
-const LIST = `
-SELECT c.container_name, c.container_id, c.project, c.service, c.host, c.count::text AS count,
-       to_char(c.first_seen AT TIME ZONE 'UTC', ${TIME}) AS first_seen,
-       to_char(c.last_seen AT TIME ZONE 'UTC', ${TIME}) AS last_seen,
-       CASE WHEN $1::timestamptz IS NULL THEN NULL ELSE
-         (coalesce((SELECT sum(m.n) FROM container_minutes m
-                     WHERE m.container_name = c.container_name
-                       AND m.minute >= date_trunc('minute', $1::timestamptz) AND m.minute < $2), 0)
-        + coalesce((SELECT sum(u.n) FROM unnamed_container_minutes u
-                     WHERE u.container_id >= left(c.container_id, 12)
-                       AND u.container_id < left(c.container_id, 12) || 'g'
-                       AND left(u.container_id, 12) = left(c.container_id, 12)
-                       AND u.minute >= date_trunc('minute', $1::timestamptz) AND u.minute < $2), 0)
-         )::text END AS in_range
-  FROM containers c
- ORDER BY c.project NULLS LAST, c.service NULLS LAST, c.container_name NULLS LAST, c.container_id`;
-
-export interface ContainerRow {
-  container_name: string | null;
-  container_id: string | null;
-  project: string | null;
-  service: string | null;
-  host: string | null;
-  /** Records stored since the container was first seen. */
-  count: number;
-  first_seen: string;
-  last_seen: string;
-  /** Records with an event time in the range asked; null without a range. */
-  count_in_range: number | null;
+export interface ContainerRow extends StoredContainer {
   /** From the Docker engine; all null without its socket or when it does not know the container. */
   state: DockerStateName | null;
   restarts: number | null;
@@ -74,14 +37,6 @@ export interface ContainerRow {
   finished_at: string | null;
   /** The engine's name for it (without the slash): a container known only by id gets one. */
   docker_name: string | null;
-}
-
-type Base =
-  'count' | 'count_in_range' | 'state' | 'restarts' | 'started_at' | 'finished_at' | 'docker_name';
-
-interface ListRow extends Omit<ContainerRow, Base> {
-  count: string;
-  in_range: string | null;
 }
 
 /** The range asked, or null for none (neither `from` nor `to`): defaults as the histogram's. */
@@ -117,23 +72,17 @@ export function containersRoutes(
     async (req) => {
       const range = rangeOf(req.query, Date.now());
       const all = req.query.all === '1' || req.query.all === 'true' || range === null;
-      const [r, engine] = await Promise.all([
-        pool.query<ListRow>(LIST, [
-          range ? new Date(range.fromMs).toISOString() : null,
-          range ? new Date(range.toMs).toISOString() : null,
-        ]),
+      const [stored, engine] = await Promise.all([
+        listContainers(pool, range),
         docker?.containers() ?? null,
       ]);
       const index = engine ? new DockerIndex(engine) : null;
       const containers: ContainerRow[] = [];
-      for (const { in_range, ...c } of r.rows) {
-        const inRange = in_range === null ? null : Number(in_range);
+      for (const c of stored) {
         const d = index?.find(c) ?? null;
-        if (!all && inRange === 0 && d === null) continue;
+        if (!all && c.count_in_range === 0 && d === null) continue;
         containers.push({
           ...c,
-          count: Number(c.count),
-          count_in_range: inRange,
           state: d?.state ?? null,
           restarts: d?.restarts ?? null,
           started_at: d?.startedAt ?? null,

@@ -248,15 +248,32 @@ export function searchBlocks(pool: Pool, where: Where, limit: number): Promise<R
   return readOnly(pool, 'REPEATABLE READ', null, (c) => walkBlocks<Row>(c, where, limit + 1));
 }
 
+/** A second key to count by besides the bucket (the histogram's `by`). */
+export interface HistogramGroup {
+  /** SQL over the row's columns giving the key as text; NULL is a key too. */
+  key: string;
+  /** Keep the `top` keys by count in the whole range (ties: key order), the rest as NULL. */
+  top?: number;
+}
+
+export interface BucketCount {
+  b: string;
+  /** The group key; absent without a group, null for "none" or "the rest". */
+  k?: string | null;
+  n: string;
+}
+
 /**
  * Per-bucket counts of the rows matching `where` in its time range, from the blocks that
- * may hold them. `bucket` maps the row's `ts` to a bucket key.
+ * may hold them. `bucket` maps the row's `ts` to its bucket's start (a timestamptz,
+ * answered as epoch-ms text); with `group`, counts are per bucket and key.
  */
 export async function histogramBlocks(
   pool: Pool,
   where: Where,
   bucket: (firstParam: number) => { sql: string; values: unknown[] },
-): Promise<{ b: string; n: string }[]> {
+  group?: HistogramGroup,
+): Promise<BucketCount[]> {
   return readOnly(pool, 'REPEATABLE READ', null, async (db) => {
     const bValues: unknown[] = [];
     const bText = blockWhere(where, bValues, 'desc');
@@ -266,11 +283,34 @@ export async function histogramBlocks(
     if (blocks.length === 0) return [];
     const n = where.values.length;
     const bk = bucket(n + 5);
+    const values = [...where.values, ...spanArrays(mergeSpans(blocks)), ...bk.values];
+    const rows = spanRowsSql(n + 1, where.text);
+    // Grouped on the bucket's time, turned into epoch-ms text after (per row it cost more
+    // than the grouping).
+    const ms = `(extract(epoch FROM g.b) * 1000)::bigint::text AS b`;
+    if (!group) {
+      return (
+        await db.query<BucketCount>(
+          `SELECT ${ms}, g.n::text AS n
+             FROM (SELECT ${bk.sql} AS b, count(*) AS n FROM ${rows} GROUP BY 1) g`,
+          values,
+        )
+      ).rows;
+    }
+    const counted = `SELECT ${bk.sql} AS b, (${group.key}) AS k, count(*) AS n FROM ${rows} GROUP BY 1, 2`;
+    if (group.top === undefined)
+      return (
+        await db.query<BucketCount>(`SELECT ${ms}, g.k, g.n::text AS n FROM (${counted}) g`, values)
+      ).rows;
     return (
-      await db.query<{ b: string; n: string }>(
-        `SELECT ${bk.sql} AS b, count(*)::text AS n
-           FROM ${spanRowsSql(n + 1, where.text)} GROUP BY 1`,
-        [...where.values, ...spanArrays(mergeSpans(blocks)), ...bk.values],
+      await db.query<BucketCount>(
+        `WITH c AS (${counted}),
+              top AS (SELECT k FROM c WHERE k IS NOT NULL GROUP BY k
+                       ORDER BY sum(n) DESC, k LIMIT ${group.top})
+         SELECT ${ms}, g.k, g.n::text AS n FROM (
+           SELECT b, CASE WHEN k IN (SELECT k FROM top) THEN k END AS k, sum(n) AS n
+             FROM c GROUP BY 1, 2) g`,
+        values,
       )
     ).rows;
   });

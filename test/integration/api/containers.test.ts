@@ -1,6 +1,7 @@
 /**
  * GET /api/containers (issue 18, items 1 and 2): containers known only by id are listed
- * and get their name once a record brings both; a time range lists the containers seen in
+ * and shown under their name once a record brings both (and id-only lines after that go
+ * there too); a time range lists the containers seen in
  * it with their counts there, which must equal what a scan of `logs` counts; `all=1` and
  * no range list every container. Migration 010 fills the new tables from existing rows.
  */
@@ -8,6 +9,7 @@ import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listContainers } from '../../../api/container-list.js';
 import { Writer } from '../../../collector/writer/writer.js';
 import { migrate } from '../../../core/db/migrate.js';
 import { createPool } from '../../../core/db/pool.js';
@@ -104,20 +106,25 @@ describe('GET /api/containers', () => {
       [100_000, 100_060],
     ] as const) {
       const items = await list(`?from=${iso(from)}&to=${iso(to)}`);
-      // A scan: records of each row's name, or without a name and of its short id; the
-      // range rounded out to the minute as the per-minute counts are.
+      // A scan: each record under its name, else under the name of the container with the
+      // same short id, else its id; the range rounded out to the minute as the per-minute
+      // counts are.
       const lo = iso(Math.floor(from / 60) * 60);
-      const scan = await h.pool.query<{ name: string | null; id: string | null; n: number }>(
-        `SELECT c.container_name AS name, c.container_id AS id, count(l.*)::int AS n
-           FROM containers c JOIN logs l
-             ON (l.container_name = c.container_name
-                 OR (l.container_name IS NULL AND left(l.container_id, 12) = left(c.container_id, 12)))
+      const scan = await h.pool.query<{ key: string; n: number }>(
+        `SELECT coalesce(l.container_name,
+                  (SELECT c.container_name FROM containers c
+                    WHERE c.container_name IS NOT NULL
+                      AND left(c.container_id, 12) = left(l.container_id, 12)
+                    ORDER BY c.last_seen DESC LIMIT 1),
+                  l.container_id) AS key, count(*)::int AS n
+           FROM logs l
+          WHERE (l.container_name IS NOT NULL OR l.container_id IS NOT NULL)
             AND l.ts >= $1 AND l.ts < $2
-          GROUP BY 1, 2`,
+          GROUP BY 1`,
         [lo, iso(to)],
       );
-      const want = scan.rows.map((r) => [r.name, r.id, r.n]).sort();
-      const got = items.map((c) => [c.container_name, c.container_id, c.count_in_range]).sort();
+      const want = scan.rows.map((r) => [r.key, r.n]).sort();
+      const got = items.map((c) => [c.container_name ?? c.container_id, c.count_in_range]).sort();
       expect(got, `${from}..${to}`).toEqual(want);
     }
     const day = await list(`?from=${iso(-86_400)}&to=${iso(86_400)}`);
@@ -177,16 +184,28 @@ describe('migration 010 on existing rows', () => {
         'SELECT container_name, container_id, count::int FROM containers ORDER BY 1, 2',
       );
       expect(c.rows).toEqual([
-        { container_name: 'web', container_id: WEB, count: 2 },
+        { container_name: 'web', container_id: WEB, count: 1 },
+        { container_name: null, container_id: 'a1a1a1a1a1a1', count: 1 },
         { container_name: null, container_id: 'c3c3c3c3c3c3', count: 2 },
       ]);
+      // Listed: web's id-only row inside web.
+      const shown = (await listContainers(pool, null)).map((x) => [x.container_name, x.count]);
+      expect(shown).toEqual([
+        ['web', 2],
+        [null, 2],
+      ]);
       const m = await pool.query(
-        'SELECT container_id, n::int FROM unnamed_container_minutes ORDER BY 1',
+        'SELECT container_id, severity, n::int FROM unnamed_container_minutes ORDER BY 1, 2',
       );
       expect(m.rows).toEqual([
-        { container_id: 'a1a1a1a1a1a1', n: 1 },
-        { container_id: 'c3c3c3c3c3c3', n: 2 },
+        { container_id: 'a1a1a1a1a1a1', severity: 6, n: 1 },
+        { container_id: 'c3c3c3c3c3c3', severity: -1, n: 1 },
+        { container_id: 'c3c3c3c3c3c3', severity: 3, n: 1 },
       ]);
+      const named = await pool.query(
+        'SELECT container_name, severity, n::int FROM container_minutes ORDER BY 1, 2',
+      );
+      expect(named.rows).toEqual([{ container_name: 'web', severity: 6, n: 1 }]);
       const s = await pool.query(
         `SELECT to_char(minute AT TIME ZONE 'UTC', 'HH24:MI') AS m, severity, n::int
            FROM severity_minutes ORDER BY 1, 2`,
