@@ -58,6 +58,8 @@ export class ListView {
   private order: HTMLElement[] = [];
   private frame = 0;
   private measurePasses = 0;
+  /** A row just opened, to scroll into view once it has its height. */
+  private reveal: number | null = null;
 
   constructor(
     private readonly scroller: HTMLElement,
@@ -143,12 +145,18 @@ export class ListView {
     this.refresh();
   }
 
+  /**
+   * Opens or closes a row's details. The row stays where it was (a pinned view stops
+   * following: the user is reading), and its details are scrolled into view.
+   */
   toggle(seq: number): void {
     if (this.layout.isExpanded(seq)) this.layout.collapse(seq);
     else {
       const closed = this.layout.expand(seq);
       if (closed !== null) this.rendered.delete(closed);
+      this.reveal = seq;
     }
+    if (this.pinned) this.setPinned(false, this.unseen);
     this.rendered.delete(seq);
     this.refresh();
   }
@@ -239,6 +247,7 @@ export class ListView {
     this.bottom.style.height = `${Math.max(0, l.totalHeight(count, firstSeq) - endPx)}px`;
     if (this.pinned) s.scrollTop = this.pinEdge === 'top' ? 0 : s.scrollHeight;
     else if (s.scrollTop !== scrollTop) s.scrollTop = scrollTop;
+    if (this.reveal !== null && !changed) this.revealRow(this.reveal, head);
     if (changed && this.measurePasses < 3) {
       // Rows got their real height: lay out again (bounded, in case sizes oscillate).
       this.measurePasses++;
@@ -250,6 +259,18 @@ export class ListView {
         : vis.last >= count - NEAR_END_ROWS;
       if (nearOldest) this.o.onNearEnd();
     }
+  }
+
+  /** Scrolls the least that shows all of an opened row (its top first when it is taller). */
+  private revealRow(seq: number, head: number): void {
+    this.reveal = null;
+    const el = this.rendered.get(seq);
+    if (!el) return;
+    const s = this.scroller;
+    const top = el.offsetTop;
+    const bottom = top + el.offsetHeight;
+    const view = s.scrollTop + s.clientHeight;
+    if (bottom > view) s.scrollTop = Math.max(head, Math.min(top, bottom - s.clientHeight));
   }
 
   private measure(): boolean {
