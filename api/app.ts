@@ -12,6 +12,7 @@ import websocket from '@fastify/websocket';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './errors.js';
 import { installRateLimit } from './rate-limit.js';
+import { installBrowserGuard } from './security/guard.js';
 import type { DockerState } from './docker/state.js';
 import { healthRoutes } from './routes/health.js';
 import { logsRoutes } from './routes/logs.js';
@@ -36,6 +37,10 @@ export interface ApiOptions {
   apiRateLimit?: number;
   /** The Docker engine's container states for the container list (api/docker/); absent: none. */
   docker?: DockerState | null;
+  /** LOGHARBOR_ALLOWED_HOSTS: names besides this server's addresses (api/security/host-check.ts). */
+  allowedHosts?: readonly string[];
+  /** LOGHARBOR_ALLOWED_ORIGINS: pages besides the page's own (api/security/origin-check.ts). */
+  allowedOrigins?: readonly string[];
 }
 
 export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
@@ -56,6 +61,13 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
     },
   });
   await securityHeaders(app);
+  // Host, Origin and CSRF checks on every request, before every route (registered below,
+  // /docs included) and before the rate limit and the token check.
+  installBrowserGuard(app, {
+    allowedHosts: o.allowedHosts ?? [],
+    allowedOrigins: o.allowedOrigins ?? [],
+    telemetry: o.telemetry,
+  });
   // staticCSP: the docs page gets a CSP with hashes for its own inline parts.
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   const hub = o.hub ?? new TailHub();

@@ -5,6 +5,7 @@
  * cannot drift. Every secret may instead be read from `NAME_FILE`.
  */
 import { readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { Errors, LogharborError } from './errors.js';
 
 export interface Address {
@@ -45,7 +46,7 @@ export const SETTINGS = [
     env: 'LOGHARBOR_HTTP_ADDR',
     kind: 'address',
     default: '127.0.0.1:8080',
-    doc: 'API and web page.',
+    doc: 'API and web page. On any address but loopback, set `LOGHARBOR_API_TOKEN` too (the start banner warns without one).',
   },
   {
     env: 'LOGHARBOR_FORWARD_ADDR',
@@ -142,6 +143,18 @@ export const SETTINGS = [
     kind: 'secret',
     default: '',
     doc: 'When set, the API and websocket demand `Authorization: Bearer <token>`.',
+  },
+  {
+    env: 'LOGHARBOR_ALLOWED_HOSTS',
+    kind: 'string',
+    default: '',
+    doc: "More names browsers may reach the page and API by (a reverse proxy's), comma-separated: `logs.example.com` on any port, `logs.example.com:8443` on that port only. Always allowed: `localhost`, loopback addresses and the address the client connected to; any other `Host` gets 421 `LH_HOST_NOT_ALLOWED` (DNS rebinding).",
+  },
+  {
+    env: 'LOGHARBOR_ALLOWED_ORIGINS',
+    kind: 'string',
+    default: '',
+    doc: "More origins (`https://logs.example.com`, comma-separated) whose pages may open the live tail and send state-changing requests; the page's own origin always may. A foreign or `null` `Origin` gets 403 `LH_ORIGIN_NOT_ALLOWED`.",
   },
   {
     env: 'LOGHARBOR_RETENTION',
@@ -270,6 +283,10 @@ export interface Config {
   forwardUsers: Map<string, string>;
   forwardHostname: string;
   apiToken: string | null;
+  /** LOGHARBOR_ALLOWED_HOSTS: `name` or `name:port`, lower case (api/security/host-check.ts). */
+  allowedHosts: string[];
+  /** LOGHARBOR_ALLOWED_ORIGINS: `scheme://host[:port]`, lower case (api/security/origin-check.ts). */
+  allowedOrigins: string[];
   retentionMs: number;
   /** Bytes, or null for no cap. */
   retentionBytes: number | null;
@@ -328,6 +345,53 @@ export function parseSize(env: string, value: string): number | null {
   const n = Math.round(Number(m[1]) * 1024 ** unit);
   if (!Number.isSafeInteger(n) || n < 1) bad(env, `must be at least 1 byte, got ${value}`);
   return n;
+}
+
+const HOST_ENTRY = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9_-]+(?:\.[a-z0-9_-]+)*)\.?)(?::(\d{1,5}))?$/;
+
+/** One LOGHARBOR_ALLOWED_HOSTS entry, lower case and without a trailing dot, or null. */
+function hostEntry(value: string): string | null {
+  const m = HOST_ENTRY.exec(value.toLowerCase());
+  if (!m || (m[1] !== undefined && !isIPv6(m[1])) || Number(m[3] ?? 0) > 65535) return null;
+  const name = m[1] !== undefined ? `[${m[1]}]` : m[2]!;
+  return m[3] === undefined ? name : `${name}:${m[3]}`;
+}
+
+/** Comma-separated entries, each normalised by `entry` or refused with an example. */
+function parseList(
+  env: string,
+  value: string,
+  entry: (v: string) => string | null,
+  example: string,
+): string[] {
+  const out: string[] = [];
+  for (const v of value.split(',').map((x) => x.trim())) {
+    if (v === '') continue;
+    const e = entry(v);
+    if (e === null) bad(env, `expected entries like ${example}, got ${JSON.stringify(v)}`);
+    out.push(e);
+  }
+  return out;
+}
+
+/** LOGHARBOR_ALLOWED_HOSTS: `name` or `name:port`, no wildcard (`*` would undo the check). */
+function allowedHostList(value: string): string[] {
+  return parseList(
+    'LOGHARBOR_ALLOWED_HOSTS',
+    value,
+    hostEntry,
+    '`logs.example.com` or `logs.example.com:8443`',
+  );
+}
+
+/** LOGHARBOR_ALLOWED_ORIGINS: `http(s)://host[:port]` (a trailing `/` is dropped), no path. */
+function allowedOriginList(value: string): string[] {
+  const origin = (v: string) => {
+    const m = /^(https?):\/\/([^/?#@\s]+)\/?$/i.exec(v);
+    const host = m ? hostEntry(m[2]!) : null;
+    return host === null ? null : `${m![1]!.toLowerCase()}://${host}`;
+  };
+  return parseList('LOGHARBOR_ALLOWED_ORIGINS', value, origin, '`https://logs.example.com`');
 }
 
 function parseInt10(env: string, value: string, min = 1): number {
@@ -433,6 +497,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     forwardUsers,
     forwardHostname: raw.LOGHARBOR_FORWARD_HOSTNAME,
     apiToken: raw.LOGHARBOR_API_TOKEN === '' ? null : raw.LOGHARBOR_API_TOKEN,
+    allowedHosts: allowedHostList(raw.LOGHARBOR_ALLOWED_HOSTS),
+    allowedOrigins: allowedOriginList(raw.LOGHARBOR_ALLOWED_ORIGINS),
     retentionMs: dur('LOGHARBOR_RETENTION'),
     retentionBytes: parseSize('LOGHARBOR_RETENTION_SIZE', raw.LOGHARBOR_RETENTION_SIZE),
     logLevel: raw.LOGHARBOR_LOG_LEVEL,

@@ -42,6 +42,9 @@ export const Errors = {
   REQUEST_TIMEOUT: def('LH_REQUEST_TIMEOUT', 408, 'request not completed in time'),
   RATE_LIMITED: def('LH_RATE_LIMITED', 429, 'too many requests'),
   TLS_HANDSHAKE: def('LH_TLS_HANDSHAKE', 401, 'TLS handshake failed'),
+  HOST_NOT_ALLOWED: def('LH_HOST_NOT_ALLOWED', 421, 'host not allowed'),
+  ORIGIN_NOT_ALLOWED: def('LH_ORIGIN_NOT_ALLOWED', 403, 'origin not allowed'),
+  NOT_JSON: def('LH_NOT_JSON', 415, 'state-changing requests take a JSON body'),
 } as const satisfies Record<string, ErrorDef>;
 
 /** An error that carries one of the codes above, and optionally the column of a bad token. */

@@ -90,6 +90,12 @@ export class Telemetry {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.3, 1, 3, 10],
     registers: [this.registry],
   });
+  readonly httpRefused = new Counter({
+    name: 'logharbor_http_refused_total',
+    help: 'HTTP requests and websocket upgrades refused for their Host, Origin, Sec-Fetch-Site or body type (api/security/)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
 
   private readonly listeners = new Map<string, ListenerHealth>();
   /** Per listener, `received` sampled every RATE_SAMPLE_MS, newest last. */

@@ -44,7 +44,11 @@ function target(env, fallback) {
 
 function getReady({ host, port }) {
   return new Promise((resolve) => {
-    const req = http.get({ host, port, path: '/readyz', timeout: TIMEOUT_MS }, (res) => {
+    // `Host: localhost`: logharbor answers only Host names it can trust
+    // (api/security/host-check.ts), and localhost always is, even when
+    // LOGHARBOR_HTTP_ADDR names the listener by a host name.
+    const headers = { host: `localhost:${port}` };
+    const req = http.get({ host, port, path: '/readyz', headers, timeout: TIMEOUT_MS }, (res) => {
       res.resume();
       resolve(res.statusCode === 200 ? null : `/readyz answered ${res.statusCode}`);
     });

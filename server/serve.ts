@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
+import { exposureWarnings } from '../api/security/exposure.js';
 import { CommitFeed } from '../api/tail/commit-feed.js';
 import { TailHub } from '../api/tail/hub.js';
 import { startCollector, type Collector } from '../collector/collector.js';
@@ -62,6 +63,8 @@ export async function serve(role: Role): Promise<void> {
       hub,
       readPool,
       apiRateLimit: cfg.apiRateLimit,
+      allowedHosts: cfg.allowedHosts,
+      allowedOrigins: cfg.allowedOrigins,
     });
     await app.listen({ host: cfg.httpAddr.host, port: cfg.httpAddr.port });
   }
@@ -75,6 +78,13 @@ export async function serve(role: Role): Promise<void> {
     const a = app.server.address();
     const port = typeof a === 'object' && a ? a.port : cfg.httpAddr!.port;
     lines.push(`  web and API: http://${cfg.httpAddr!.host}:${port}/`);
+    lines.push(
+      ...exposureWarnings({
+        host: cfg.httpAddr!.host,
+        hasToken: cfg.apiToken !== null,
+        allowedHosts: cfg.allowedHosts,
+      }),
+    );
   }
   for (const l of collector?.listeners ?? []) lines.push(`  ${l.name}: ${l.address}`);
   const tcp = collector?.forward.streams.find((s) => s.name === 'forward-tcp');

@@ -41,9 +41,16 @@ export function browserUnavailable(): string | null {
   return reason;
 }
 
-/** A fresh headless Chromium (playwright gives it a fresh user-data-dir). */
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 60_000 });
+/**
+ * A fresh headless Chromium (playwright gives it a fresh user-data-dir); `extraArgs`
+ * such as `--host-resolver-rules=MAP evil.test 127.0.0.1` (issue 15's rebinding tests).
+ */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    timeout: 60_000,
+  });
 }
 
 const WEB_DIR = path.join(PACKAGE_ROOT, 'web');

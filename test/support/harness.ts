@@ -85,7 +85,16 @@ export async function startHarness(
   const feed = new CommitFeed({ url, pool, hub, log, own: collector.writer });
   await feed.start();
   const newApp = () =>
-    buildApp({ pool, telemetry, log, apiToken: cfg.apiToken, hub, apiRateLimit: cfg.apiRateLimit });
+    buildApp({
+      pool,
+      telemetry,
+      log,
+      apiToken: cfg.apiToken,
+      hub,
+      apiRateLimit: cfg.apiRateLimit,
+      allowedHosts: cfg.allowedHosts,
+      allowedOrigins: cfg.allowedOrigins,
+    });
   let app: FastifyInstance | null = await newApp();
   const httpUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const httpPort = Number(new URL(httpUrl).port);
