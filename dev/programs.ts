@@ -6,7 +6,8 @@
  * the kernel log stay alone) and listens only on 127.0.0.1.
  *
  * A missing program is reported, not hidden: `missing()` gives the reason a test skips
- * with, and the runners throw a message naming the Debian package to install.
+ * with (test/support/skip.ts decides between skipping and failing), and the runners
+ * throw a message naming the Debian package to install.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, openSync, closeSync } from 'node:fs';
@@ -30,16 +31,23 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Where each program comes from on Debian 12, for the error a test prints. */
-const PACKAGE_OF: Record<string, string> = {
+/**
+ * Where each program the tests need comes from on Debian 12, for the error a test
+ * prints. .ci/run installs every package named here (test/unit/skips.test.ts checks).
+ */
+export const DEBIAN_PACKAGES = {
   logger: 'bsdutils',
   rsyslogd: 'rsyslog',
   dockerd: 'docker.io',
   docker: 'docker.io',
   busybox: 'busybox-static',
+  tar: 'tar',
   chromium: 'chromium',
   openssl: 'openssl',
-};
+  'docker-compose': 'docker-compose',
+} as const;
+
+const PACKAGE_OF: Readonly<Record<string, string>> = DEBIAN_PACKAGES;
 
 // sbin directories are searched too: a non-root PATH often lacks them, and rsyslogd and
 // dockerd live there.

@@ -117,6 +117,7 @@ export class CommitFeed {
   }
   /** Since when committed batches have waited behind an older open transaction. */
   private heldSince: number | null = null;
+  private heldCount = 0;
   private heldWarned = false;
   private ownRecords = 0;
   private readonly onOwn = (batch: Committed[], xid: string) => {
@@ -131,6 +132,16 @@ export class CommitFeed {
     this.waitMs = o.waitMs ?? 50;
     this.maxCommits = o.maxCommits ?? 512;
     this.maxRecords = o.maxRecords ?? 20_000;
+  }
+
+  /**
+   * How many polls in a row found committed batches waiting behind an older open
+   * transaction. Each poll publishes before it ends, so once this reaches 2 a poll that
+   * began after such a commit has run to its end: what a test waits for before checking
+   * that nothing came out early.
+   */
+  get heldPolls(): number {
+    return this.heldCount;
   }
 
   /** LISTENs and finds where to start; the hub has its watermark when this resolves. */
@@ -279,9 +290,11 @@ export class CommitFeed {
   private async noteHeld(waiting: boolean): Promise<void> {
     if (!waiting) {
       this.heldSince = null;
+      this.heldCount = 0;
       this.heldWarned = false;
       return;
     }
+    this.heldCount++;
     this.heldSince ??= Date.now();
     if (this.heldWarned || Date.now() - this.heldSince < HELD_WARN_MS) return;
     this.heldWarned = true;

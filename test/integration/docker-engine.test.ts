@@ -2,14 +2,16 @@
  * Smoke tests of the test harness itself: a private Docker Engine whose log drivers
  * reach a listener on the host's loopback, util-linux logger, and a private rsyslogd
  * forwarding with both RFC 6587 framings. The listeners here only collect bytes; the
- * real collectors are tested elsewhere. Skipped loudly when a program is missing.
+ * real collectors are tested elsewhere. Skipped loudly when a program is missing, and
+ * failed instead on CI (test/support/skip.ts).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { unpackMultiple } from 'msgpackr';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDocker, type DockerEngine } from '../support/docker.js';
-import { missing, runLogger, startRsyslog } from '../../dev/programs.js';
+import { runLogger, startRsyslog } from '../../dev/programs.js';
+import { absent } from '../support/skip.js';
 
 interface Collector {
   port: number;
@@ -201,19 +203,18 @@ describe.runIf(engine)('a private Docker engine', () => {
   });
 
   it('a second engine runs beside the first without either noticing', async () => {
-    const other = await startDocker();
-    expect(other).not.toBeNull();
+    const other = await startDocker({ throwIfUnavailable: true });
     try {
       const [a, b] = await Promise.all([
         docker().run(['--rm', '--network', 'none', docker().image, 'echo', 'first']),
-        other!.run(['--rm', '--network', 'none', other!.image, 'echo', 'second']),
+        other.run(['--rm', '--network', 'none', other.image, 'echo', 'second']),
       ]);
       expect([a.stdout, b.stdout]).toEqual(['first\n', 'second\n']);
-      const detached = await other!.run(['-d', '--network', 'none', other!.image, 'sleep', '60']);
+      const detached = await other.run(['-d', '--network', 'none', other.image, 'sleep', '60']);
       expect(detached.code, detached.stderr).toBe(0);
     } finally {
       // stop() removes the still-running container too.
-      await other?.stop();
+      await other.stop();
     }
     const after = await docker().run([
       '--rm',
@@ -228,10 +229,7 @@ describe.runIf(engine)('a private Docker engine', () => {
   });
 });
 
-const noLogger = missing('logger');
-if (noLogger) console.warn(`[programs] SKIPPING logger tests: ${noLogger}`);
-
-describe.skipIf(noLogger)('util-linux logger', () => {
+describe.skipIf(absent('logger'))('util-linux logger', () => {
   it('sends an octet-counted RFC 5424 frame over TCP (count excludes the absent newline)', async () => {
     const sink = await tcpCollector();
     try {
@@ -260,9 +258,7 @@ describe.skipIf(noLogger)('util-linux logger', () => {
   });
 });
 
-const noRsyslog = missing('rsyslogd', 'logger');
-if (noRsyslog) console.warn(`[programs] SKIPPING rsyslog tests: ${noRsyslog}`);
-
+const noRsyslog = absent('rsyslogd', 'logger');
 describe.skipIf(noRsyslog)('a private rsyslogd forwarding what logger sends it', () => {
   it.each([
     { framing: 'octet-counted' as const, input: 'udp' as const },

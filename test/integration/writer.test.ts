@@ -2,7 +2,7 @@
  * The writer on a real PostgreSQL: commit before resolve, refused data rejected alone,
  * chunks stored once across processes, outages retried with nothing resolved meanwhile.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrate } from '../../core/db/migrate.js';
 import { createPool, type Pool } from '../../core/db/pool.js';
 import { silentLogger } from '../../core/log.js';
@@ -22,7 +22,8 @@ describe('writer', () => {
   let db: TestDatabase;
   let pool: Pool;
   const opts = { batchSize: 100, flushMs: 10, queueMax: 1000 };
-  const newWriter = (p: Pool = pool, o = opts) => new Writer(p, o, silentLogger, new Telemetry());
+  const newWriter = (p: Pool = pool, o = opts, telemetry = new Telemetry()) =>
+    new Writer(p, o, silentLogger, telemetry);
   const messages = async (like: string) =>
     (
       await pool.query<{ message: string }>(
@@ -153,14 +154,21 @@ describe('writer', () => {
     const proxy: TcpProxy = await startTcpProxy(u.hostname, Number(u.port));
     u.port = String(proxy.port);
     const flaky = createPool(u.toString(), { max: 2 });
-    const w = newWriter(flaky);
+    const telemetry = new Telemetry();
+    const retries = async () => (await telemetry.batchRetries.get()).values[0]?.value ?? 0;
+    const w = newWriter(flaky, opts, telemetry);
     await w.submit({ records: [rec('outage before')] });
     proxy.cut();
     let resolved = false;
     const pending = w
       .submit({ records: [rec('outage during 1'), rec('outage during 2')] })
       .then(() => (resolved = true));
-    await new Promise((r) => setTimeout(r, 600));
+    // The batch has met the outage and is being retried: from here "not resolved" means
+    // the writer held it through a failure, not that it had not tried yet.
+    await vi.waitFor(async () => expect(await retries()).toBeGreaterThanOrEqual(1), {
+      timeout: 15_000,
+      interval: 10,
+    });
     expect(resolved).toBe(false);
     expect(await messages('outage during %')).toEqual([]);
     proxy.restore();

@@ -1,8 +1,8 @@
 /**
  * Headless Chromium for the viewer's tests: Debian's `chromium` package driven by
  * npm `playwright-core` (whose own browser download cannot work here). A missing
- * browser is reported loudly and the browser tests skip with the reason; everything
- * else that goes wrong fails.
+ * browser skips the browser tests with the reason, or fails them on CI (through
+ * test/support/skip.ts); everything else that goes wrong fails.
  *
  * The page under test is web/dist, which the API serves: `ensureViewerBuilt()` rebuilds
  * it (web/build.ts) when any source is newer than the bundle, so a test never runs
@@ -31,14 +31,16 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Why the browser tests cannot run here, or null. Printed loudly when not null. */
+/**
+ * Why the browser tests cannot run here, or null; for
+ * `describe.skipIf(unavailable('the browser tests', browserUnavailable()))`.
+ */
 export function browserUnavailable(): string | null {
   if (existsSync(CHROMIUM_PATH)) return null;
-  const reason =
+  return (
     `${CHROMIUM_PATH} is missing: apt-get install -y --no-install-recommends chromium ` +
-    '(.ci/run does this)';
-  console.warn(`\n*** [browser] SKIPPING the viewer's browser tests: ${reason} ***\n`);
-  return reason;
+    '(.ci/run does this)'
+  );
 }
 
 /**

@@ -18,6 +18,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runProgram, which, type ProgramResult, type RunOptions } from '../../dev/programs.js';
+import { unavailable } from './skip.js';
 
 export const BUSYBOX_IMAGE = 'localbusybox';
 
@@ -45,6 +46,11 @@ export interface DockerEngine {
 export interface StartDockerOptions {
   /** Bound on waiting for the daemon to answer; default 60 s (a loaded 2-core machine). */
   startTimeoutMs?: number;
+  /**
+   * Throw the reason instead of skipping: for a call inside a running test (a second
+   * engine), where no failing test can be registered in the skipped block's place.
+   */
+  throwIfUnavailable?: boolean;
 }
 
 /** Debian's 20.10 client matches the daemon; a newer one in PATH also works (API 1.41). */
@@ -65,7 +71,7 @@ export function dockerUnavailable(): string | null {
       return `${cmd} is not installed (apt-get install ${pkg}; .ci/run does this)`;
   }
   if (dockerClient() === null)
-    return 'the docker client is not installed (apt-get install docker.io)';
+    return 'the docker client is not installed (apt-get install docker.io; .ci/run does this)';
   return null;
 }
 
@@ -120,27 +126,24 @@ function waitExit(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Warns loudly and returns null, or throws when LOGHARBOR_REQUIRE_DOCKER=1 (for a CI
- * machine where a skipped Docker test would hide a broken harness).
+ * Starts a private dockerd and imports `localbusybox`. Returns null when Docker cannot
+ * run here, after test/support/skip.ts has warned with the reason (and dockerd's log
+ * tail), or, with LOGHARBOR_TEST_REQUIRE_PROGRAMS=1 (CI), registered a failing test
+ * in the place of the Docker tests. Call it while the file is collected (top-level
+ * await), and skip with `describe.runIf(engine)`.
  */
-function skip(reason: string): null {
-  if (process.env.LOGHARBOR_REQUIRE_DOCKER === '1') {
-    throw new Error(`Docker is required (LOGHARBOR_REQUIRE_DOCKER=1) but: ${reason}`);
-  }
-  console.warn(`[docker] SKIPPING Docker tests: ${reason}`);
-  return null;
-}
-
-/**
- * Starts a private dockerd and imports `localbusybox`. Returns null, after a loud
- * console.warn with the reason (and dockerd's log tail), when Docker cannot run here;
- * see skip().
- */
+export async function startDocker(
+  opts: StartDockerOptions & { throwIfUnavailable: true },
+): Promise<DockerEngine>;
+export async function startDocker(opts?: StartDockerOptions): Promise<DockerEngine | null>;
 export async function startDocker(opts: StartDockerOptions = {}): Promise<DockerEngine | null> {
-  const unavailable = dockerUnavailable();
-  if (unavailable !== null) {
-    return skip(unavailable);
-  }
+  const skip = (reason: string): null => {
+    if (opts.throwIfUnavailable) throw new Error(`no Docker engine: ${reason}`);
+    unavailable('the Docker engine tests', reason);
+    return null;
+  };
+  const why = dockerUnavailable();
+  if (why !== null) return skip(why);
   const client = dockerClient() ?? 'docker';
   const dockerdPath = which('dockerd') ?? 'dockerd';
   // Unix socket paths are capped at 107 bytes and containerd's sits two levels down.

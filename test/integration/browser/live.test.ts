@@ -15,6 +15,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, ensureViewerBuilt, launchBrowser } from '../../support/browser.js';
 import { startHarness, type Harness } from '../../support/harness.js';
+import { unavailable } from '../../support/skip.js';
 import {
   FakeContainer,
   eventually,
@@ -26,11 +27,11 @@ import {
   type Viewer,
 } from './viewer.js';
 
-const skip = browserUnavailable();
+const noBrowser = unavailable('the browser tests', browserUnavailable());
 
 const lines = (phase: string): string[] => Array.from({ length: 8 }, (_, i) => `${phase} ${i}`);
 
-describe.skipIf(skip)('viewer: live tail in Chromium', () => {
+describe.skipIf(noBrowser)('viewer: live tail in Chromium', () => {
   let h: Harness;
   let browser: Browser;
   const senders: FakeContainer[] = [];

@@ -12,6 +12,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, ensureViewerBuilt, launchBrowser } from '../../support/browser.js';
 import { startHarness, type Harness } from '../../support/harness.js';
+import { unavailable } from '../../support/skip.js';
 import {
   FakeContainer,
   newViewerContext,
@@ -24,7 +25,7 @@ import {
   type Viewer,
 } from './viewer.js';
 
-const skip = browserUnavailable();
+const noBrowser = unavailable('the browser tests', browserUnavailable());
 
 /** A small deterministic generator (mulberry32): the same hour of logs on every run. */
 function random(seed: number): () => number {
@@ -119,7 +120,7 @@ function hourOfLines(now: number): Line[][] {
   });
 }
 
-describe.skipIf(skip)('viewer: screenshots of the main views', () => {
+describe.skipIf(noBrowser)('viewer: screenshots of the main views', () => {
   let h: Harness;
   let browser: Browser;
   const containers: FakeContainer[] = [];

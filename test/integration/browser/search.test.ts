@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, ensureViewerBuilt, launchBrowser } from '../../support/browser.js';
 import { startHarness, type Harness } from '../../support/harness.js';
+import { unavailable } from '../../support/skip.js';
 import {
   FakeContainer,
   allRows,
@@ -19,12 +20,12 @@ import {
   type Viewer,
 } from './viewer.js';
 
-const skip = browserUnavailable();
+const noBrowser = unavailable('the browser tests', browserUnavailable());
 
 /** One line a minute over the last hour, half a minute off the minute marks. */
 const MINUTES = 58;
 
-describe.skipIf(skip)('viewer: search in Chromium', () => {
+describe.skipIf(noBrowser)('viewer: search in Chromium', () => {
   let h: Harness;
   let browser: Browser;
   let clock: FakeContainer;

@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, ensureViewerBuilt, launchBrowser } from '../../support/browser.js';
 import { startHarness, type Harness } from '../../support/harness.js';
+import { unavailable } from '../../support/skip.js';
 import {
   FakeContainer,
   eventually,
@@ -24,7 +25,7 @@ import {
   waitLive,
 } from './viewer.js';
 
-const skip = browserUnavailable();
+const noBrowser = unavailable('the browser tests', browserUnavailable());
 
 const IMG = '<img src=x onerror="window.__xss=1">';
 const SCRIPT = '<script>window.__xss=2</script>';
@@ -44,7 +45,7 @@ const EVIL_QUERY = '"<img src=x onerror=window.__xss=10>';
 const FORBIDDEN =
   ':is(#list, #side, #overlays, #qerror) :is(img, script, svg, iframe, object, embed, b, i)';
 
-describe.skipIf(skip)('viewer: untrusted text and the CSP, in Chromium', () => {
+describe.skipIf(noBrowser)('viewer: untrusted text and the CSP, in Chromium', () => {
   let h: Harness;
   let browser: Browser;
   const senders: FakeContainer[] = [];

@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, ensureViewerBuilt, launchBrowser } from '../../support/browser.js';
 import { startHarness, type Harness } from '../../support/harness.js';
+import { unavailable } from '../../support/skip.js';
 import {
   FakeContainer,
   eventually,
@@ -18,7 +19,7 @@ import {
   waitLive,
 } from './viewer.js';
 
-const skip = browserUnavailable();
+const noBrowser = unavailable('the browser tests', browserUnavailable());
 
 const TOKEN = 'browser-test-token-3f9a';
 
@@ -27,7 +28,7 @@ function prompts(page: Page): Promise<number> {
   return page.evaluate(() => (window as unknown as { __prompts: number }).__prompts);
 }
 
-describe.skipIf(skip)('viewer: API token, in Chromium', () => {
+describe.skipIf(noBrowser)('viewer: API token, in Chromium', () => {
   let h: Harness;
   let browser: Browser;
   let app: FakeContainer;

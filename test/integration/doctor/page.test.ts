@@ -7,6 +7,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, ensureViewerBuilt, launchBrowser } from '../../support/browser.js';
 import { startHarness, type Harness } from '../../support/harness.js';
+import { unavailable } from '../../support/skip.js';
 import {
   FakeContainer,
   cspViolations,
@@ -16,10 +17,10 @@ import {
 } from '../browser/viewer.js';
 import { sendPlainFluentLogger, startDoctorApi, type DoctorApi } from './doctor-app.js';
 
-const skip = browserUnavailable();
+const noBrowser = unavailable('the browser tests', browserUnavailable());
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
-describe.skipIf(skip)('the doctor panel, in Chromium', () => {
+describe.skipIf(noBrowser)('the doctor panel, in Chromium', () => {
   let h: Harness;
   let api: DoctorApi;
   let browser: Browser;

@@ -3,7 +3,7 @@
  * connection is closed (or the request dropped), the error is counted, and every other
  * connection and every committed row is untouched.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
 import { unpackMultiple } from 'msgpackr';
@@ -59,8 +59,14 @@ describe('forward limits', () => {
   });
 
   it('past LOGHARBOR_MAX_CONNECTIONS new connections are closed at once', async () => {
+    // The limit counts what the server has accepted, not what clients have connected:
+    // the earlier tests' connections must have left that count and these four be in it
+    // before the fifth comes.
+    const accepted = (n: number) =>
+      vi.waitFor(() => expect(health().connections).toBe(n), { timeout: 10_000, interval: 5 });
+    await accepted(0);
     const open = await Promise.all([1, 2, 3, 4].map(() => rawClient(h.forwardPort)));
-    await new Promise((r) => setTimeout(r, 50));
+    await accepted(4);
     const extra = await rawClient(h.forwardPort);
     await extra.closed;
     expect(health().lastError).toMatch(/connection limit 4/);

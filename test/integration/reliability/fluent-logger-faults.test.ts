@@ -119,6 +119,7 @@ it(
     await killPostmaster(dataDir);
     db = undefined;
     const ackedAtKill = [c.acked(0), c.acked(1)];
+    // The outage's length: the fault under test ("~2 s" in the table), not a wait.
     await new Promise((r) => setTimeout(r, 2000));
     db = await restartEmbedded(dataDir, pgPort, settings);
     const upAt = Date.now();

@@ -64,6 +64,7 @@ it.each(['stopped', 'SIGKILLed'] as const)(
     // Hold the outage until the client has given up on at least one ack and resent.
     const resentBefore = fwd.resentChunks;
     await waitFor('a resend during the outage', () => fwd.resentChunks > resentBefore, 30_000);
+    // Then 2 s more of outage: its length is the fault under test ("~2 s"), not a wait.
     await new Promise((r) => setTimeout(r, 2000));
 
     db = await restartEmbedded(dataDir, pgPort, settings);

@@ -78,6 +78,7 @@ it(
       let after: number | undefined;
       while (!stop) {
         const c = await openTail(a2.http, after === undefined ? { q } : { q, after });
+        // How long each connection lives: the churn under test, not a wait for anything.
         await new Promise((r) => setTimeout(r, 150));
         await c.close();
         resumed.push(...c.ids());

@@ -12,11 +12,9 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../support/harness.js';
-import { missing, runLogger } from '../../../dev/programs.js';
+import { runLogger } from '../../../dev/programs.js';
+import { absent } from '../../support/skip.js';
 import { fromBsd, fromRfc3339, row, storedRows, type Row } from './wire.js';
-
-const skip = missing('logger');
-if (skip) console.warn(`[syslog] SKIPPING logger tests: ${skip}`);
 
 /** logger's RFC 5424 host is gethostname(); its RFC 3164 host stops at the first dot. */
 const HOST5424 = hostname();
@@ -72,7 +70,7 @@ function sent3164(line: string, now: number): { pri: number; time: { ts: string;
   return { pri: Number(m[1]), time: fromBsd(m[2]!, 'local', now) };
 }
 
-describe.skipIf(skip)('util-linux logger against logharbor', () => {
+describe.skipIf(absent('logger'))('util-linux logger against logharbor', () => {
   let h: Harness;
   let dir: string;
   beforeAll(async () => {

@@ -8,11 +8,9 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../support/harness.js';
-import { missing, runLogger, startRsyslog, type RsyslogOptions } from '../../../dev/programs.js';
+import { runLogger, startRsyslog, type RsyslogOptions } from '../../../dev/programs.js';
+import { absent } from '../../support/skip.js';
 import { fromBsd, fromRfc3339, row, sendUdp, storedRows } from './wire.js';
-
-const skip = missing('rsyslogd', 'logger');
-if (skip) console.warn(`[syslog] SKIPPING rsyslog tests: ${skip}`);
 
 const HOST = hostname().split('.')[0]!;
 
@@ -58,7 +56,7 @@ describe('rsyslog output shapes, byte for byte', () => {
   });
 });
 
-describe.skipIf(skip)('rsyslog forwarding to logharbor', () => {
+describe.skipIf(absent('rsyslogd', 'logger'))('rsyslog forwarding to logharbor', () => {
   for (const c of CASES) {
     it(`${c.protocol} ${c.protocol === 'tcp' ? c.framing : ''} ${c.format}: host, app, pid, msgid, time and text survive`, async () => {
       const app = `rs${c.protocol}${c.framing.slice(0, 3)}${c.format!.slice(3)}`;

@@ -58,8 +58,6 @@ class Batch {
   }
 }
 
-const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
-
 describe('commit feed', () => {
   let db: TestDatabase;
   let pool: Pool;
@@ -90,7 +88,9 @@ describe('commit feed', () => {
     expect(b.first).toBeGreaterThan(a.first);
     expect(BigInt(b.xid)).toBeGreaterThan(BigInt(a.xid));
     await b.end('COMMIT');
-    await settle();
+    // Two polls in a row held a batch back: the second began after B's commit, saw it,
+    // and ended (publishing comes before a poll ends) without publishing it.
+    await expect.poll(() => f.heldPolls, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     expect(sub.ids()).toEqual([]);
     expect(hub.watermark).toBe(start); // B's ids must not be behind anyone's cursor yet
     await a.end('COMMIT');
@@ -104,7 +104,7 @@ describe('commit feed', () => {
     const a = await Batch.begin(db.url, 3);
     const b = await Batch.begin(db.url, 3);
     await b.end('COMMIT');
-    await settle();
+    await expect.poll(() => f.heldPolls, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     expect(sub.ids()).toEqual([]);
     await a.end('ROLLBACK');
     await expect.poll(() => sub.ids(), { timeout: 10_000 }).toEqual(b.ids());

@@ -1,8 +1,9 @@
 /**
  * docker-compose.yml: our structural rules (compose-rules.ts) always, each shown to fire
  * on a file that breaks it; and Compose's own validation (`config -q`) where
- * docker-compose 1.29 (Debian) or the `docker compose` plugin is installed, on a copy
- * with the example secret files in place.
+ * docker-compose 1.29 (Debian) or the `docker compose` plugin is installed (.ci/run
+ * installs the former; without either it skips, or fails on CI), on a copy with the
+ * example secret files in place.
  */
 import {
   copyFileSync,
@@ -17,7 +18,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runProgram, which } from '../../../dev/programs.js';
+import { missing, runProgram, which } from '../../../dev/programs.js';
+import { unavailable } from '../../support/skip.js';
 import { lintCompose, parseCompose } from './compose-rules.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -174,7 +176,8 @@ async function configCheck(composeText: string) {
   );
 }
 
-describe.skipIf(!compose)('Compose validates it', () => {
+const noCompose = compose ? null : `${missing('docker-compose')}; nor is \`docker compose\``;
+describe.skipIf(unavailable('Compose validation', noCompose))('Compose validates it', () => {
   it('config -q accepts the file', async () => {
     const r = await configCheck(text);
     expect(r.stderr).toBe('');
@@ -189,5 +192,3 @@ describe.skipIf(!compose)('Compose validates it', () => {
     expect(r.stderr).toMatch(/service_bogus|condition/);
   });
 });
-if (!compose)
-  console.warn('neither docker-compose nor `docker compose` installed: only our rules ran');
