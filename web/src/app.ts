@@ -355,6 +355,7 @@ export class App {
       unseen: this.list.unseenLines,
       newestAt: this.list.newestAt,
       error: this.error,
+      filtered: this.eq.text.trim() !== '',
       wider: widerRange(this.state.from, this.state.to, this.d.clock.now())?.label ?? null,
     };
     this.status.paint(input, this.zone);

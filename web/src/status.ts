@@ -22,6 +22,8 @@ export interface StatusInput {
   error?: ErrorKind | null;
   /** A wider range to offer when nothing matched ("Search the last 24 hours"). */
   wider?: string | null;
+  /** The view has a query or picked containers (false: every line of the range). */
+  filtered?: boolean;
 }
 
 export type ErrorKind = 'query' | 'token' | 'other';
@@ -132,8 +134,9 @@ export function describeEdge(i: StatusInput): EdgeNote | null {
     if (i.error) return { text: 'Nothing to show: see the error above.', action: null };
     if (i.loading)
       return { text: i.live ? 'Loading the newest lines…' : 'Searching…', action: null };
-    if (i.live) return wider('No matches in this range yet. New lines show here as they arrive.');
-    return wider('No matches in this range.');
+    const none = i.filtered === false ? 'No lines' : 'No matches';
+    if (i.live) return wider(`${none} in this range yet. New lines show here as they arrive.`);
+    return wider(`${none} in this range.`);
   }
   if (i.live) return null;
   if (i.loading) return { text: 'Loading older lines…', action: null };

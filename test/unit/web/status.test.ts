@@ -137,6 +137,8 @@ describe('describeEdge', () => {
       action: null,
     });
     expect(describeEdge({ ...none, loading: true })?.text).toBe('Searching…');
+    // Without a query or a container picked, it is lines, not matches, that are missing.
+    expect(describeEdge({ ...none, filtered: false })?.text).toBe('No lines in this range.');
   });
 
   it('live: nothing under the lines; while empty, loading then no match yet', () => {
