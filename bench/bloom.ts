@@ -158,7 +158,7 @@ const CLASSES: Record<string, Record<string, string[]>> = {
     'rare words (absent)': RARE,
     'random hex-8 (absent)': Array.from({ length: 20 }, () => hex(8)),
     'trace id of one line (one block)': pickLines(
-      corpus.filter((l) => l.includes('trace_id')),
+      corpus.filter((l) => l.includes('"trace_id":"')),
       20,
     ).map((l) => /"trace_id":"(\w+)"/.exec(l)![1]!),
     'job id of one line (one block)': pickLines(

@@ -4,14 +4,20 @@
  * same run (bench/lib/ceiling.ts). Issue 8 set its ratio targets against one text `\copy`
  * session; issue 14 replaced that ceiling with the fastest loader of the same rows, and
  * restated each ratio target on the new scale: the old target times RESTATE, the old
- * ceiling's share of the new one measured on the development machine (both loaded from
- * the same rows in the same runs). Latency targets are unchanged in value but now counted
+ * ceiling's share of the new one. Latency targets keep their values but are now counted
  * from when a request was due, which can only make them harder.
  */
 import { ratio } from './report.js';
 
-/** Old ceiling / new ceiling, median of the runs of issue 14 on the development machine. */
-export const RESTATE = 0.4;
+/**
+ * Old ceiling / new ceiling: 221,620 / 837,323 rows/s, the same 300,000 forward-ingested
+ * rows loaded both ways in one run, the measurement issue 14 was filed with. With other
+ * work on both cores the two sessions gain less and the share rises (0.42-0.47 in the
+ * runs made for issue 14 at load averages of 10-20); every run prints its own. Times 0.5,
+ * the old forward target, it gives 0.13: a run at 0.50 of the old ceiling (the last full
+ * run before issue 14, PASS) would sit at the restated target as it sat at the old one.
+ */
+export const RESTATE = 0.26;
 
 export interface TargetDef {
   what: string;
@@ -46,14 +52,14 @@ export const TARGETS = {
     op: '<',
     limit: 250,
     unit: ' ms',
-    origin: 'issue 8 (was timed from the write)',
+    origin: 'issue 8, then timed from the write',
   },
   ackPacked: {
     what: 'ack p99 at half the max rate, PackedForward, from when due',
     op: '<',
     limit: 250,
     unit: ' ms',
-    origin: 'issue 8 (was timed from the write)',
+    origin: 'issue 8, then timed from the write',
   },
   rss: {
     what: 'logharbor peak RSS at full ingest',
