@@ -17,15 +17,19 @@
  * The mode is decided once from the connection's first byte, as Fluentd's in_forward does:
  * `{` or `[` means JSON for the connection's whole life, anything else msgpack.
  *
- * Errors (always fatal: the stream cannot resync): a frame longer than maxFrameBytes (thrown
- * as soon as the scanner knows it, e.g. at a str32 header declaring 4 GiB, and never after
- * buffering more than the limit), a byte that can never start a msgpack object, nesting
- * deeper than maxDepth, a JSON text not starting with `[` or `{`. After an error the framer
- * must be discarded with its connection.
+ * Errors (always fatal: the stream cannot resync): bytes that cannot start a msgpack
+ * request (request-start.ts: not nil, not an array of 2-4 or 6 elements led by a string;
+ * reported with the request's first 16 bytes, so it waits for 16, e.g. a TLS ClientHello
+ * or an HTTP request), a frame longer than maxFrameBytes (thrown as soon as the scanner
+ * knows it, e.g. at a str32 header declaring 4 GiB, and never after buffering more than
+ * the limit), a byte that can never start a msgpack object, nesting deeper than maxDepth,
+ * a JSON text not starting with `[` or `{`. After an error the framer must be discarded
+ * with its connection.
  */
 import { frameTooLarge } from './errors.js';
 import { isJsonWhitespace, JsonScanner } from './json-scan.js';
 import { MsgpackScanner, type FrameScanner } from './msgpack-scan.js';
+import { notForwardRequest, requestStart, SHOWN_BYTES } from './request-start.js';
 
 export type WireMode = 'msgpack' | 'json';
 
@@ -41,6 +45,10 @@ export class ForwardFramer {
   private scanner: FrameScanner | null = null;
   private pending: Buffer | null = null;
   private pendingLen = 0;
+  /** The pending request's first bytes were too few to tell whether it can be one. */
+  private unchecked = false;
+  /** A stream found not to be the protocol: its first bytes, kept until SHOWN_BYTES. */
+  private junk: Buffer | null = null;
 
   /**
    * @param maxFrameBytes largest request accepted, in bytes (the compressed size for
@@ -56,7 +64,7 @@ export class ForwardFramer {
 
   /** Bytes of an unfinished request held between pushes; > 0 at close means a cut request. */
   get pendingBytes(): number {
-    return this.pendingLen;
+    return this.junk?.length ?? this.pendingLen;
   }
 
   /** Feed one chunk; returns the requests it completed, in order (possibly none). */
@@ -64,6 +72,10 @@ export class ForwardFramer {
     const frames: Buffer[] = [];
     if (chunk.length === 0) return frames;
     const scanner = this.scanner ?? this.chooseMode(chunk[0]!);
+    if (this.junk) {
+      this.addJunk([chunk]);
+      return frames;
+    }
     let offset = 0;
     if (this.pendingLen > 0) {
       offset = this.continuePending(scanner, chunk, frames);
@@ -96,6 +108,14 @@ export class ForwardFramer {
       this.append(chunk, used, take, scanner.minLength);
       used += take;
       const pending = this.pending!;
+      if (this.unchecked) {
+        const start = requestStart(pending, 0, this.pendingLen);
+        if (start === 'bad') {
+          this.addJunk([pending.subarray(0, this.pendingLen), chunk.subarray(used)]);
+          return -1;
+        }
+        this.unchecked = start === 'more';
+      }
       const end = scanner.scan(pending, 0, this.pendingLen);
       if (end >= 0) {
         frames.push(pending.subarray(0, end));
@@ -116,6 +136,10 @@ export class ForwardFramer {
       if (json) {
         while (offset < len && isJsonWhitespace(chunk[offset]!)) offset++;
         if (offset === len) return;
+      } else {
+        const start = requestStart(chunk, offset, len);
+        if (start === 'bad') return this.addJunk([chunk.subarray(offset)]);
+        this.unchecked = start === 'more';
       }
       // Never scan past the limit: a frame that has not ended by then is too large anyway.
       const end = scanner.scan(chunk, offset, Math.min(len, offset + max));
@@ -127,6 +151,20 @@ export class ForwardFramer {
       frames.push(chunk.subarray(offset, end));
       offset = end;
     }
+  }
+
+  /**
+   * Keeps the first SHOWN_BYTES bytes of a stream that is not the protocol, then throws
+   * with them: the error reads the same however the bytes were split.
+   */
+  private addJunk(parts: Buffer[]): void {
+    this.pending = null;
+    this.pendingLen = 0;
+    const have = this.junk ?? Buffer.alloc(0);
+    const want = SHOWN_BYTES - have.length;
+    const more = Buffer.concat(parts.map((p) => p.subarray(0, want))).subarray(0, want);
+    this.junk = Buffer.concat([have, more]);
+    if (this.junk.length >= SHOWN_BYTES) throw notForwardRequest(this.junk);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ForwardDecodeError } from '../../../collector/forward/errors.js';
@@ -149,8 +150,9 @@ describe('ForwardFramer behaviour', () => {
 
   it('never buffers past the limit, even for a stream that never ends a frame', () => {
     const framer = new ForwardFramer(64 * 1024);
-    // An array32 declaring 2^32-1 items, then an endless run of fixints.
-    framer.push(Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff]));
+    // A request whose third element is an array32 declaring 2^32-1 items, then an endless
+    // run of fixints.
+    framer.push(cat(arr(3), str('t'), [0xdd, 0xff, 0xff, 0xff, 0xff]));
     const filler = Buffer.alloc(16 * 1024, 1);
     let threw = false;
     for (let i = 0; i < 10 && !threw; i++) {
@@ -181,8 +183,85 @@ describe('ForwardFramer behaviour', () => {
   });
 
   it('throws fatal on nesting past maxDepth', () => {
-    const deep = cat(...new Array<Buffer>(100).fill(arr(1)), pack(1));
+    const deep = cat(arr(3), str('t'), ...new Array<Buffer>(100).fill(arr(1)), pack(1));
     expect(() => new ForwardFramer(1024, 32).push(deep)).toThrow(/nesting deeper than 32/);
+  });
+});
+
+describe('ForwardFramer on bytes that are not the forward protocol (issue 18)', () => {
+  const TLS_HELLO = Buffer.from(
+    '16030100f4010000f00303' +
+      'ab'.repeat(32) +
+      '20' +
+      'cd'.repeat(32) +
+      '000813021303130100ff0100',
+    'hex',
+  );
+  const HTTP = Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1:24224\r\n\r\n');
+  const hex = (b: Buffer) =>
+    [...b.subarray(0, 16)].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+  const errorOf = (pieces: Buffer[]) => {
+    const framer = new ForwardFramer(16 << 20);
+    try {
+      for (const p of pieces) framer.push(p);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ForwardDecodeError);
+      expect((e as ForwardDecodeError).fatal).toBe(true);
+      return (e as Error).message;
+    }
+    return null;
+  };
+
+  it('says so with the first 16 bytes, whatever they declare, however they are split', () => {
+    // Random bytes used to be read as msgpack: a str32 or array32 header among them was
+    // reported as "request exceeds 16777216 bytes".
+    for (let seed = 0; seed < 50; seed++) {
+      const junk = randomBytes(5000);
+      if (junk[0] === 0x7b || junk[0] === 0x5b) continue; // JSON mode: its own error
+      const message = errorOf([junk]);
+      expect(message).toContain(`not a forward request: first bytes ${hex(junk)}`);
+      expect(message).not.toContain('exceeds');
+      for (const at of [1, 2, 5, 15, 16, 17]) expect(errorOf(cutAt(junk, [at]))).toBe(message);
+      expect(errorOf([...junk.subarray(0, 40)].map((b) => Buffer.from([b])))).toBe(message);
+    }
+  });
+
+  it('recognises a TLS ClientHello and an HTTP request', () => {
+    expect(errorOf([TLS_HELLO])).toMatch(
+      /not a forward request: first bytes 16 03 01 00 f4 01 00 00 f0 03 03 ab ab ab ab ab \(a TLS ClientHello\?/,
+    );
+    expect(errorOf([HTTP])).toMatch(
+      /first bytes 47 45 54 20 2f 20 48 54 54 50 2f 31 2e 31 0d 0a \(an HTTP request\?/,
+    );
+    expect(errorOf([Buffer.from('<14>Nov 28 06:23:47 host app: hi')])).toMatch(
+      /a syslog message\?/,
+    );
+  });
+
+  it('waits for 16 bytes before saying it (the error must not depend on the split)', () => {
+    const framer = new ForwardFramer(1 << 20);
+    expect(framer.push(HTTP.subarray(0, 10))).toEqual([]);
+    expect(framer.pendingBytes).toBe(10);
+    expect(() => framer.push(HTTP.subarray(10))).toThrow(/not a forward request/);
+  });
+
+  it('still takes every shape the protocol has, and a bad request after good ones', () => {
+    const good = [
+      cat(arr(3), str('t'), pack(1), [0x80]), // Message
+      Buffer.from([0xc0]), // heartbeat
+      cat([0xdc, 0, 3], str('t'), pack(1), [0x80]), // array16 header
+      cat([0xdd, 0, 0, 0, 2], str('t'), [0x90]), // array32 header, Forward of no entries
+      cat(arr(3), [0xc4, 1, 0x74], pack(1), [0x80]), // bin tag
+    ];
+    const all = Buffer.concat(good);
+    for (let at = 0; at <= all.length; at++) {
+      const { frames } = frameAll([all.subarray(0, at), all.subarray(at)]);
+      expect(sameFrames(frames, good)).toBe(true);
+    }
+    const framer = new ForwardFramer(1 << 20);
+    expect(() => framer.push(Buffer.concat([good[0]!, HTTP]))).toThrow(/first bytes 47 45 54/);
+    for (const bad of [arr(1), arr(5), arr(7), cat(arr(2), pack(1)), cat([0xdc, 0, 9], str('t'))])
+      expect(errorOf([Buffer.concat([bad, Buffer.alloc(16)])])).toMatch(/not a forward request/);
   });
 });
 
