@@ -106,7 +106,7 @@ program
   .command('doctor')
   .description('what to improve in your Docker logging setup, with the lines to paste')
   .option('--since <age>', 'senders seen since this long ago or this time (default 24h)')
-  .option('--all', 'also list senders with nothing to improve')
+  .option('--all', 'per sender, with the reasons; senders with nothing to improve too')
   .option('--json', 'print the API answer as JSON')
   .option('--url <url>', 'the logharbor API', DEFAULT_URL)
   .option('--token <token>', TOKEN_HELP)
