@@ -86,7 +86,7 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
   contextRoutes(app, reads);
   containersRoutes(app, reads, o.docker ?? null);
   doctorRoutes(app, reads);
-  sourcesRoutes(app, o.telemetry);
+  sourcesRoutes(app, o.telemetry, o.pool);
   tailRoutes(app, { pool: o.pool, hub, telemetry: o.telemetry });
   await webRoutes(app);
   return app;

@@ -1,6 +1,11 @@
 /**
- * The collector role: the writer, every source, backpressure between them, and the
- * housekeeping of the store (partitions ahead, retention, old chunk ids).
+ * The collector role: the spool and the writer behind it (collector/sink/), every source,
+ * backpressure between them, and the housekeeping of the store (partitions ahead,
+ * retention, old chunk ids).
+ *
+ * Listeners start before PostgreSQL is needed: what they read goes to the spool, so the
+ * collector takes logs while PostgreSQL is still starting, or away. `ready` (the schema
+ * migrated, by the caller) starts the drain and the housekeeping.
  */
 import type { Config } from '../core/config.js';
 import type { Pool } from '../core/db/pool.js';
@@ -11,9 +16,15 @@ import { DriverDoctor } from './doctor/doctor.js';
 import { startForward, type ForwardSource } from './forward/source.js';
 import { startSyslog, type SyslogSource } from './syslog/source.js';
 import type { StreamListener } from './listen/stream-listener.js';
-import { Writer } from './writer/writer.js';
+import type { Writer } from './writer/writer.js';
+import { SpoolSink } from './sink/spool-sink.js';
+import { reportStatus } from './sink/status-report.js';
+import { STATUS_REPORT_MS } from '../core/collector-status.js';
 
 export interface Collector {
+  /** The spool and its drain: what the listeners hand their units to. */
+  sink: SpoolSink;
+  /** The writer behind the spool (tests and the tail's own-commits path use it). */
   writer: Writer;
   forward: ForwardSource;
   syslog: SyslogSource;
@@ -55,56 +66,119 @@ async function housekeeping(cfg: Config, pool: Pool, log: Logger): Promise<void>
   );
 }
 
+/** Tries `fn` until it works, waiting longer each time (at most 5 s), until `stopped()`. */
+async function retry(
+  what: string,
+  fn: () => Promise<void>,
+  log: Logger,
+  stopped: () => boolean,
+): Promise<void> {
+  for (let attempt = 0; !stopped(); attempt++) {
+    try {
+      await fn();
+      return;
+    } catch (e) {
+      const delay = Math.min(5000, 200 * 2 ** Math.min(attempt, 5));
+      if (attempt === 0 || attempt % 10 === 0)
+        log.warn({ err: (e as Error).message, retryInMs: delay }, `${what} failed; will retry`);
+      await new Promise((r) => setTimeout(r, delay).unref());
+    }
+  }
+}
+
 export async function startCollector(
   cfg: Config,
   pool: Pool,
   log: Logger,
   telemetry: Telemetry,
+  ready: Promise<void> = Promise.resolve(),
 ): Promise<Collector> {
-  await housekeeping(cfg, pool, log);
-  const timer = setInterval(
-    () =>
-      housekeeping(cfg, pool, log).catch((e: Error) =>
-        log.warn({ err: e.message }, 'housekeeping failed; will retry'),
-      ),
-    HOUSEKEEPING_MS,
-  );
-  const writer = new Writer(
+  const sink = await SpoolSink.open(
     pool,
-    { batchSize: cfg.batchSize, flushMs: cfg.flushMs, queueMax: cfg.queueMax },
+    {
+      dir: cfg.spoolDir,
+      sync: cfg.spoolSync,
+      syncIntervalMs: cfg.spoolSyncIntervalMs,
+      maxBytes: cfg.spoolMaxBytes,
+      segmentBytes: cfg.spoolSegmentBytes,
+      whenFull: cfg.spoolWhenFull,
+      ackAfter: cfg.forwardAck,
+      batchSize: cfg.batchSize,
+      flushMs: cfg.flushMs,
+      window: cfg.queueMax,
+    },
     log,
     telemetry,
   );
+  const writer = sink.writer;
+  let stopping = false;
+  let timer: NodeJS.Timeout | null = null;
+  let statusTimer: NodeJS.Timeout | null = null;
+  telemetry.watchStore(() => sink.status());
+  const started = ready.then(async () => {
+    await retry(
+      'reading the spool position from PostgreSQL',
+      () => sink.startDrain(),
+      log,
+      () => stopping,
+    );
+    await retry(
+      'housekeeping',
+      () => housekeeping(cfg, pool, log),
+      log,
+      () => stopping,
+    );
+    if (stopping) return;
+    statusTimer = setInterval(
+      () =>
+        reportStatus(pool, sink.status()).catch(() => {
+          // PostgreSQL away: the status says so once it is back; the log has the writer's retries.
+        }),
+      STATUS_REPORT_MS,
+    );
+    timer = setInterval(
+      () =>
+        housekeeping(cfg, pool, log).catch((e: Error) =>
+          log.warn({ err: e.message }, 'housekeeping failed; will retry'),
+        ),
+      HOUSEKEEPING_MS,
+    );
+  });
   const doctor = new DriverDoctor(pool, log, {
     retentionMs: cfg.retentionMs,
     addressOf: (name) =>
       telemetry.listenerHealth().find((h) => h.listener === name)?.address ?? null,
   });
-  const forward = await startForward(cfg, pool, writer, log, telemetry, doctor.observer);
-  const syslog = await startSyslog(cfg, writer, log, telemetry, doctor.observer);
+  const forward = await startForward(cfg, pool, sink, writer, log, telemetry, doctor.observer);
+  const syslog = await startSyslog(cfg, sink, log, telemetry, doctor.observer);
   const streams: StreamListener[] = [...forward.streams, ...syslog.streams];
-  writer.on('pressure', () => {
-    log.warn({ queued: writer.depth }, 'writer behind: pausing TCP senders');
-    for (const s of streams) s.pauseAll();
-  });
-  writer.on('drain', () => {
-    log.info({ queued: writer.depth }, 'writer caught up: resuming TCP senders');
-    for (const s of streams) s.resumeAll();
-  });
+  // Only a full spool slows senders (LOGHARBOR_SPOOL_WHEN_FULL=pause); PostgreSQL does not.
+  if (cfg.spoolWhenFull === 'pause') {
+    sink.on('pressure', () => {
+      for (const s of streams) s.pauseAll();
+    });
+    sink.on('drain', () => {
+      for (const s of streams) s.resumeAll();
+    });
+  }
   const listeners = [...streams, forward.udp, syslog.udp, syslog.dgram]
     .filter((l) => l !== null)
     .map((l) => ({ name: l.name, address: l.address }));
   return {
+    sink,
     writer,
     forward,
     syslog,
     doctor,
     listeners,
     async close() {
-      clearInterval(timer);
+      stopping = true;
+      if (timer) clearInterval(timer);
+      if (statusTimer) clearInterval(statusTimer);
       await Promise.all([forward.stop(), syslog.stop()]);
-      await writer.close();
+      await sink.close();
       await Promise.all([forward.close(), syslog.close(), doctor.close()]);
+      await started.catch(() => undefined);
     },
   };
 }

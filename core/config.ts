@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
+import { join as joinPath } from 'node:path';
 import { Errors, LogharborError } from './errors.js';
 
 export interface Address {
@@ -40,7 +41,7 @@ export const SETTINGS = [
     env: 'LOGHARBOR_DATA_DIR',
     kind: 'path',
     default: './data',
-    doc: 'Where the embedded PostgreSQL keeps its data.',
+    doc: 'Where the embedded PostgreSQL and the spool keep their data.',
   },
   {
     env: 'LOGHARBOR_HTTP_ADDR',
@@ -187,6 +188,12 @@ export const SETTINGS = [
     doc: 'Longest a search, histogram or context query may run in PostgreSQL (statement_timeout); past it the API answers 503 LH_QUERY_TIMEOUT.',
   },
   {
+    env: 'LOGHARBOR_DOCKER_HOST',
+    kind: 'path',
+    default: '/var/run/docker.sock',
+    doc: "Docker Engine socket (a path or `unix:///path`) the API asks for each container's state, restarts and start/finish times; used when readable, else the list shows no state. `off` disables.",
+  },
+  {
     env: 'LOGHARBOR_BATCH_SIZE',
     kind: 'int',
     default: '4000',
@@ -202,7 +209,7 @@ export const SETTINGS = [
     env: 'LOGHARBOR_QUEUE_MAX',
     kind: 'int',
     default: '50000',
-    doc: 'Records held in memory awaiting commit; past it TCP senders are paused (backpressure).',
+    doc: 'Records handed from the spool to the writer and not yet committed (the drain window); the spool holds the rest.',
   },
   {
     env: 'LOGHARBOR_MAX_FRAME_BYTES',
@@ -258,6 +265,48 @@ export const SETTINGS = [
     default: '1048576',
     doc: 'Longest joined partial line; past it the line is stored in pieces, marked.',
   },
+  {
+    env: 'LOGHARBOR_SPOOL_DIR',
+    kind: 'path',
+    default: '',
+    doc: 'The local spool every listener writes to before acking (one per collector); unset means `spool` under `LOGHARBOR_DATA_DIR`.',
+  },
+  {
+    env: 'LOGHARBOR_SPOOL_SYNC',
+    kind: 'string',
+    default: 'always',
+    doc: '`always`: fdatasync (grouped) before acking; `interval`: fdatasync every `LOGHARBOR_SPOOL_SYNC_INTERVAL`; `off`: leave it to the OS. See "Durability" for what each survives.',
+  },
+  {
+    env: 'LOGHARBOR_SPOOL_SYNC_INTERVAL',
+    kind: 'duration',
+    default: '500ms',
+    doc: 'fdatasync period under `LOGHARBOR_SPOOL_SYNC=interval`.',
+  },
+  {
+    env: 'LOGHARBOR_SPOOL_MAX_BYTES',
+    kind: 'size',
+    default: '4GB',
+    doc: 'Most the spool holds while PostgreSQL is slow or away (about 9 hours at 2,000 lines/s); then `LOGHARBOR_SPOOL_WHEN_FULL` applies.',
+  },
+  {
+    env: 'LOGHARBOR_SPOOL_SEGMENT_BYTES',
+    kind: 'size',
+    default: '64MB',
+    doc: 'Size of each spool segment file, preallocated when made (so a sync never changes file metadata) and reused once drained.',
+  },
+  {
+    env: 'LOGHARBOR_SPOOL_WHEN_FULL',
+    kind: 'string',
+    default: 'pause',
+    doc: "`pause`: stop reading from TCP senders until there is room (Docker then holds its containers' writes); `drop`: refuse the newest requests (counted; forward requests get no ack). UDP always drops.",
+  },
+  {
+    env: 'LOGHARBOR_FORWARD_ACK',
+    kind: 'string',
+    default: 'spool',
+    doc: 'When a forward request with `option.chunk` is acked: `spool` (once the spool holds it) or `commit` (once PostgreSQL committed it, as before the spool).',
+  },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['env'];
@@ -294,6 +343,8 @@ export interface Config {
   queryTimeoutMs: number;
   /** Requests per minute per client address; 0 is off. */
   apiRateLimit: number;
+  /** The Docker Engine's unix socket, or null (off). */
+  dockerSocket: string | null;
   batchSize: number;
   flushMs: number;
   queueMax: number;
@@ -306,6 +357,19 @@ export interface Config {
   handshakeTimeoutMs: number;
   partialTimeoutMs: number;
   maxLineBytes: number;
+  spoolDir: string;
+  spoolSync: 'always' | 'interval' | 'off';
+  spoolSyncIntervalMs: number;
+  spoolMaxBytes: number;
+  spoolSegmentBytes: number;
+  spoolWhenFull: 'pause' | 'drop';
+  forwardAck: 'spool' | 'commit';
+}
+
+/** `value` if it is one of `choices`, else a clear error naming the variable. */
+function oneOf<T extends string>(env: string, value: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  bad(env, `expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -345,6 +409,19 @@ export function parseSize(env: string, value: string): number | null {
   const n = Math.round(Number(m[1]) * 1024 ** unit);
   if (!Number.isSafeInteger(n) || n < 1) bad(env, `must be at least 1 byte, got ${value}`);
   return n;
+}
+
+/** `off` (or empty): null; `unix:///path` or a path: the path. Only unix sockets. */
+export function parseDockerHost(value: string): string | null {
+  const v = value.trim();
+  if (v === '' || v.toLowerCase() === 'off') return null;
+  const p = v.startsWith('unix://') ? v.slice('unix://'.length) : v;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) || !p.startsWith('/'))
+    bad(
+      'LOGHARBOR_DOCKER_HOST',
+      `expected an absolute unix socket path (or unix:///path) or "off", got ${JSON.stringify(value)}`,
+    );
+  return p;
 }
 
 const HOST_ENTRY = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9_-]+(?:\.[a-z0-9_-]+)*)\.?)(?::(\d{1,5}))?$/;
@@ -504,6 +581,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOGHARBOR_LOG_LEVEL,
     queryTimeoutMs: dur('LOGHARBOR_QUERY_TIMEOUT'),
     apiRateLimit: parseInt10('LOGHARBOR_API_RATE_LIMIT', raw.LOGHARBOR_API_RATE_LIMIT, 0),
+    dockerSocket: parseDockerHost(raw.LOGHARBOR_DOCKER_HOST),
     batchSize: int('LOGHARBOR_BATCH_SIZE'),
     flushMs: parseInt10('LOGHARBOR_FLUSH_MS', raw.LOGHARBOR_FLUSH_MS, 0),
     queueMax: int('LOGHARBOR_QUEUE_MAX'),
@@ -516,5 +594,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     handshakeTimeoutMs: dur('LOGHARBOR_HANDSHAKE_TIMEOUT'),
     partialTimeoutMs: dur('LOGHARBOR_PARTIAL_TIMEOUT'),
     maxLineBytes: int('LOGHARBOR_MAX_LINE_BYTES'),
+    spoolDir: path('LOGHARBOR_SPOOL_DIR') ?? joinPath(raw.LOGHARBOR_DATA_DIR, 'spool'),
+    spoolSync: oneOf('LOGHARBOR_SPOOL_SYNC', raw.LOGHARBOR_SPOOL_SYNC, [
+      'always',
+      'interval',
+      'off',
+    ] as const),
+    spoolSyncIntervalMs: dur('LOGHARBOR_SPOOL_SYNC_INTERVAL'),
+    spoolMaxBytes:
+      parseSize('LOGHARBOR_SPOOL_MAX_BYTES', raw.LOGHARBOR_SPOOL_MAX_BYTES) ??
+      bad('LOGHARBOR_SPOOL_MAX_BYTES', 'the spool needs a size'),
+    spoolSegmentBytes:
+      parseSize('LOGHARBOR_SPOOL_SEGMENT_BYTES', raw.LOGHARBOR_SPOOL_SEGMENT_BYTES) ??
+      bad('LOGHARBOR_SPOOL_SEGMENT_BYTES', 'segments need a size'),
+    spoolWhenFull: oneOf('LOGHARBOR_SPOOL_WHEN_FULL', raw.LOGHARBOR_SPOOL_WHEN_FULL, [
+      'pause',
+      'drop',
+    ] as const),
+    forwardAck: oneOf('LOGHARBOR_FORWARD_ACK', raw.LOGHARBOR_FORWARD_ACK, [
+      'spool',
+      'commit',
+    ] as const),
   };
 }

@@ -3,6 +3,7 @@
  * metrics (prom-client) and the per-listener health shown by /api/sources.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CollectorStatus } from './collector-status.js';
 
 export interface ListenerHealth {
   listener: string;
@@ -96,6 +97,59 @@ export class Telemetry {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+
+  /** This process's collector, if any: the spool and the store behind it. */
+  private store: (() => CollectorStatus) | null = null;
+
+  /** Gauges read from the collector's status when /metrics is scraped. */
+  private readonly storeGauges = (
+    [
+      ['logharbor_spool_bytes', 'Bytes held in the spool (not yet released)', (s) => s.spool_bytes],
+      [
+        'logharbor_spool_waiting_requests',
+        'Requests in the spool not yet stored in PostgreSQL',
+        (s) => s.waiting,
+      ],
+      [
+        'logharbor_spool_oldest_waiting_seconds',
+        'Age of the oldest request not yet stored',
+        (s) => s.oldest_waiting_s,
+      ],
+      [
+        'logharbor_drain_records_per_second',
+        'Records stored in PostgreSQL per second, lately',
+        (s) => s.drain_per_s,
+      ],
+      ['logharbor_spool_full', '1 while the spool refuses appends', (s) => (s.full ? 1 : 0)],
+      [
+        'logharbor_postgres_unreachable_seconds',
+        'How long writes to PostgreSQL have been failing (0 while they succeed)',
+        (s) =>
+          s.postgres_down_since ? (Date.now() - Date.parse(s.postgres_down_since)) / 1000 : 0,
+      ],
+    ] as const satisfies readonly (readonly [string, string, (s: CollectorStatus) => number])[]
+  ).map(([name, help, read]) => {
+    const store = () => this.store;
+    return new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const f = store();
+        if (f) this.set(read(f()));
+      },
+    });
+  });
+
+  /** Lets /metrics and /api/sources read this process's collector status. */
+  watchStore(status: () => CollectorStatus): void {
+    this.store = status;
+  }
+
+  /** This process's collector status, or null when it runs no collector. */
+  storeStatus(): CollectorStatus | null {
+    return this.store ? this.store() : null;
+  }
 
   private readonly listeners = new Map<string, ListenerHealth>();
   /** Per listener, `received` sampled every RATE_SAMPLE_MS, newest last. */

@@ -1,11 +1,12 @@
 /**
  * One forward-protocol connection (Forward Protocol v1): frames the byte stream,
  * optionally runs the shared-key handshake, decodes each request, normalizes its
- * events, hands them to the writer, and sends `{ack: chunk}` after commit, in request
- * order. A fatal decode error closes this connection only; a bad event is skipped.
+ * events, hands them to the sink (the spool), and sends `{ack: chunk}` once the spool
+ * holds them (or once committed: LOGHARBOR_FORWARD_ACK), in request order. A fatal
+ * decode error closes this connection only; a bad event is skipped.
  *
- *   bytes ─► ForwardFramer ─► decodeRequest ─► normalize + join partials ─► Writer.submit
- *                                                    acks (in order) ◄── commit ◄─┘
+ *   bytes ─► ForwardFramer ─► decodeRequest ─► normalize + join partials ─► sink.accept
+ *                                             acks (in order) ◄── spool write ◄─┘
  */
 import type net from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ import type { Logger } from '../../core/log.js';
 import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
 import type { RequestDeadline } from '../listen/request-deadline.js';
 import type { LogRecord } from '../../core/record.js';
-import type { Writer } from '../writer/writer.js';
+import type { UnitSink } from '../sink/sink.js';
 import type { StashedPart, WriteUnit } from '../writer/unit.js';
 import { normalizeForwardEvent } from './forward-record.js';
 import { toAttrs } from '../normalize/attrs.js';
@@ -33,7 +34,7 @@ export interface ForwardSecurity {
 }
 
 export interface ForwardContext {
-  writer: Writer;
+  sink: UnitSink;
   joiner: PartialJoiner;
   log: Logger;
   telemetry: Telemetry;
@@ -183,7 +184,7 @@ export function handleForwardConnection(
     const chunk = req.option?.chunk;
     const key = chunkKey(chunk);
     if (key !== null) {
-      const seen = ctx.writer.chunkState(key);
+      const seen = ctx.sink.chunkState(key);
       if (seen) {
         // A resent chunk: acknowledge it once the first copy is stored; store nothing.
         ctx.telemetry.duplicates.inc();
@@ -199,7 +200,7 @@ export function handleForwardConnection(
     const unit = toUnit(req, clientHostname, ctx.joiner);
     unit.chunk = key;
     ctx.telemetry.onReceived(health, req.events.length);
-    const done = ctx.writer.submit(unit);
+    const done = ctx.sink.accept(unit);
     if (key !== null) sendAck(chunk, framer.mode ?? 'msgpack', started, done);
     else done.catch((e: Error) => log.error({ err: e.message }, 'request not stored'));
   };

@@ -14,6 +14,7 @@ import { listenUdp, type UdpListener } from '../listen/udp-listener.js';
 import { PartialJoiner, type JoinedLine } from '../docker-lines/partial-join.js';
 import type { WireObserver } from '../doctor/observer.js';
 import type { Writer } from '../writer/writer.js';
+import type { UnitSink } from '../sink/sink.js';
 import { handleForwardConnection, type ForwardContext } from './connection.js';
 import { recoverStalePartials } from '../docker-lines/partial-recovery.js';
 
@@ -32,21 +33,21 @@ export interface ForwardSource {
   close(): Promise<void>;
 }
 
-function writeJoined(writer: Writer, lines: JoinedLine[], log: Logger): void {
+function writeJoined(sink: UnitSink, lines: JoinedLine[], log: Logger): void {
   for (const line of lines) {
     const unit = {
       records: [line.record],
       claims: line.claim ? [{ key: line.claim, index: 0 }] : undefined,
     };
-    writer
-      .submit(unit)
-      .catch((e: Error) => log.error({ err: e.message }, 'partial line not stored'));
+    sink.accept(unit).catch((e: Error) => log.error({ err: e.message }, 'partial line not stored'));
   }
 }
 
 export async function startForward(
   cfg: Config,
   pool: Pool,
+  sink: UnitSink,
+  /** Stashes left by a process that died go straight to the writer (PostgreSQL holds them). */
   writer: Writer,
   log: Logger,
   telemetry: Telemetry,
@@ -58,7 +59,7 @@ export async function startForward(
     maxPending: 10_000,
   });
   const ctx: ForwardContext = {
-    writer,
+    sink,
     joiner,
     log,
     telemetry,
@@ -131,7 +132,7 @@ export async function startForward(
   // Lines whose last part never came are written (marked) after the partial timeout;
   // stashes left by a process that died are written after twice that.
   const tick = setInterval(
-    () => writeJoined(writer, joiner.expire(Date.now()), log),
+    () => writeJoined(sink, joiner.expire(Date.now()), log),
     Math.min(1000, cfg.partialTimeoutMs),
   );
   const recover = () =>
@@ -150,10 +151,10 @@ export async function startForward(
       for (const s of streams) s.pauseAll();
       for (const s of streams) s.stopAccepting();
       await udp?.close();
-      writeJoined(writer, joiner.drain(), log);
+      writeJoined(sink, joiner.drain(), log);
     },
     async close() {
-      // Acks of what the writer committed go out before the connections close (bounded).
+      // Acks of what the spool holds go out before the connections close (bounded).
       const sent = Promise.allSettled([...ctx.ackQueues]);
       await Promise.race([sent, new Promise((r) => setTimeout(r, ACK_DRAIN_MS))]);
       await Promise.all(streams.map((s) => s.close()));

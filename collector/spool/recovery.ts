@@ -36,7 +36,7 @@ export interface Recovered {
 
 export async function recover(
   dir: string,
-  opts: { segmentBytes: number; keepFree: number; committedSeq: number },
+  opts: { segmentBytes: number; keepFree: number; committedSeq: number; numberFrom: number },
   log: Logger,
 ): Promise<Recovered> {
   await io('creating directory', dir, () => mkdir(dir, { recursive: true }));
@@ -89,7 +89,7 @@ export async function recover(
   }
 
   const last = segments.at(-1);
-  const nextSeq = Math.max(last?.endSeq ?? 1, opts.committedSeq + 1, 1);
+  const nextSeq = Math.max(last?.endSeq ?? 1, opts.committedSeq + 1, opts.numberFrom, 1);
   let active: Segment | null = last ?? null;
   if (last && (last.endSeq !== nextSeq || !last.file)) {
     // Numbering jumps (the caller stored more than the spool kept): start a fresh segment

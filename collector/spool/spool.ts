@@ -88,6 +88,11 @@ export interface SpoolOptions {
   /** Highest sequence number already stored elsewhere (PostgreSQL): released at open, and
    * numbering continues above it even if the spool lost its tail. */
   committedSeq?: number;
+  /**
+   * Numbering continues at or above this (nothing is released): the caller's durable record
+   * of the highest sequence number it may have handed on (collector/sink/seq-floor.ts).
+   */
+  numberFrom?: number;
   /** Released segment files kept for reuse (default 2). */
   keepFreeSegments?: number;
   /** Retry period after a failed write, sync or preallocation (default 1000 ms). */
@@ -173,7 +178,8 @@ export class Spool extends EventEmitter {
     if (!(opts.maxBytes > 0)) throw new RangeError('spool maxBytes must be > 0');
     const committedSeq = opts.committedSeq ?? 0;
     const keepFree = opts.keepFreeSegments ?? 2;
-    const rec = await recover(opts.dir, { segmentBytes, keepFree, committedSeq }, log);
+    const numberFrom = opts.numberFrom ?? 0;
+    const rec = await recover(opts.dir, { segmentBytes, keepFree, committedSeq, numberFrom }, log);
     const spool = new Spool(opts, log, rec);
     if (committedSeq > 0) spool.release(committedSeq);
     log.info(

@@ -3,11 +3,11 @@
  * pipeline:
  *
  *   bytes ─► SyslogFramer (RFC 6587, per connection) ─► parseSyslog ─► SyslogLineJoiner
- *         ─► syslogToRecord ─► Writer.submit
+ *         ─► syslogToRecord ─► sink.accept (the spool, collector/sink/)
  *
- * Syslog has no acks: TCP senders are slowed by pausing their sockets when the writer
- * is behind; UDP cannot be slowed, so what arrives then is dropped and counted, and so
- * are the kernel's own receive-buffer drops.
+ * Syslog has no acks: what is read is safe once the spool holds it. TCP senders are
+ * slowed by pausing their sockets when the spool is full; UDP cannot be slowed, so what
+ * arrives then is dropped and counted, and so are the kernel's own receive-buffer drops.
  */
 import type net from 'node:net';
 import type { Config } from '../../core/config.js';
@@ -20,7 +20,7 @@ import { kernelUdpDrops } from '../listen/udp-drops.js';
 import { listenUdp, type UdpListener } from '../listen/udp-listener.js';
 import { listenUnixDgram, type UnixDgramListener } from '../listen/unix-dgram-listener.js';
 import type { WireObserver } from '../doctor/observer.js';
-import type { Writer } from '../writer/writer.js';
+import type { UnitSink } from '../sink/sink.js';
 import { SyslogFramer } from './framing.js';
 import { SyslogLineJoiner } from './join.js';
 import { parseSyslog } from './parse.js';
@@ -38,7 +38,7 @@ const TICK_MS = 500;
 
 export async function startSyslog(
   cfg: Config,
-  writer: Writer,
+  sink: UnitSink,
   log: Logger,
   telemetry: Telemetry,
   doctor?: WireObserver,
@@ -53,8 +53,8 @@ export async function startSyslog(
 
   const submitReady = () => {
     if (ready.length === 0) return;
-    writer
-      .submit({ records: ready.splice(0) })
+    sink
+      .accept({ records: ready.splice(0) })
       .catch((e: Error) => log.error({ err: e.message }, 'syslog records not stored'));
   };
   const ingest = (frames: Buffer[], health: ListenerHealth) => {
@@ -71,10 +71,10 @@ export async function startSyslog(
 
   /** RFC 5426 section 3.1: one message per datagram. */
   const ingestDatagram = (msg: Buffer, health: ListenerHealth) => {
-    if (writer.overloaded) {
-      // A datagram sender cannot be slowed down: past the writer's queue limit what
-      // arrives is dropped, and counted.
-      telemetry.onDropped(health, 1, 'writer_overloaded');
+    if (sink.overloaded) {
+      // A datagram sender cannot be slowed down: while the spool is full what arrives is
+      // dropped, and counted.
+      telemetry.onDropped(health, 1, 'spool_full');
       return;
     }
     ingest([msg], health);

@@ -25,6 +25,7 @@ import { stashAndClaim } from '../docker-lines/stash.js';
 import { BinaryCopy, COPY_COLUMNS } from './copy-binary.js';
 import type { BlockWriter } from './blocks.js';
 import { chunksSql, dedupeChunks } from './chunks.js';
+import { drainedSql } from './spool-drained.js';
 import { containersSql, minutesSql } from './summaries.js';
 import type { WriteUnit } from './unit.js';
 
@@ -56,13 +57,17 @@ export interface BatchResult {
   duplicates: number;
 }
 
-/** Writes `units` in one transaction on a connection of `pool`; see the top. */
+/**
+ * Writes `units` in one transaction on a connection of `pool`; see the top. Units with a
+ * spool sequence number are recorded in spool_drained under `spoolId`.
+ */
 export async function writeBatch(
   pool: Pool,
   units: WriteUnit[],
   lane: Lane,
   turn: IdTurn,
   checkChunks: boolean,
+  spoolId: string | null,
 ): Promise<BatchResult> {
   const client = await pool.connect();
   let broken = false;
@@ -85,7 +90,7 @@ export async function writeBatch(
           client,
           units.map((u) => u.chunk ?? null),
         )
-      : new Set<number>();
+      : repeatedChunks(units);
     const skipRecord = checkChunks
       ? await stashAndClaim(client, units, skipUnit)
       : new Map<number, Set<number>>();
@@ -106,6 +111,7 @@ export async function writeBatch(
       }
     }
     const closing = checkChunks ? [] : [chunksSql(units.map((u) => u.chunk))];
+    if (spoolId !== null) closing.push(drainedSql(spoolId, units));
     if (committed.length > 0) {
       await pipeline(Readable.from([data.finish()]), client.query(copyStreams.from(COPY_SQL)));
       closing.push(
@@ -127,4 +133,19 @@ export async function writeBatch(
     client.off('error', onError);
     client.release(broken);
   }
+}
+
+/**
+ * Units whose chunk an earlier unit of the same batch carries: stored once. (Two copies of
+ * one chunk can both be waiting in the spool when a client resent it across a restart.)
+ */
+function repeatedChunks(units: WriteUnit[]): Set<number> {
+  const seen = new Set<string>();
+  const skip = new Set<number>();
+  units.forEach((u, i) => {
+    if (!u.chunk) return;
+    if (seen.has(u.chunk)) skip.add(i);
+    else seen.add(u.chunk);
+  });
+  return skip;
 }

@@ -48,6 +48,8 @@ export interface WriterOptions {
   blockRows?: number;
   /** Batches written at once (default DEFAULT_LANES). */
   lanes?: number;
+  /** The spool whose sequence numbers units carry (recorded in spool_drained); null: none. */
+  spoolId?: string | null;
 }
 
 /** Batches in flight at once, each on its own connection (the benchmarks' ceiling loads as many). */
@@ -78,6 +80,10 @@ export class Writer extends EventEmitter {
   private pressured = false;
   private readonly chunks = new ChunkTracker();
   private idle: (() => void) | null = null;
+  /** close() gave up: batches still retrying stop and reject. */
+  private abandoned = false;
+  /** Since when batches fail (PostgreSQL away), and the last error; null while they succeed. */
+  private failing: { since: number; error: string } | null = null;
   private prunedAt = Date.now();
 
   constructor(
@@ -96,6 +102,11 @@ export class Writer extends EventEmitter {
   /** Records waiting or being written. */
   get depth(): number {
     return this.queuedRecords + this.inFlightRecords;
+  }
+
+  /** Since when writes fail and why, or null: what the health panel says about PostgreSQL. */
+  get failingSince(): { since: number; error: string } | null {
+    return this.failing;
   }
 
   /** True while sources should stop reading (backpressure). */
@@ -127,14 +138,29 @@ export class Writer extends EventEmitter {
     return done;
   }
 
-  /** Writes everything queued, then refuses new units. */
-  async close(): Promise<void> {
+  /**
+   * Refuses new units and writes everything queued; after `deadlineMs` it gives up instead
+   * (PostgreSQL away at shutdown): what is not committed then is rejected with
+   * WriterClosedError (the spool still holds it, for the next start).
+   */
+  async close(deadlineMs = Infinity): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    while (this.inFlight > 0 || this.queue.length > 0) {
+    const giveUp =
+      deadlineMs === Infinity
+        ? null
+        : setTimeout(() => {
+            this.abandoned = true;
+            for (const p of this.queue.splice(0)) p.reject(new WriterClosedError('writer closed'));
+            this.queuedRecords = 0;
+            this.idle?.();
+          }, deadlineMs);
+    while (!this.abandoned && (this.inFlight > 0 || this.queue.length > 0)) {
       this.flush();
       await new Promise<void>((r) => (this.idle = r));
     }
+    if (giveUp) clearTimeout(giveUp);
+    if (this.abandoned) return;
     // The open blocks' real filters: until then every word search reads those blocks.
     const open = this.freeLanes.map((l) => l.blocks.closeSql()).filter((q) => q !== '');
     if (open.length > 0) {
@@ -144,6 +170,20 @@ export class Writer extends EventEmitter {
           this.log.warn({ err: e.message }, 'open skip-index blocks keep an all-ones filter'),
         );
     }
+  }
+
+  /**
+   * Stops at once, as a crash would: nothing more is started, batches retrying give up, and
+   * what is queued is rejected with WriterClosedError. In-flight transactions are left to
+   * PostgreSQL (a test ends their connections, as the death of the process would).
+   */
+  abandon(): void {
+    this.closed = true;
+    this.abandoned = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const p of this.queue.splice(0)) p.reject(new WriterClosedError('writer abandoned'));
+    this.queuedRecords = 0;
+    this.idle?.();
   }
 
   private schedule(): void {
@@ -255,8 +295,10 @@ export class Writer extends EventEmitter {
           lane,
           turn,
           checkChunks,
+          this.opts.spoolId ?? null,
         );
         if (duplicates > 0) this.telemetry.duplicates.inc(duplicates);
+        this.failing = null;
         this.telemetry.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
         this.telemetry.written.inc(committed.length);
         for (const p of batch) p.resolve();
@@ -274,6 +316,12 @@ export class Writer extends EventEmitter {
           return;
         }
         this.telemetry.batchRetries.inc();
+        this.failing ??= { since: Date.now(), error: (e as Error).message };
+        this.failing.error = (e as Error).message;
+        if (this.abandoned) {
+          for (const p of batch) p.reject(new WriterClosedError('writer closed before commit'));
+          return;
+        }
         const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 6));
         this.log.warn(
           {
@@ -282,7 +330,7 @@ export class Writer extends EventEmitter {
             retryInMs: delay,
             records: batch.reduce((n, p) => n + p.unit.records.length, 0),
           },
-          'batch write failed; retrying (nothing acked)',
+          'batch write failed; retrying',
         );
         await new Promise((r) => setTimeout(r, delay));
       }

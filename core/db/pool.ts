@@ -25,6 +25,10 @@ export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
   // An idle connection that dies (server restart) must not crash the process; the next
   // checkout gets a fresh one.
   pool.on('error', () => undefined);
+  // Nor one that dies while checked out: pg emits 'error' on the client after failing its
+  // query (which is how the caller learns of it), and an 'error' nobody listens to is
+  // fatal. A dead client is not queryable, so the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -4,6 +4,9 @@
  * back from PostgreSQL.
  */
 import type { FastifyInstance } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { buildApp } from '../../api/app.js';
 import { TAIL_LIMITS, type TailLimits } from '../../api/tail/limits.js';
@@ -32,7 +35,7 @@ export interface Harness {
   forwardPort: number;
   /** The bound port of a listener by name (forward-tcp, forward-tls, syslog-udp, syslog-tcp, syslog-tls). */
   port(listener: string): number;
-  /** Rows of `logs` in arrival order. */
+  /** Rows of `logs` in arrival order, once the spool has drained what the listeners took. */
   rows(where?: string): Promise<Record<string, unknown>[]>;
   /**
    * Closes the API alone (its tail websockets get 1001), as a restarting server would;
@@ -47,6 +50,11 @@ export interface Harness {
     where?: string,
     timeoutMs?: number,
   ): Promise<Record<string, unknown>[]>;
+  /**
+   * Waits until everything the listeners took is stored in PostgreSQL (acks follow the
+   * spool write, so an acked request may still be on its way to the database).
+   */
+  stored(timeoutMs?: number): Promise<void>;
   /** Waits until the live tail has published every committed record (bounded). */
   tailCaughtUp(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -69,7 +77,12 @@ export async function startHarness(
 ): Promise<Harness> {
   const db = await createTestDatabase();
   const url = opts.databaseUrl ? opts.databaseUrl(db.url) : db.url;
+  // Each harness has its own spool (collector/sink/), removed at close.
+  const spoolDir = env.LOGHARBOR_SPOOL_DIR ?? mkdtempSync(path.join(tmpdir(), 'lh-spool-'));
   const cfg = loadConfig({
+    LOGHARBOR_SPOOL_DIR: spoolDir,
+    // Small preallocated segments: dozens of harnesses run at once.
+    LOGHARBOR_SPOOL_SEGMENT_BYTES: '4MB',
     DATABASE_URL: url,
     LOGHARBOR_HTTP_ADDR: '127.0.0.1:0',
     LOGHARBOR_FORWARD_ADDR: '127.0.0.1:0',
@@ -99,11 +112,22 @@ export async function startHarness(
   const httpUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const httpPort = Number(new URL(httpUrl).port);
   const tcp = collector.forward.streams.find((s) => s.name === 'forward-tcp');
-  const rows = async (where = 'true') =>
-    (await pool.query(`SELECT * FROM logs WHERE ${where} ORDER BY id`)).rows as Record<
+  const stored = async (timeoutMs = 15_000) => {
+    const until = Date.now() + timeoutMs;
+    while (collector.sink.status().waiting > 0 || collector.writer.depth > 0) {
+      if (Date.now() > until)
+        throw new Error(`spool not drained: ${JSON.stringify(collector.sink.status())}`);
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  };
+  // What the listeners took is read back once the spool has drained it (acks come before).
+  const rows = async (where = 'true') => {
+    await stored();
+    return (await pool.query(`SELECT * FROM logs WHERE ${where} ORDER BY id`)).rows as Record<
       string,
       unknown
     >[];
+  };
   return {
     cfg,
     db,
@@ -131,6 +155,7 @@ export async function startHarness(
         await new Promise((res) => setTimeout(res, 25));
       }
     },
+    stored,
     async tailCaughtUp(timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;
       const r = await pool.query<{ m: string | null }>('SELECT max(id)::text AS m FROM logs');
@@ -157,6 +182,7 @@ export async function startHarness(
       await feed.close();
       await pool.end();
       await db.drop();
+      if (!env.LOGHARBOR_SPOOL_DIR) rmSync(spoolDir, { recursive: true, force: true });
     },
   };
 }

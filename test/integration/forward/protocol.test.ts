@@ -1,12 +1,12 @@
 /**
  * The forward protocol over real sockets, for what fluent-logger does not send: Forward
  * mode, str-typed PackedForward, Fluent Bit's [EventTime, meta], JSON connections, the
- * UDP heartbeat and unix sockets; acks withheld when PostgreSQL refuses a request.
+ * UDP heartbeat and unix sockets; acks after the spool write (default) or after commit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -161,6 +161,48 @@ describe('forward protocol over sockets', () => {
     s.end();
   });
 
+  it('acks a request once the spool holds it; one PostgreSQL then refuses is kept in refused.ndjson, the rest stored', async () => {
+    const bad = await rawClient(h.forwardPort);
+    const good = await rawClient(h.forwardPort);
+    const refusedBefore = await droppedRefused(h);
+    await bad.write(
+      cat(arr(4), str('refused'), pack(T), pack({ log: 'poison' }), pack({ chunk: 'p1' })),
+    );
+    await good.write(
+      cat(arr(4), str('refused'), pack(T), pack({ log: 'fine' }), pack({ chunk: 'g1' })),
+    );
+    // Durable on receipt: both are acked, the refused one too (the spool holds it).
+    expect(objects(await bad.until((b) => objects(b).length === 1))).toEqual([{ ack: 'p1' }]);
+    expect(objects(await good.until((b) => objects(b).length === 1))).toEqual([{ ack: 'g1' }]);
+    expect(await messages('refused')).toEqual(['fine']);
+    expect((await droppedRefused(h)) - refusedBefore).toBe(1);
+    const kept = readFileSync(path.join(h.cfg.spoolDir, 'refused.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { records: { message: string }[] });
+    expect(kept.map((k) => k.records.map((r) => r.message))).toContainEqual(['poison']);
+    expect(bad.isClosed()).toBe(false);
+    expect(good.isClosed()).toBe(false);
+    bad.end();
+    good.end();
+  });
+});
+
+async function droppedRefused(h: Harness): Promise<number> {
+  const m = await h.telemetry.dropped.get();
+  return m.values
+    .filter((v) => v.labels.listener === 'writer' && v.labels.reason === 'refused')
+    .reduce((n, v) => n + v.value, 0);
+}
+
+describe('LOGHARBOR_FORWARD_ACK=commit: acks after PostgreSQL commits', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ LOGHARBOR_FORWARD_ACK: 'commit' });
+    await h.pool.query(`ALTER TABLE logs ADD CONSTRAINT no_poison CHECK (message <> 'poison')`);
+  });
+  afterAll(async () => h.close());
+
   it('never acks a request PostgreSQL refused, and closes that connection only', async () => {
     const bad = await rawClient(h.forwardPort);
     const good = await rawClient(h.forwardPort);
@@ -171,9 +213,11 @@ describe('forward protocol over sockets', () => {
       cat(arr(4), str('refused'), pack(T), pack({ log: 'fine' }), pack({ chunk: 'g1' })),
     );
     expect(objects(await good.until((b) => objects(b).length === 1))).toEqual([{ ack: 'g1' }]);
+    // An ack only after commit: the row is there the moment the ack is.
+    const r = await h.pool.query(`SELECT message FROM logs WHERE tag = 'refused'`);
+    expect(r.rows.map((x: { message: string }) => x.message)).toEqual(['fine']);
     await bad.closed;
     expect(bad.received()).toHaveLength(0);
-    expect(await messages('refused')).toEqual(['fine']);
     expect(good.isClosed()).toBe(false);
     good.end();
   });

@@ -50,9 +50,15 @@ it('stores every acked event once after kill -9 and restart', { timeout: 180_000
   const recoveryMs = fwd.ackTimes.find((t) => t >= killedAt)! - killedAt;
   await waitFor('more acks', () => fwd.acked.size >= ackedAtKill + 30, 60_000);
   await fwd.finish(60_000);
+  // Acks follow the spool write: the last ones may still be on their way to PostgreSQL.
+  const acked = fwd.ackedEvents();
+  await waitFor(
+    'every acked event stored',
+    async () => lostOf(acked, await storedMessages(embeddedUrl(dataDir), 'relkill %')) === 0,
+    60_000,
+  );
 
   const events = await storedMessages(embeddedUrl(dataDir), 'relkill %');
-  const acked = fwd.ackedEvents();
   const lost = lostOf(acked, events);
   printRow({
     fault: 'logharbor SIGKILL, restarted on same data dir (embedded PG orphan stopped)',

@@ -1,12 +1,13 @@
 /**
- * Backpressure (docs/architecture.md, "The writer"): while PostgreSQL is away and the writer holds
- * LOGHARBOR_QUEUE_MAX records, logharbor stops reading its syslog TCP connections, so the
- * kernel's buffers fill and the sender's own writes back up (TCP flow control) instead of
- * logharbor's memory growing or lines being dropped. When PostgreSQL is back every line
- * lands, once.
+ * Backpressure (docs/architecture.md, "The spool"): while PostgreSQL is away the spool
+ * takes what the senders write; once it holds LOGHARBOR_SPOOL_MAX_BYTES, logharbor stops
+ * reading its syslog TCP connections (LOGHARBOR_SPOOL_WHEN_FULL=pause), so the kernel's
+ * buffers fill and the sender's own writes back up (TCP flow control) instead of
+ * logharbor's memory or disk growing or lines being dropped. When PostgreSQL is back the
+ * spool drains, reading resumes, and every line lands, once.
  *
  * Nothing here races a clock: the outage is a cut proxy, and the checks made during it
- * hold from the moment the writer is overloaded until the proxy is restored.
+ * hold from the moment the spool is full until the proxy is restored.
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { startHarness, type Harness } from '../../support/harness.js';
 import { startOutageProxy, until, type Outage } from './outage.js';
 import { source } from './wire.js';
 
-const QUEUE_MAX = 100;
+const SPOOL_MAX = 1 << 20;
 /** 12 MB of lines: well past what loopback's kernel buffers hold for a reader that stopped. */
 const LINES = 12_000;
 const PAD = 'p'.repeat(960);
@@ -28,7 +29,7 @@ describe('TCP backpressure while PostgreSQL is away', () => {
   let outage: Outage;
   beforeAll(async () => {
     outage = await startOutageProxy();
-    h = await startHarness({ LOGHARBOR_QUEUE_MAX: String(QUEUE_MAX) }, silentLogger, {
+    h = await startHarness({ LOGHARBOR_SPOOL_MAX_BYTES: String(SPOOL_MAX) }, silentLogger, {
       databaseUrl: outage.databaseUrl,
     });
   });
@@ -38,7 +39,7 @@ describe('TCP backpressure while PostgreSQL is away', () => {
     await outage?.proxy.close();
   });
 
-  it('pauses the sender, keeps memory bounded, then stores every line once', async () => {
+  it('pauses the sender once the spool is full, keeps it bounded, then stores every line once', async () => {
     const received = async () => Number((await source(h, 'syslog-tcp')).received);
     outage.proxy.cut();
     const socket = net.connect(h.port('syslog-tcp'), '127.0.0.1');
@@ -50,7 +51,7 @@ describe('TCP backpressure while PostgreSQL is away', () => {
       socket.write(Array.from({ length: 100 }, (_, k) => line(i + k)).join(''));
     }
 
-    await until('the writer to report overload', () => h.collector.writer.overloaded);
+    await until('the spool to report full', () => h.collector.sink.status().full);
     // Once logharbor stops reading, what it has received stops growing; sample until it has.
     let seen = -1;
     await until('logharbor to stop reading', async () => {
@@ -61,10 +62,10 @@ describe('TCP backpressure while PostgreSQL is away', () => {
       return still;
     });
 
-    // Paused: what was read is the queue's worth plus at most one read, not the 12 MB.
-    expect(seen).toBeLessThan(QUEUE_MAX + 1000);
-    expect(h.collector.writer.depth).toBe(seen);
-    expect(h.collector.writer.overloaded).toBe(true);
+    // Paused: what was read is the spool's worth plus at most a read or two, not the 12 MB.
+    expect(seen).toBeLessThan(SPOOL_MAX / 1000 + 1000);
+    expect(h.collector.sink.status().spool_bytes).toBeLessThanOrEqual(SPOOL_MAX);
+    expect(h.collector.sink.status().full).toBe(true);
     // The sender is held back by TCP itself, and its connection stays open.
     expect(socket.writableLength).toBeGreaterThan(0);
     expect((await source(h, 'syslog-tcp')).connections).toBe(1);

@@ -1,10 +1,10 @@
 /**
- * UDP cannot be slowed down (docs/architecture.md, "The writer"): what arrives while the writer is
- * past LOGHARBOR_QUEUE_MAX is dropped and counted, in /metrics
- * (logharbor_events_dropped_total{listener="syslog-udp",reason="writer_overloaded"}) and in
- * GET /api/sources. The overload is made certain, not raced: with a queue of one record
- * and PostgreSQL unreachable (a cut proxy), the first record can never be committed, so
- * the writer stays overloaded for as long as the test wants.
+ * UDP cannot be slowed down (docs/architecture.md, "The spool"): what arrives while the
+ * spool is full (LOGHARBOR_SPOOL_MAX_BYTES) is dropped and counted, in /metrics
+ * (logharbor_events_dropped_total{listener="syslog-udp",reason="spool_full"}) and in
+ * GET /api/sources. The full spool is made certain, not raced: with a tiny spool and
+ * PostgreSQL unreachable (a cut proxy), nothing spooled can be stored, so the spool stays
+ * full for as long as the test wants.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/log.js';
@@ -23,7 +23,7 @@ describe('UDP drops while the writer is overloaded', () => {
   let outage: Outage;
   beforeAll(async () => {
     outage = await startOutageProxy();
-    h = await startHarness({ LOGHARBOR_QUEUE_MAX: '1' }, silentLogger, {
+    h = await startHarness({ LOGHARBOR_SPOOL_MAX_BYTES: '2KB' }, silentLogger, {
       databaseUrl: outage.databaseUrl,
     });
   });
@@ -35,7 +35,7 @@ describe('UDP drops while the writer is overloaded', () => {
 
   const dropped = async () => ({
     api: Number((await source(h, 'syslog-udp')).dropped),
-    metric: await metric(h, DROPPED, { listener: 'syslog-udp', reason: 'writer_overloaded' }),
+    metric: await metric(h, DROPPED, { listener: 'syslog-udp', reason: 'spool_full' }),
   });
 
   it('exposes the drop counters before anything is dropped', async () => {
@@ -45,25 +45,37 @@ describe('UDP drops while the writer is overloaded', () => {
     expect(await dropped()).toEqual({ api: 0, metric: 0 });
   });
 
-  it('counts every datagram of a flood that arrives while PostgreSQL is away and the queue is full', async () => {
+  it('counts every datagram of a flood that arrives while PostgreSQL is away and the spool is full', async () => {
     const port = h.port('syslog-udp');
     const received = async () => Number((await source(h, 'syslog-udp')).received);
     outage.proxy.cut();
-    await sendUdp(port, [line('first: queued, cannot be committed')]);
-    await until('the writer to report overload', () => h.collector.writer.overloaded);
+    // Fill the spool one datagram at a time until it refuses one. Every datagram read so
+    // far is kept: the one that found the spool full waits in memory for room (its
+    // listener reads nothing more until then, and a datagram listener drops instead).
+    const kept: string[] = [];
+    while (!h.collector.sink.overloaded) {
+      const text = `fill ${kept.length}: spooled, cannot be stored yet`;
+      const before = await received();
+      await sendUdp(port, [line(text)]);
+      await until('the datagram to be read', async () => (await received()) > before);
+      kept.push(text);
+    }
+    const dropsBefore = (await dropped()).api;
+    expect(dropsBefore).toBe(0);
 
     await sendUdp(
       port,
       Array.from({ length: FLOOD }, (_, i) => line(`flood ${i}`)),
     );
-    await until(`${FLOOD} drops`, async () => (await dropped()).api >= FLOOD);
-    expect(await dropped()).toEqual({ api: FLOOD, metric: FLOOD });
-    expect(await received()).toBe(1);
+    const total = FLOOD + dropsBefore;
+    await until(`${total} drops`, async () => (await dropped()).api >= total);
+    expect(await dropped()).toEqual({ api: total, metric: total });
+    expect(await received()).toBe(kept.length);
 
     outage.proxy.restore();
-    await until('the writer to catch up', () => !h.collector.writer.overloaded);
+    await until('the spool to drain', () => !h.collector.sink.overloaded);
     await sendUdp(port, [line('after: stored')]);
-    const rows = await storedRows(h, `app = 'flood'`, 2);
+    const rows = await storedRows(h, `app = 'flood'`, kept.length + 1);
     const at = {
       ts: '2026-11-28T06:00:00.500000Z',
       host: 'h',
@@ -73,9 +85,9 @@ describe('UDP drops while the writer is overloaded', () => {
       facility: 1,
     };
     expect(rows).toEqual([
-      row({ ...at, message: 'first: queued, cannot be committed' }),
+      ...kept.map((message) => row({ ...at, message })),
       row({ ...at, message: 'after: stored' }),
     ]);
-    expect(await dropped()).toEqual({ api: FLOOD, metric: FLOOD });
+    expect(await dropped()).toEqual({ api: total, metric: total });
   });
 });
