@@ -53,8 +53,12 @@ ENV NODE_ENV=production \
     LOGHARBOR_HTTP_ADDR=0.0.0.0:8080 \
     LOGHARBOR_FORWARD_ADDR=0.0.0.0:24224 \
     LOGHARBOR_SYSLOG_UDP_ADDR=0.0.0.0:5514 \
-    LOGHARBOR_SYSLOG_TCP_ADDR=0.0.0.0:5514
+    LOGHARBOR_SYSLOG_TCP_ADDR=0.0.0.0:5514 \
+    LOGHARBOR_SPOOL_DIR=/var/lib/logharbor/spool
 WORKDIR /app
+# The collector's spool (README, "Durability"): a volume in docker-compose.yml. Made here
+# owned by `node`, so a new named volume mounted on it starts with that owner.
+RUN mkdir -p /var/lib/logharbor/spool && chown -R node:node /var/lib/logharbor
 # Owned by root and read-only to the `node` user that runs them.
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
@@ -69,6 +73,6 @@ EXPOSE 8080 24224 24224/udp 5514 5514/udp
 # /readyz for serve and api, a TCP connect for collector (deploy/healthcheck.mjs).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "deploy/healthcheck.mjs"]
-# Exec form: node is PID 1 and receives SIGTERM itself (graceful stop: commit, ack, exit).
+# Exec form: node is PID 1 and receives SIGTERM itself (graceful stop: spool synced, exit).
 ENTRYPOINT ["node", "bin/logharbor.js"]
 CMD ["serve"]

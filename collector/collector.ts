@@ -66,6 +66,20 @@ async function housekeeping(cfg: Config, pool: Pool, log: Logger): Promise<void>
   );
 }
 
+const READ_ON_CLOSE_MS = 1000;
+const QUIET_MS = 100;
+
+/** Resolves once no connection has brought bytes for QUIET_MS, or after READ_ON_CLOSE_MS. */
+async function quiet(streams: StreamListener[]): Promise<void> {
+  const until = Date.now() + READ_ON_CLOSE_MS;
+  for (;;) {
+    const last = Math.max(0, ...streams.map((s) => s.lastDataAt));
+    const now = Date.now();
+    if (now - last >= QUIET_MS || now >= until) return;
+    await new Promise((r) => setTimeout(r, Math.min(QUIET_MS - (now - last), until - now)));
+  }
+}
+
 /** Tries `fn` until it works, waiting longer each time (at most 5 s), until `stopped()`. */
 async function retry(
   what: string,
@@ -175,6 +189,11 @@ export async function startCollector(
       stopping = true;
       if (timer) clearInterval(timer);
       if (statusTimer) clearInterval(statusTimer);
+      // SIGTERM drains the sockets into the spool: no new connections, but what the open
+      // ones still bring is read (until they are quiet, at most READ_ON_CLOSE_MS), so a
+      // sender that does not resend (syslog, Docker without acks) loses less at a stop.
+      for (const s of streams) s.stopAccepting();
+      await quiet(streams);
       await Promise.all([forward.stop(), syslog.stop()]);
       await sink.close();
       await Promise.all([forward.close(), syslog.close(), doctor.close()]);

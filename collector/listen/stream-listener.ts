@@ -69,6 +69,8 @@ export interface StreamListener {
   health: ListenerHealth;
   pauseAll(): void;
   resumeAll(): void;
+  /** When any connection last brought bytes (ms since the epoch; 0: never). */
+  readonly lastDataAt: number;
   /** Stops accepting new connections; open ones go on (to receive their acks). */
   stopAccepting(): void;
   /** Closes every open connection and the listener. */
@@ -130,6 +132,7 @@ export async function listenStream(o: StreamListenerOptions): Promise<StreamList
     return true;
   };
 
+  let lastDataAt = 0;
   const accept = (socket: net.Socket) => {
     if (socket instanceof tls.TLSSocket && o.tls?.caFile) {
       const refusal = clientCertRefusal(socket);
@@ -166,6 +169,7 @@ export async function listenStream(o: StreamListenerOptions): Promise<StreamList
     socket.on('pause', () => requests.hold());
     socket.on('resume', () => requests.release());
     socket.on('error', (e) => o.log.debug({ listener: o.name, err: e.message }, 'socket error'));
+    socket.on('data', () => (lastDataAt = Date.now()));
     socket.once('close', () => {
       requests.stop();
       sockets.delete(socket);
@@ -232,6 +236,9 @@ export async function listenStream(o: StreamListenerOptions): Promise<StreamList
     address: health.address,
     port,
     health,
+    get lastDataAt() {
+      return lastDataAt;
+    },
     pauseAll() {
       paused = true;
       for (const s of sockets) s.pause();
