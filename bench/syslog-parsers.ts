@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseSyslog } from '../collector/syslog/parse.js';
 import type { StructuredData } from '../collector/syslog/message.js';
-import { RECEIVED_AT, VECTORS, asExpected, type Expected } from '../test/unit/syslog/vectors.js';
+import { RECEIVED_AT, VECTORS, asExpected, type Expected } from '../dev/syslog-vectors.js';
 
 // The other parsers read zone-less times in the process zone (read at each Date call).
 process.env.TZ = 'UTC';

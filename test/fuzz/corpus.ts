@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { ForwardFramer } from '../../collector/forward/framer.js';
 import { SyslogFramer } from '../../collector/syslog/framing.js';
-import { FIXTURES_DIR } from '../support/fixtures.js';
+import { FIXTURES_DIR } from '../../dev/fixtures.js';
 
 const FIXTURES = `${FIXTURES_DIR}/`;
 /** A capture by its path under test/fixtures. */

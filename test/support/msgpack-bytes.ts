@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Packr } from 'msgpackr';
 import type { DecodeLimits } from '../../collector/forward/types.js';
-import { FIXTURES_DIR } from './fixtures.js';
+import { FIXTURES_DIR } from '../../dev/fixtures.js';
 
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 

@@ -32,7 +32,7 @@ import {
   startDoctorApi,
   type DoctorApi,
 } from './doctor-app.js';
-import { fixtureDatagrams } from '../../unit/syslog/vectors.js';
+import { fixtureDatagrams } from '../../../dev/syslog-vectors.js';
 
 const TOKEN = 'doctor-test-token';
 // Only the logger parts skip (or fail, on CI): the other senders need nothing installed.

@@ -25,7 +25,7 @@ import {
   storedRows,
   type Row,
 } from './wire.js';
-import { FIXTURES_DIR } from '../../support/fixtures.js';
+import { FIXTURES_DIR } from '../../../dev/fixtures.js';
 
 const FIXTURES = FIXTURES_DIR;
 const capture = (name: string): Buffer => readFileSync(path.join(FIXTURES, name));

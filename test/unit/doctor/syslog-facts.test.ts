@@ -11,7 +11,7 @@ import {
   syslogTimeShape,
 } from '../../../collector/doctor/syslog-facts.js';
 import { parseSyslog } from '../../../collector/syslog/parse.js';
-import { RECEIVED_AT, fixtureDatagrams } from '../syslog/vectors.js';
+import { RECEIVED_AT, fixtureDatagrams } from '../../../dev/syslog-vectors.js';
 
 const ctx = { receivedAt: RECEIVED_AT, timezone: 'UTC' };
 

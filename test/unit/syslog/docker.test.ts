@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dockerFields } from '../../../collector/syslog/docker.js';
 import { parseSyslog } from '../../../collector/syslog/parse.js';
 import { syslogToRecord } from '../../../collector/syslog/record.js';
-import { RECEIVED_AT } from './vectors.js';
+import { RECEIVED_AT } from '../../../dev/syslog-vectors.js';
 
 const ID = '599aea6725e3';
 const FULL = `${ID}${'0123456789abcdef'.repeat(3)}4b5c6d7e`.slice(0, 64);

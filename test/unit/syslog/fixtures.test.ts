@@ -12,8 +12,8 @@ import { dockerFields } from '../../../collector/syslog/docker.js';
 import { SyslogFramer } from '../../../collector/syslog/framing.js';
 import { parseSyslog } from '../../../collector/syslog/parse.js';
 import { syslogToRecord } from '../../../collector/syslog/record.js';
-import { RECEIVED_AT, isoNano, fixtureDatagrams } from './vectors.js';
-import { FIXTURES_DIR } from '../../support/fixtures.js';
+import { RECEIVED_AT, isoNano, fixtureDatagrams } from '../../../dev/syslog-vectors.js';
+import { FIXTURES_DIR } from '../../../dev/fixtures.js';
 
 const FIXTURES = FIXTURES_DIR;
 const ctx = { receivedAt: RECEIVED_AT, timezone: 'UTC' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../../collector/syslog/parse.js';
-import { RECEIVED_AT, VECTORS, asExpected } from './vectors.js';
+import { RECEIVED_AT, VECTORS, asExpected } from '../../../dev/syslog-vectors.js';
 
 describe('parseSyslog: test vectors (RFC 5424 6.5, RFC 3164 5.4, Docker, logger, wild shapes)', () => {
   it.each(VECTORS.map((v) => [v.name, v] as const))('%s', (_name, v) => {

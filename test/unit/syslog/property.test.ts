@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../../collector/syslog/parse.js';
 import { daysInMonth } from '../../../collector/syslog/timezone.js';
-import { isoNano } from './vectors.js';
+import { isoNano } from '../../../dev/syslog-vectors.js';
 
 const ctx = { receivedAt: Date.UTC(2026, 10, 28, 6, 24, 0), timezone: 'Europe/Berlin' };
 

@@ -8,7 +8,7 @@ import { parseQuery, toPredicate, type StoredRecordLike } from '../../../api/que
 import type { LogRecord } from '../../../core/record.js';
 import { parseSyslog } from '../../../collector/syslog/parse.js';
 import { syslogToRecord } from '../../../collector/syslog/record.js';
-import { RECEIVED_AT } from './vectors.js';
+import { RECEIVED_AT } from '../../../dev/syslog-vectors.js';
 
 const ARRIVAL_SEC = Math.floor(RECEIVED_AT / 1000);
 const record = (line: string): LogRecord =>

@@ -7,7 +7,7 @@ import {
   isValidTimezone,
   wallToEpoch,
 } from '../../../collector/syslog/timezone.js';
-import { isoNano } from './vectors.js';
+import { isoNano } from '../../../dev/syslog-vectors.js';
 
 const utc = (iso: string) => Date.parse(iso);
 const sec = (iso: string) => Date.parse(iso) / 1000;

@@ -8,12 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type {
-  SyslogFormat,
-  SyslogMessage,
-  StructuredData,
-} from '../../../collector/syslog/message.js';
-import { FIXTURES_DIR } from '../../support/fixtures.js';
+import type { SyslogFormat, SyslogMessage, StructuredData } from '../collector/syslog/message.js';
+import { FIXTURES_DIR } from './fixtures.js';
 
 /** Arrival time of every vector unless it says otherwise: just after the Docker captures. */
 export const RECEIVED_AT = Date.UTC(2026, 10, 28, 6, 24, 0);
