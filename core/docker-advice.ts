@@ -5,7 +5,8 @@
  * once; docs/architecture.md, "Docker's fluentd driver"). Not `fluentd-request-ack`: with it
  * Docker's client loses lines and hangs when a container writes stdout and stderr at once
  * (its ack race), whatever the server answers; logharbor's spool makes what it reads
- * durable without the sender's acks.
+ * durable without the sender's acks. Not `fluentd-async`: it drops the lines still unsent
+ * when a container exits (bench/docker-advice.ts measures both).
  */
 
 /** `--log-opt` pairs, beside `fluentd-address`. */

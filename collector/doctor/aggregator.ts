@@ -9,7 +9,13 @@
  *                                         every flushMs: drain() ─► store.ts (upsert, +)
  *
  * Bounded: at most `maxSenders` senders per window (others are counted as overflow, not
- * tracked), and per sender at most the trait vocabulary (traits.ts). drain() empties it.
+ * tracked), and per sender at most the trait vocabulary (traits.ts) and RECENT_CHUNKS
+ * chunk ids. drain() empties it.
+ *
+ * Resends are looked for in every request, not only the sampled ones: a client caught in
+ * a resend loop (Docker's ack race) may show it only after its first requests. A request
+ * whose `option.chunk` the same sender sent shortly before notes `resent=yes`; the
+ * sampled requests note `resent=no` otherwise, so a fixed configuration wins again.
  */
 import type { WireMode } from '../forward/framer.js';
 import type { ForwardRequest } from '../forward/types.js';
@@ -51,6 +57,19 @@ export interface Drained {
   overflow: number;
 }
 
+/**
+ * Chunk ids remembered per sender and window. Docker's resend loop repeats a chunk within
+ * milliseconds, so a short memory catches it; when it is full it starts over.
+ */
+export const RECENT_CHUNKS = 64;
+
+/** The id of a request's `option.chunk` (fluent-logger and Docker send base64 strings). */
+function chunkId(chunk: unknown): string | null {
+  if (typeof chunk === 'string') return chunk;
+  if (Buffer.isBuffer(chunk)) return `\u0000${chunk.toString('base64')}`;
+  return null;
+}
+
 interface TraitCount {
   trait: string;
   value: string;
@@ -62,6 +81,7 @@ class Tally {
   events = 0;
   samples = 0;
   readonly traits = new Map<string, TraitCount>();
+  private chunks: Set<string> | null = null;
 
   constructor(
     readonly identity: SenderIdentity,
@@ -70,6 +90,17 @@ class Tally {
     /** The syslog HOSTNAME exactly as parsed (the identity's is cleaned), to tell hosts apart. */
     readonly host: string | null = null,
   ) {}
+
+  /** Whether this sender sent `chunk` shortly before (then it is a resend); remembers it. */
+  resends(chunk: unknown): boolean {
+    const id = chunkId(chunk);
+    if (id === null) return false;
+    this.chunks ??= new Set();
+    if (this.chunks.has(id)) return true;
+    if (this.chunks.size >= RECENT_CHUNKS) this.chunks.clear();
+    this.chunks.add(id);
+    return false;
+  }
 
   note(facts: Facts, now: number): void {
     for (const [trait, value] of Object.entries(facts)) {
@@ -122,10 +153,14 @@ export class TraitAggregator implements WireObserver {
       this.forward.set(key, t);
     }
     t.events += req.events.length;
-    if (t.samples >= this.samplesPerWindow) return;
+    const resent = t.resends(req.option?.chunk);
+    if (t.samples >= this.samplesPerWindow) {
+      if (resent) t.note({ resent: 'yes' }, this.clock());
+      return;
+    }
     t.samples++;
     t.listener = listener;
-    t.note(forwardFacts(frame, req, mode), this.clock());
+    t.note({ ...forwardFacts(frame, req, mode), resent: resent ? 'yes' : 'no' }, this.clock());
   }
 
   observeSyslog(frame: Uint8Array, m: SyslogMessage, listener: string): void {

@@ -16,6 +16,13 @@ export const TRAITS = {
   /** Forward: whether the request carried `option.chunk`, asking for an ack. */
   ack: ['yes', 'no'],
   /**
+   * Forward: whether the sender sent a chunk id again that it had sent shortly before (a
+   * resend: the client did not read the ack it expected). `no` for a request without a
+   * chunk. Docker's fluentd driver with fluentd-request-ack does this in a loop when
+   * stdout and stderr write at once (its ack race, docs/architecture.md).
+   */
+  resent: ['yes', 'no'],
+  /**
    * Forward: how the first event's time was encoded (Forward Protocol v1, "EventTime Ext
    * Format"): `integer` is whole seconds (Docker without fluentd-sub-second-precision);
    * `now` is nil or 0 ("stamp it on arrival"); `subsecond`/`unknown` where the format byte

@@ -63,11 +63,13 @@ function findingView(f: Finding, docker: boolean, copy: Copier | null): HTMLElem
     ),
     h('p', { class: 'dr-why', text: f.why }),
     ...clients,
-    pasteBlock(
-      clients.length > 0 ? 'docker run (from Docker)' : 'docker run',
-      f.fix.docker_run,
-      copy,
-    ),
+    // A finding for other clients only (no Docker option: forward-no-ack) has no such block.
+    f.fix.docker_run !== '' &&
+      pasteBlock(
+        clients.length > 0 ? 'docker run (from Docker)' : 'docker run',
+        f.fix.docker_run,
+        copy,
+      ),
   );
 }
 

@@ -71,12 +71,46 @@ export async function sendUdp(port: number, messages: Buffer[]): Promise<void> {
 const require = createRequire(import.meta.url);
 const fluent = require('fluent-logger') as {
   createFluentSender(prefix: string, opts: Record<string, unknown>): PlainSender;
+  EventTime: new (seconds: number, nanoseconds: number) => object;
 };
 
 interface PlainSender {
   emit(label: string, data: Record<string, unknown>, cb: (err?: Error) => void): void;
+  emit(label: string, data: Record<string, unknown>, time: object, cb: (err?: Error) => void): void;
   end(): void;
   on(ev: string, cb: (e: Error) => void): void;
+}
+
+/**
+ * A sender shaped like Docker's fluentd driver with the recommended options
+ * (core/docker-advice.ts): container_id and container_name in every record, EventTime, the
+ * Compose labels when given, and no acks.
+ */
+export async function sendDockerLike(
+  port: number,
+  c: { name: string; project?: string; service?: string },
+  lines: string[],
+): Promise<void> {
+  const sender = fluent.createFluentSender('docker', { host: '127.0.0.1', port, timeout: 5 });
+  sender.on('error', () => undefined);
+  const record: Record<string, unknown> = {
+    container_id: 'd'.repeat(64),
+    container_name: `/${c.name}`,
+    source: 'stdout',
+  };
+  if (c.project) record['com.docker.compose.project'] = c.project;
+  if (c.service) record['com.docker.compose.service'] = c.service;
+  try {
+    for (const log of lines) {
+      const ms = Date.now();
+      const time = new fluent.EventTime(Math.floor(ms / 1000), (ms % 1000) * 1_000_000);
+      await new Promise<void>((res, rej) =>
+        sender.emit(c.name, { ...record, log }, time, (e) => (e ? rej(e) : res())),
+      );
+    }
+  } finally {
+    sender.end();
+  }
 }
 
 /**

@@ -9,13 +9,14 @@
  *   plaintext        no secret in `environment`: no secret setting of core/config.ts (or
  *                    POSTGRES_PASSWORD) by value, no URL with a password
  *   limits           every service has deploy.resources.limits cpus and memory
- *   app-logging      a service logs through the fluentd driver with the options the README
- *                    recommends, async, and a tag
+ *   app-logging      a service logs through the fluentd driver with exactly the options
+ *                    core/docker-advice.ts recommends, beside fluentd-address
  *   roles            postgres:17 with a named volume; collector and api from one image,
  *                    each with its command; the collector's ports published
  */
 import { parse } from 'yaml';
 import { SETTINGS } from '../../../core/config.js';
+import { FLUENTD_OPTS } from '../../../core/docker-advice.js';
 
 export interface ComposeViolation {
   rule: string;
@@ -60,15 +61,10 @@ const SECRET_VARS = new Set<string>([
   'POSTGRES_PASSWORD',
 ]);
 
+/** The fluentd driver's options a Compose service should have, each with its check. */
 const FLUENTD_OPTIONS: Record<string, (v: string) => boolean> = {
   'fluentd-address': (v) => /^(tcp:\/\/)?[\w.-]+:\d+$/.test(v),
-  'fluentd-async': (v) => v === 'true',
-  'fluentd-request-ack': (v) => v === 'true',
-  'fluentd-sub-second-precision': (v) => v === 'true',
-  labels: (v) =>
-    v.split(',').includes('com.docker.compose.project') &&
-    v.split(',').includes('com.docker.compose.service'),
-  tag: (v) => v !== '',
+  ...Object.fromEntries(FLUENTD_OPTS.map(([k, want]) => [k, (v: string) => v === want])),
 };
 
 /** `[host:]published:target[/proto]` entries of a service's ports, short syntax. */
@@ -133,6 +129,10 @@ export function lintCompose(doc: Obj): ComposeViolation[] {
       if (typeof val !== 'string' || !ok(val))
         add('app-logging', `services.${name}`, `logging option ${opt}=${String(val)}`);
     }
+    // Nothing else: fluentd-request-ack loses lines, fluentd-async drops them at exit.
+    for (const opt of Object.keys(opts))
+      if (!(opt in FLUENTD_OPTIONS))
+        add('app-logging', `services.${name}`, `logging option ${opt} is not recommended`);
   }
 
   const pg = obj(services.postgres);

@@ -101,9 +101,14 @@ describe('the rules fire on what they forbid', () => {
     ]);
   });
 
-  it('app-logging: an option missing or off, or no fluentd app at all', () => {
-    for (const opt of ['fluentd-async', 'fluentd-request-ack', 'tag']) {
+  it('app-logging: an option missing, off or not recommended, or no fluentd app at all', () => {
+    for (const opt of ['fluentd-address', 'fluentd-sub-second-precision', 'labels']) {
       expect(rulesAfter((d) => delete d.services['example-app'].logging.options[opt])).toEqual([
+        'app-logging',
+      ]);
+    }
+    for (const opt of ['fluentd-request-ack', 'fluentd-async']) {
+      expect(rulesAfter((d) => (d.services['example-app'].logging.options[opt] = 'true'))).toEqual([
         'app-logging',
       ]);
     }

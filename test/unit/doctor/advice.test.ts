@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ACK_RACE_TITLE,
   adviseSender,
   buildReport,
   currentTraits,
@@ -16,6 +17,7 @@ import {
 import { dockerRunLine, driverAddress } from '../../../api/doctor/fix-lines.js';
 import { parseDoctorReport } from '../../../core/doctor/report.js';
 import { TRAITS, type TraitName } from '../../../core/doctor/traits.js';
+import { FLUENTD_OPTS } from '../../../core/docker-advice.js';
 
 function state(
   source: 'forward' | 'syslog',
@@ -66,49 +68,79 @@ describe('currentTraits: the value seen last is the configuration now', () => {
 });
 
 describe('forward rules', () => {
-  it("Docker's fluentd defaults: no ack, whole seconds, no Compose labels", () => {
+  const recommended = dockerRunLine(FLUENTD_OPTS);
+
+  it("Docker's fluentd defaults: whole seconds, no Compose labels; no ack asked of Docker", () => {
     const s = adviseSender(state('forward', DOCKER_DEFAULT_FLUENTD));
-    expect(s.findings.map((f) => f.id)).toEqual([
-      'forward-no-ack',
-      'forward-seconds',
-      'forward-no-compose',
-    ]);
+    expect(s.findings.map((f) => f.id)).toEqual(['forward-seconds', 'forward-no-compose']);
     expect(s.docker).toBe(true);
     expect(s.label).toBe('web');
-    const [ack, seconds, compose] = s.findings;
-    expect(ack!.severity).toBe('warning');
-    expect(ack!.fix.docker_run).toBe('--log-opt fluentd-request-ack=true');
-    expect(ack!.fix.compose).toBe(
+    const [seconds, compose] = s.findings;
+    expect(seconds!.fix.docker_run).toBe('--log-opt fluentd-sub-second-precision=true');
+    expect(compose!.fix.docker_run).toBe(
+      '--log-opt labels=com.docker.compose.project,com.docker.compose.service',
+    );
+    // Both at once: what core/docker-advice.ts recommends.
+    expect(s.fix!.docker_run).toBe(recommended);
+    expect(s.fix!.compose).toBe(
       [
         'logging:',
         '  driver: fluentd',
         '  options:',
         '    fluentd-address: "127.0.0.1:24224"',
-        '    fluentd-request-ack: "true"',
+        '    fluentd-sub-second-precision: "true"',
+        '    labels: "com.docker.compose.project,com.docker.compose.service"',
       ].join('\n'),
-    );
-    expect(JSON.parse(ack!.fix.daemon_json)).toEqual({
-      'log-driver': 'fluentd',
-      'log-opts': { 'fluentd-address': '127.0.0.1:24224', 'fluentd-request-ack': 'true' },
-    });
-    expect(seconds!.fix.docker_run).toBe('--log-opt fluentd-sub-second-precision=true');
-    expect(compose!.fix.docker_run).toBe(
-      '--log-opt labels=com.docker.compose.project,com.docker.compose.service',
-    );
-    // All three at once.
-    expect(s.fix!.docker_run).toBe(
-      '--log-opt fluentd-request-ack=true --log-opt fluentd-sub-second-precision=true ' +
-        '--log-opt labels=com.docker.compose.project,com.docker.compose.service',
     );
   });
 
-  it('a well-configured Docker sender (acks, EventTime, Compose labels) has no finding', () => {
+  it('a Docker sender with fluentd-request-ack: the ack race, fixed by the options without it', () => {
     const s = adviseSender(
       state('forward', {
         ...DOCKER_DEFAULT_FLUENTD,
         ack: 'yes',
         time: 'event-time',
         compose: 'yes',
+      }),
+    );
+    expect(s.findings.map((f) => f.id)).toEqual(['forward-docker-ack-race']);
+    const [race] = s.findings;
+    expect(race!.severity).toBe('warning');
+    expect(race!.title).toBe(ACK_RACE_TITLE);
+    expect(race!.title).toBe(
+      "Docker's fluentd driver with fluentd-request-ack resends chunks in a loop and loses " +
+        'lines (its ack race): turn request-ack off',
+    );
+    expect(race!.why).not.toContain('Seen here');
+    expect(race!.fix.docker_run).toBe(recommended);
+    expect(JSON.parse(race!.fix.daemon_json)).toEqual({
+      'log-driver': 'fluentd',
+      'log-opts': { 'fluentd-address': '127.0.0.1:24224', ...Object.fromEntries(FLUENTD_OPTS) },
+    });
+    expect(s.fix!.compose).not.toContain('request-ack');
+  });
+
+  it('resent chunks seen on the wire make the ack race certain, and the warning says so', () => {
+    const s = adviseSender(
+      state('forward', { ...DOCKER_DEFAULT_FLUENTD, ack: 'yes', resent: 'yes' }),
+    );
+    expect(s.findings.map((f) => f.id)).toEqual([
+      'forward-docker-ack-race',
+      'forward-seconds',
+      'forward-no-compose',
+    ]);
+    expect(s.findings[0]!.why).toMatch(/^Seen here: this container sent chunks again/);
+    // The merged fix is the recommended set, each option once.
+    expect(s.fix!.docker_run).toBe(recommended);
+  });
+
+  it('the recommended options (no request-ack, EventTime, Compose labels): no finding', () => {
+    const s = adviseSender(
+      state('forward', {
+        ...DOCKER_DEFAULT_FLUENTD,
+        time: 'event-time',
+        compose: 'yes',
+        resent: 'no',
       }),
     );
     expect(s.findings).toEqual([]);
@@ -129,10 +161,16 @@ describe('forward rules', () => {
     const r = adviseSender(s);
     expect(r.findings.map((f) => f.id)).toEqual(['forward-no-ack', 'forward-seconds']);
     expect(r.label).toBe('plain.app');
-    expect(r.findings[0]!.fix.clients).toContainEqual({
+    const [noAck] = r.findings;
+    expect(noAck!.severity).toBe('warning');
+    expect(noAck!.fix.clients).toContainEqual({
       label: 'fluent-logger (Node.js)',
       line: 'createFluentSender(tag, { requireAckResponse: true })',
     });
+    // Only the clients' settings: no Docker option turns acks on safely.
+    expect(noAck!.fix.docker_run).toBe('');
+    expect(noAck!.fix.compose).not.toContain('request-ack');
+    expect(noAck!.why).toContain('spool');
     expect(r.findings[1]!.fix.clients).toContainEqual({
       label: 'fluent-logger (Node.js)',
       line: 'logger.emit(label, record, FluentLogger.EventTime.now())',
@@ -317,7 +355,9 @@ describe('properties over every trait combination', () => {
         const r = adviseSender(state(source, traits));
         const driver = source === 'forward' ? 'fluentd' : 'syslog';
         for (const f of [...r.findings, ...(r.fix ? [{ fix: r.fix }] : [])]) {
-          expect(f.fix.docker_run).toMatch(/^--log-opt \S+( --log-opt \S+)*$/);
+          // No Docker option only where another client's setting is the fix.
+          if (f.fix.docker_run === '') expect(f.fix.clients.length).toBeGreaterThan(0);
+          else expect(f.fix.docker_run).toMatch(/^--log-opt \S+( --log-opt \S+)*$/);
           const json = JSON.parse(f.fix.daemon_json) as Record<string, unknown>;
           expect(json['log-driver']).toBe(driver);
           const opts = json['log-opts'] as Record<string, unknown>;
@@ -328,6 +368,21 @@ describe('properties over every trait combination', () => {
           expect(lines).toHaveLength(3 + Object.keys(opts).length);
         }
         expect(r.fix === null).toBe(r.findings.length === 0);
+      }),
+    );
+  });
+
+  it('no fix ever asks Docker for fluentd-request-ack; a Docker sender asking for it is warned', () => {
+    fc.assert(
+      fc.property(anyTraits, (traits) => {
+        const r = adviseSender(state('forward', traits));
+        for (const f of [...r.findings, ...(r.fix ? [{ fix: r.fix }] : [])])
+          for (const text of [f.fix.docker_run, f.fix.compose, f.fix.daemon_json])
+            expect(text).not.toContain('fluentd-request-ack');
+        const race = r.findings.some((f) => f.id === 'forward-docker-ack-race');
+        expect(race).toBe(traits.docker === 'yes' && traits.ack === 'yes');
+        if (traits.docker === 'yes')
+          expect(r.findings.map((f) => f.id)).not.toContain('forward-no-ack');
       }),
     );
   });

@@ -3,12 +3,30 @@
  * name one sender, and a drain that forgets everything.
  */
 import { describe, expect, it } from 'vitest';
-import { TraitAggregator } from '../../../collector/doctor/aggregator.js';
+import { adviseSender } from '../../../api/doctor/advice.js';
+import {
+  RECENT_CHUNKS,
+  TraitAggregator,
+  type Drained,
+} from '../../../collector/doctor/aggregator.js';
 import { decodeRequest } from '../../../collector/forward/decode.js';
+import { ForwardFramer } from '../../../collector/forward/framer.js';
 import { parseSyslog } from '../../../collector/syslog/parse.js';
-import { arr, cat, fixext8Time, limits, mapOf, pack, str } from '../../support/msgpack-bytes.js';
+import {
+  arr,
+  cat,
+  fixext8Time,
+  fixture,
+  limits,
+  mapOf,
+  pack,
+  str,
+} from '../../support/msgpack-bytes.js';
 
-function dockerMessage(name: string, opts: { ack?: boolean; subsecond?: boolean } = {}) {
+function dockerMessage(
+  name: string,
+  opts: { ack?: boolean; subsecond?: boolean; chunk?: string } = {},
+) {
   const frame = cat(
     arr(4),
     str(name.slice(0, 12)),
@@ -19,7 +37,9 @@ function dockerMessage(name: string, opts: { ack?: boolean; subsecond?: boolean 
       ['source', str('stdout')],
       ['log', str('line')],
     ]),
-    opts.ack ? mapOf([['chunk', str(`c-${Math.random()}`)]]) : mapOf([]),
+    opts.ack || opts.chunk
+      ? mapOf([['chunk', str(opts.chunk ?? `c-${Math.random()}`)]])
+      : mapOf([]),
   );
   return { frame, req: decodeRequest(frame, 'msgpack', limits) };
 }
@@ -61,6 +81,7 @@ describe('TraitAggregator', () => {
       'docker=yes',
       'mode=message',
       'partial=no',
+      'resent=no',
       'time=integer',
     ]);
   });
@@ -174,5 +195,94 @@ describe('TraitAggregator', () => {
     const frame = cat(arr(3), str('t'), arr(0), mapOf([]));
     agg.observeForward(frame, decodeRequest(frame, 'msgpack', limits), 'msgpack', 'forward-tcp');
     expect(agg.size).toBe(0);
+  });
+});
+
+/** The requests of a capture, observed in order, with a clock that ticks once per call. */
+function observeCapture(agg: TraitAggregator, name: string): number {
+  const frames = new ForwardFramer(1 << 20).push(fixture(name));
+  for (const f of frames)
+    agg.observeForward(f, decodeRequest(f, 'msgpack', limits), 'msgpack', 'forward-tcp');
+  return frames.length;
+}
+
+/** The one sender of a drain, as the API would read it back (store.ts, migration 005). */
+function advised(d: Drained) {
+  const s = d.senders[0]!;
+  return adviseSender({
+    ...s,
+    address: '127.0.0.1:24224',
+    firstSeen: new Date(s.firstSeen).toISOString(),
+    lastSeen: new Date(s.lastSeen).toISOString(),
+    traits: d.traits.map(({ trait, value, count, lastAt }) => ({ trait, value, count, lastAt })),
+  });
+}
+
+describe('resent chunks: the trait that makes the ack race certain', () => {
+  it("fluentd-ack-race.bin (Docker's ack race, captured): every resend is noted, sampled or not", () => {
+    let t = 0;
+    const agg = new TraitAggregator({ clock: () => ++t });
+    const frames = new ForwardFramer(1 << 20).push(fixture('fluentd-ack-race.bin'));
+    const chunks = frames.map((f) => decodeRequest(f, 'msgpack', limits).option?.chunk);
+    expect(observeCapture(agg, 'fluentd-ack-race.bin')).toBe(40);
+    const d = agg.drain();
+    expect(d.senders).toEqual([
+      expect.objectContaining({ sender: 'container:web-race', events: 40 }),
+    ]);
+    const count = (value: string) =>
+      d.traits.find((x) => x.trait === 'resent' && x.value === value)?.count ?? 0;
+    // 40 requests carrying 3 chunks: 37 resends, each noted though only 8 are sampled.
+    expect(new Set(chunks).size).toBe(3);
+    expect(count('yes')).toBe(37);
+    const firstEight = chunks.slice(0, 8);
+    expect(count('no')).toBe(firstEight.filter((c, i) => firstEight.indexOf(c) === i).length);
+
+    const sender = advised(d);
+    expect(sender.traits).toMatchObject({ docker: 'yes', ack: 'yes', resent: 'yes' });
+    const race = sender.findings.find((f) => f.id === 'forward-docker-ack-race');
+    expect(race?.why).toMatch(/^Seen here: this container sent chunks again/);
+    expect(race?.fix.docker_run).not.toContain('request-ack');
+  });
+
+  it('a Docker sender without acks is never resent; re-created so, it wins over the race', () => {
+    let t = 0;
+    const agg = new TraitAggregator({ clock: () => ++t });
+    observeCapture(agg, 'fluentd-ack-race.bin');
+    const race = agg.drain();
+    // The same container name in the next window, now with the default options (no chunk).
+    const fixed = dockerMessage('web-race');
+    agg.observeForward(fixed.frame, fixed.req, 'msgpack', 'forward-tcp');
+    const next = agg.drain();
+    // As the store keeps them: both windows' counts, each value's latest time.
+    const sender = advised({ ...next, traits: [...race.traits, ...next.traits] });
+    expect(sender.traits).toMatchObject({ ack: 'no', resent: 'no' });
+    expect(sender.findings.map((f) => f.id)).not.toContain('forward-docker-ack-race');
+  });
+
+  it('acked requests with fresh chunks are not resends; one repeated is, across connections', () => {
+    const agg = new TraitAggregator();
+    for (let i = 0; i < 20; i++) {
+      const { frame, req } = dockerMessage('web', { chunk: `c${i}` });
+      agg.observeForward(frame, req, 'msgpack', 'forward-tcp');
+    }
+    let d = agg.drain();
+    expect(d.traits.filter((x) => x.trait === 'resent').map((x) => x.value)).toEqual(['no']);
+    for (const listener of ['forward-tcp', 'forward-tls']) {
+      const { frame, req } = dockerMessage('web', { chunk: 'again' });
+      agg.observeForward(frame, req, 'msgpack', listener);
+    }
+    d = agg.drain();
+    expect(d.traits.find((x) => x.trait === 'resent' && x.value === 'yes')?.count).toBe(1);
+  });
+
+  it(`remembers at most ${RECENT_CHUNKS} chunk ids per sender: an old one comes back unnoticed`, () => {
+    const agg = new TraitAggregator({ samplesPerWindow: 1000 });
+    for (let i = 0; i <= RECENT_CHUNKS; i++) {
+      const { frame, req } = dockerMessage('web', { chunk: `c${i}` });
+      agg.observeForward(frame, req, 'msgpack', 'forward-tcp');
+    }
+    const { frame, req } = dockerMessage('web', { chunk: 'c0' });
+    agg.observeForward(frame, req, 'msgpack', 'forward-tcp');
+    expect(agg.drain().traits.some((x) => x.trait === 'resent' && x.value === 'yes')).toBe(false);
   });
 });

@@ -66,40 +66,38 @@ describe('formatDoctor', () => {
   const text = lines.join('\n');
 
   it('prints each finding with the exact lines to paste', () => {
-    expect(lines[0]).toBe('3 senders seen since 2026-11-27T10:06:00.000Z, 4 findings');
+    expect(lines[0]).toBe('3 senders seen since 2026-11-27T10:06:00.000Z, 3 findings');
     expect(text).toContain('forward web (Docker, id ffffffffffff): 3 events');
-    expect(text).toContain(
-      '  [warning] No acknowledgements: lines in flight can be lost (forward-no-ack)',
-    );
-    expect(lines).toContain('    docker run --log-opt fluentd-request-ack=true');
+    expect(text).toContain('  [info] Times in whole seconds (forward-seconds)');
+    expect(lines).toContain('    docker run --log-opt fluentd-sub-second-precision=true');
     // One Compose block and one daemon.json per Docker sender, with every change.
     const at = lines.indexOf('  with every change above:');
-    expect(lines.slice(at + 1, at + 9)).toEqual([
-      '    docker run --log-opt fluentd-request-ack=true --log-opt fluentd-sub-second-precision=true --log-opt labels=com.docker.compose.project,com.docker.compose.service',
+    expect(lines.slice(at + 1, at + 8)).toEqual([
+      '    docker run --log-opt fluentd-sub-second-precision=true --log-opt labels=com.docker.compose.project,com.docker.compose.service',
       '    compose:',
       '      logging:',
       '        driver: fluentd',
       '        options:',
       '          fluentd-address: "127.0.0.1:24224"',
-      '          fluentd-request-ack: "true"',
       '          fluentd-sub-second-precision: "true"',
     ]);
     // web's, then the general advice for each Docker driver seen (fluentd, syslog).
     expect(lines.filter((l) => l === '    compose:')).toHaveLength(3);
+    expect(text).not.toContain('fluentd-request-ack');
   });
 
-  it('a sender that is not Docker gets its client lines first', () => {
+  it('a sender that is not Docker gets its client lines, and no Docker line for acks', () => {
     const at = lines.findIndex((l) => l.startsWith('forward plain'));
+    expect(lines[at + 1]).toBe(
+      '  [warning] No acknowledgements: lines in flight can be lost (forward-no-ack)',
+    );
     const client = lines.indexOf(
       '    fluent-logger (Node.js): createFluentSender(tag, { requireAckResponse: true })',
       at,
     );
-    const docker = lines.indexOf(
-      '    from Docker: docker run --log-opt fluentd-request-ack=true',
-      at,
-    );
     expect(client).toBeGreaterThan(at);
-    expect(docker).toBeGreaterThan(client);
+    const next = lines.findIndex((l, i) => i > at && l === '');
+    expect(lines.slice(at, next).some((l) => l.includes('docker run'))).toBe(false);
   });
 
   it('escapes control characters that came off the wire', () => {
