@@ -1,15 +1,17 @@
 /**
- * `logharbor doctor`: GET /api/doctor from a running logharbor and print, per sender,
- * what to improve in its logging setup with the lines to paste: per finding the
- * `--log-opt` flags (or another client's setting), per Docker sender one Compose
- * `logging:` block and one daemon.json with every change; then the advice that applies to
- * every Docker container. `--json` prints the answer as it came.
+ * `logharbor doctor`: GET /api/doctor from a running logharbor and print a summary
+ * (cli/doctor-summary.ts: each finding once with its senders, the lines to paste once),
+ * or with `--all`, per sender, what to improve in its logging setup with the lines to
+ * paste: per finding the `--log-opt` flags (or another client's setting), per Docker
+ * sender one Compose `logging:` block and one daemon.json with every change; then the
+ * advice that applies to every Docker container. `--json` prints the answer as it came.
  *
  * Names and tags came off the wire: every printed string goes through cleanMessage, so a
  * hostile tag cannot move the cursor or retitle the terminal.
  */
 import type { DoctorReport, DoctorSender, Finding, Fix } from '../core/doctor/report.js';
 import { parseDoctorReport } from '../core/doctor/report.js';
+import { formatDoctorSummary } from './doctor-summary.js';
 import { cleanMessage, type Style } from './output.js';
 import { getJson, resolveRemote } from './remote.js';
 
@@ -69,7 +71,10 @@ function findingLines(
     ...wrap(safe(f.why), '    '),
     // A sender that is not Docker is most likely one of the other clients: those lines first.
     ...clients,
-    `    ${clients.length > 0 ? 'from Docker: ' : ''}docker run ${safe(f.fix.docker_run)}`,
+    // A finding for other clients only (no Docker option: forward-no-ack) has no such line.
+    ...(f.fix.docker_run === ''
+      ? []
+      : [`    ${clients.length > 0 ? 'from Docker: ' : ''}docker run ${safe(f.fix.docker_run)}`]),
   ];
 }
 
@@ -122,5 +127,7 @@ export async function doctor(
   }
   const report = parseDoctorReport(body);
   if (!report) throw new Error('the server sent a doctor answer this command does not understand');
-  for (const line of formatDoctor(report, o, style)) write(line);
+  // Short by default (one line per finding, the lines to paste once); --all: per sender.
+  const lines = o.all ? formatDoctor(report, o, style) : formatDoctorSummary(report, style);
+  for (const line of lines) write(line);
 }

@@ -4,6 +4,9 @@
  * every listener on a free port. Resolves once it prints where it listens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PACKAGE_ROOT } from '../../core/paths.js';
 
 export interface RoleProcess {
@@ -21,10 +24,15 @@ export async function startRole(
   role: 'serve' | 'collector' | 'api',
   env: Record<string, string>,
 ): Promise<RoleProcess> {
+  // Each process its own data directory: a collector's spool is its own (a lock keeps two
+  // off one directory).
+  const dataDir = mkdtempSync(path.join(tmpdir(), `lh-${role}-`));
   const proc = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', role], {
     cwd: PACKAGE_ROOT,
     env: {
       ...process.env,
+      LOGHARBOR_DATA_DIR: dataDir,
+      LOGHARBOR_SPOOL_SEGMENT_BYTES: '4MB',
       LOGHARBOR_HTTP_ADDR: role === 'collector' ? 'off' : '127.0.0.1:0',
       LOGHARBOR_FORWARD_ADDR: role === 'api' ? 'off' : '127.0.0.1:0',
       LOGHARBOR_SYSLOG_UDP_ADDR: 'off',
@@ -61,10 +69,12 @@ export async function startRole(
     ports,
     log: () => err,
     async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      if (!env.LOGHARBOR_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

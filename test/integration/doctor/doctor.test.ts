@@ -26,6 +26,7 @@ import { rawClient } from '../../support/raw-client.js';
 import { FakeContainer } from '../browser/viewer.js';
 import {
   findingIds,
+  sendDockerLike,
   sendPlainFluentLogger,
   sendUdp,
   senderOf,
@@ -51,18 +52,22 @@ describe('GET /api/doctor with real senders', () => {
     const udp = h.port('syslog-udp');
 
     await sendPlainFluentLogger(h.forwardPort, 'plain', 'app', ['no ack 1', 'no ack 2']);
-    const good = new FakeContainer(h.forwardPort, {
-      name: 'shop-web',
+    await sendDockerLike(h.forwardPort, { name: 'shop-web', project: 'shop', service: 'web' }, [
+      'good 1',
+      'good 2',
+    ]);
+    await sendDockerLike(h.forwardPort, { name: 'solo' }, ['solo 1']);
+    // Docker-shaped, asking for acks (fluent-logger's requireAckResponse).
+    const acked = new FakeContainer(h.forwardPort, {
+      name: 'acked',
       project: 'shop',
-      service: 'web',
+      service: 'acked',
     });
-    const solo = new FakeContainer(h.forwardPort, { name: 'solo' });
-    await Promise.all([good.send(['acked 1', 'acked 2']), solo.send(['solo 1'])]);
-    good.close();
-    solo.close();
+    await acked.send(['acked 1']);
+    acked.close();
     await sendUdp(udp, fixtureDatagrams('docker-20.10/syslog-udp-default.bin'));
     await sendUdp(udp, fixtureDatagrams('docker-20.10/syslog-udp-rfc5424micro.bin'));
-    let expected = 2 + 3 + 6 + 6;
+    let expected = 2 + 3 + 1 + 6 + 6;
     if (!noLogger) {
       const r = await runLogger([
         '--rfc3164',
@@ -93,7 +98,8 @@ describe('GET /api/doctor with real senders', () => {
     expect(s.traits).toMatchObject({ mode: 'message', ack: 'no', time: 'integer', docker: 'no' });
     expect(findingIds(s)).toEqual(['forward-no-ack', 'forward-seconds']);
     const [ack, seconds] = s.findings;
-    expect(ack!.fix.docker_run).toBe('--log-opt fluentd-request-ack=true');
+    // Its client's setting only: Docker is never asked for acks.
+    expect(ack!.fix.docker_run).toBe('');
     expect(ack!.fix.clients).toContainEqual({
       label: 'fluent-logger (Node.js)',
       line: 'createFluentSender(tag, { requireAckResponse: true })',
@@ -103,16 +109,29 @@ describe('GET /api/doctor with real senders', () => {
     expect(ack!.fix.compose).toContain(`fluentd-address: "127.0.0.1:${h.forwardPort}"`);
   });
 
-  it('a well-configured Docker-like sender (acks, EventTime, Compose labels): no finding', () => {
+  it('a Docker-like sender with the recommended options (EventTime, Compose labels, no acks): no finding', () => {
     const s = senderOf(report, 'container:shop-web');
     expect(s.traits).toMatchObject({
-      ack: 'yes',
+      ack: 'no',
+      resent: 'no',
       time: 'event-time',
       docker: 'yes',
       compose: 'yes',
     });
     expect(s.findings).toEqual([]);
     expect(s.fix).toBeNull();
+  });
+
+  it('a Docker-like sender asking for acks: the ack-race warning, fixed by the options without them', () => {
+    const s = senderOf(report, 'container:acked');
+    expect(s.traits).toMatchObject({ ack: 'yes', docker: 'yes', compose: 'yes' });
+    expect(findingIds(s)).toEqual(['forward-docker-ack-race']);
+    expect(s.findings[0]!.severity).toBe('warning');
+    expect(s.fix!.docker_run).toBe(
+      '--log-opt fluentd-sub-second-precision=true ' +
+        '--log-opt labels=com.docker.compose.project,com.docker.compose.service',
+    );
+    expect(s.fix!.compose).not.toContain('request-ack');
   });
 
   it('the same without Compose labels: only that finding', () => {
@@ -192,11 +211,12 @@ describe('GET /api/doctor with real senders', () => {
   });
 
   it('`logharbor doctor` prints the findings and the lines to paste', async () => {
-    // Three runs at once: each pays tsx's start-up.
-    const [run, json, refused] = await Promise.all([
-      cli(['doctor', '--url', api.url], { LOGHARBOR_API_TOKEN: TOKEN }),
+    // Four runs at once: each pays tsx's start-up.
+    const [run, json, refused, short] = await Promise.all([
+      cli(['doctor', '--all', '--url', api.url], { LOGHARBOR_API_TOKEN: TOKEN }),
       cli(['doctor', '--json', '--all', '--url', api.url], { LOGHARBOR_API_TOKEN: TOKEN }),
       cli(['doctor', '--url', api.url], {}),
+      cli(['doctor', '--url', api.url], { LOGHARBOR_API_TOKEN: TOKEN }),
     ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -212,17 +232,33 @@ describe('GET /api/doctor with real senders', () => {
     expect(out).toContain(
       '    fluent-logger (Node.js): createFluentSender(tag, { requireAckResponse: true })',
     );
-    expect(out).toContain('    from Docker: docker run --log-opt fluentd-request-ack=true');
+    expect(run.stdout).not.toContain('--log-opt fluentd-request-ack');
     expect(out).toContain('    docker run --log-opt syslog-format=rfc5424micro');
     expect(out).toContain(
       "    docker run --log-opt syslog-format=rfc5424micro --log-opt 'tag={{.Name}}/{{.ID}}'",
     );
     expect(out).toContain(`          syslog-address: "udp://127.0.0.1:${h.port('syslog-udp')}"`);
-    expect(run.stdout).not.toContain('shop-web'); // nothing to improve: folded
+    expect(run.stdout).toContain('shop-web'); // --all: nothing to improve, listed too
     expect(out).toContain('For every Docker container:');
 
     const parsed = parseDoctorReport(JSON.parse(json.stdout));
     expect(parsed?.senders.map((s) => s.sender)).toContain('container:shop-web');
+
+    // Without --all (issue 18): each finding once with its senders, the lines to paste once.
+    expect(short.code, short.stderr).toBe(0);
+    const brief = short.stdout.split('\n');
+    const findings = new Set(parsed!.senders.flatMap((s) => s.findings.map((f) => f.id)));
+    const withFindings = parsed!.senders.filter((s) => s.findings.length > 0).length;
+    expect(brief[0]).toMatch(
+      new RegExp(
+        `^${findings.size} findings? for ${withFindings} senders? \\(of ${parsed!.senders.length} seen since `,
+      ),
+    );
+    for (const id of findings) expect(brief.filter((l) => l.includes(`(${id}): `))).toHaveLength(1);
+    expect(brief).toContain(
+      "    docker run --log-opt syslog-format=rfc5424micro --log-opt 'tag={{.Name}}/{{.ID}}'",
+    );
+    expect(brief.length).toBeLessThan(out.length);
 
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe('logharbor: LH_UNAUTHORIZED: missing or wrong API token\n');
@@ -275,7 +311,7 @@ describe('several collectors on one database', () => {
       await other.flush();
       let s = senderOf(await api.report(), 'container:web1');
       expect(s.events).toBe(6 + n);
-      expect(findingIds(s)).toEqual(['forward-no-ack', 'forward-seconds', 'forward-no-compose']);
+      expect(findingIds(s)).toEqual(['forward-seconds', 'forward-no-compose']);
 
       // The container re-created with acks and sub-second times, seen by the other
       // collector 1 ms after anything either collector has stamped so far.
@@ -284,7 +320,7 @@ describe('several collectors on one database', () => {
       await other.flush();
       s = senderOf(await api.report(), 'container:web1');
       expect(s.traits).toMatchObject({ ack: 'yes', time: 'event-time' });
-      expect(findingIds(s)).toEqual(['forward-no-compose']);
+      expect(findingIds(s)).toEqual(['forward-docker-ack-race', 'forward-no-compose']);
       expect(s.address).toBe('10.0.0.2:24224');
     } finally {
       await other.close();

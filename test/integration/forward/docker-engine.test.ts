@@ -1,9 +1,11 @@
 /**
  * A real Docker engine's fluentd log driver against a running logharbor: with and
- * without fluentd-request-ack and sub-second precision, and a 40 KiB line. Skipped
- * (loudly, by startDocker) only where dockerd cannot start.
+ * without fluentd-request-ack and sub-second precision, a 40 KiB line, and the options
+ * logharbor recommends (core/docker-advice.ts) with both streams at once. Skipped
+ * (loudly, by startDocker) only where dockerd cannot start; failed instead on CI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLUENTD_OPTS } from '../../../core/docker-advice.js';
 import { startDocker } from '../../support/docker.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 
@@ -82,6 +84,23 @@ describe.runIf(engine)('Docker fluentd driver end to end', () => {
       else expect(fractions.every((f) => !f)).toBe(true);
     });
   }
+
+  it('the recommended options (core/docker-advice.ts): 400 lines on both streams at once, each stored once', async () => {
+    // What the README's "Why these options" measured: without request-ack nothing races.
+    await run(
+      'lh-advice',
+      FLUENTD_OPTS.map(([k, v]) => `${k}=${v}`),
+      'for i in $(seq 1 200); do echo "out $i"; echo "err $i" >&2; done',
+    );
+    const rows = await rowsOf('lh-advice', 400);
+    expect(rows).toHaveLength(400);
+    const stream = (s: string) => rows.filter((r) => r.stream === s).map((r) => r.message);
+    const numbered = (p: string) => Array.from({ length: 200 }, (_, i) => `${p} ${i + 1}`);
+    expect(stream('stdout')).toEqual(numbered('out'));
+    expect(stream('stderr')).toEqual(numbered('err'));
+    expect(rows.some((r) => (r.ts as Date).getTime() % 1000 !== 0 || r.ts_ns !== 0)).toBe(true);
+    expect(rows[0]).toMatchObject({ project: 'shop', service: 'api' });
+  });
 
   it('a 40 KiB line arrives in parts and is stored once, whole; with acks too', async () => {
     const line = 'head -c 40000 /dev/zero | tr "\\0" x; echo; echo after';

@@ -96,11 +96,19 @@ it(
       sendAll(c2.ports['forward-tcp']!, 'four'),
     ]);
     const total = 4 * PER_SENDER;
-    const stored = (
-      await admin.query<{ id: string }>(
-        `SELECT id::text FROM logs WHERE tag LIKE 'scale.%' ORDER BY id`,
-      )
-    ).rows.map((r) => Number(r.id));
+    // Acks follow the collectors' spool writes: the last requests may still be on their way
+    // to PostgreSQL when the senders have their acks.
+    const storedIds = async () =>
+      (
+        await admin.query<{ id: string }>(
+          `SELECT id::text FROM logs WHERE tag LIKE 'scale.%' ORDER BY id`,
+        )
+      ).rows.map((r) => Number(r.id));
+    let stored = await storedIds();
+    for (let i = 0; stored.length < total && i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      stored = await storedIds();
+    }
     await admin.end();
     expect(stored).toHaveLength(total);
 
