@@ -172,13 +172,7 @@ export class Program {
    * With `goOn`, MATCH only sets `matched` and every CHAR state reached is still collected
    * (the page's highlighter extends a match to its longest end that way).
    */
-  close(
-    from: ArrayLike<number>,
-    prev: Before,
-    next: number,
-    out: number[],
-    goOn = false,
-  ): number {
+  close(from: ArrayLike<number>, prev: Before, next: number, out: number[], goOn = false): number {
     const { op, stack } = this;
     this.newMarks();
     this.matched = false;
