@@ -13,9 +13,9 @@ import {
   parseSources,
   type ContainerInfo,
   type HistogramData,
-  type ListenerHealth,
   type LogRecord,
   type LogsPage,
+  type SourcesData,
 } from './wire.js';
 import { parseDoctorReport, type DoctorReport } from '../../core/doctor/report.js';
 
@@ -127,8 +127,13 @@ export class ApiClient {
     return this.get('/api/containers', params, parseContainers, signal);
   }
 
-  async sources(signal?: AbortSignal): Promise<ListenerHealth[]> {
-    return this.get('/api/sources', {}, parseSources, signal);
+  /**
+   * Listeners and collectors. `ask: false` never prompts for a token (the banner's
+   * background poll): a 401 is thrown, and the next poll sends whatever token the user
+   * gave meanwhile.
+   */
+  async sources(signal?: AbortSignal, opts: { ask?: boolean } = {}): Promise<SourcesData> {
+    return this.get('/api/sources', {}, parseSources, signal, opts.ask ?? true);
   }
 
   async doctor(signal?: AbortSignal): Promise<DoctorReport> {
@@ -158,6 +163,7 @@ export class ApiClient {
     params: Params,
     parse: (v: unknown) => T | null,
     signal?: AbortSignal,
+    ask = true,
   ): Promise<T> {
     const url = path + queryString(params);
     for (let prompts = 0; ; prompts++) {
@@ -179,7 +185,7 @@ export class ApiClient {
         return value;
       }
       const err = parseErrorBody(body);
-      if (res.status === 401 && prompts < (this.o.maxPrompts ?? 3)) {
+      if (res.status === 401 && ask && prompts < (this.o.maxPrompts ?? 3)) {
         const reason = token ? 'The token was not accepted.' : 'This server needs an API token.';
         if (await this.requestToken(reason)) continue;
       }

@@ -9,8 +9,12 @@
  * Issue 18: a view stopped by its query or token says so and stops asking (the
  * histogram's refresh included) until the query changes; an empty result offers a wider
  * range; the query's matches are marked; a click on a value adds it to the query.
+ *
+ * Issue 16: a banner while the store lags (lag-feed.ts); while PostgreSQL is unreachable
+ * a failed search says that rather than "internal error", and runs again once it is back.
  */
 import { ApiError, type ApiClient } from './api.js';
+import { BannerView } from './banner-view.js';
 import { Drawer, WRAPPED_ROW_ESTIMATE, onWrapChange, setupCopyLink } from './chrome.js';
 import { effectiveQuery, userColumn, type EffectiveQuery } from './containers.js';
 import { Controls } from './controls.js';
@@ -20,6 +24,7 @@ import { formatInt } from './format.js';
 import { highlighter, type Highlighter } from './highlight.js';
 import { ContainersFeed, HistogramFeed } from './feeds.js';
 import { HistogramView } from './histogram-view.js';
+import { LagFeed, NO_LAG, type StoreLag } from './lag-feed.js';
 import { ListView } from './list-view.js';
 import { Panels } from './panels.js';
 import { withTerm } from './query-edit.js';
@@ -28,7 +33,7 @@ import { renderRow } from './row-view.js';
 import { SavedMenu } from './saved-menu.js';
 import { SearchHistory } from './saved.js';
 import { SidebarView } from './sidebar-view.js';
-import { errorKind, keyAction, type ErrorKind } from './status.js';
+import { errorKind, keyAction, storeDownError, type ErrorKind } from './status.js';
 import { StatusView } from './status-view.js';
 import { RowStore, type AppendResult } from './store.js';
 import { TailStream, type Clock, type SocketFactory, type TailStatus } from './tail-stream.js';
@@ -79,6 +84,11 @@ export class App {
   private hl: Highlighter | null = null;
   private readonly history: SearchHistory;
   private readonly drawer = new Drawer();
+  private readonly banner: BannerView;
+  private readonly lagFeed: LagFeed;
+  private lag: StoreLag = NO_LAG;
+  /** This view's server error (5xx, unreachable): retold, then retried, as PostgreSQL goes and comes. */
+  private serverError: ApiError | null = null;
 
   constructor(private readonly d: AppDeps) {
     this.zone = d.storage.getItem(ZONE_KEY) === 'utc' ? 'utc' : 'local';
@@ -137,13 +147,17 @@ export class App {
       onClose: () => this.navigate({ ctx: null }, false),
       openContext: (id) => this.navigate({ ctx: id }),
       onError: (e) => this.fail(e),
+      onSources: (data) => this.lagFeed.seen(data),
     });
+    this.banner = new BannerView(() => this.panels.health());
+    this.lagFeed = new LagFeed(d.api, d.clock, (lag) => this.onLag(lag));
     this.wire();
   }
 
   start(): void {
     window.addEventListener('popstate', () => this.apply(decodeState(location.search)));
     this.sideFeed.start();
+    this.lagFeed.start();
     this.apply(this.state, true);
   }
 
@@ -185,6 +199,7 @@ export class App {
     this.wasLive = false;
     this.lost = false;
     this.error = null;
+    this.serverError = null;
     this.controls.clearError();
     this.store.clear();
     // The tail appends newer lines, a search older ones: one is drawn upside down.
@@ -322,7 +337,7 @@ export class App {
   /** The view cannot go on (its query, the token, a failed search): say why, stop asking. */
   private stop(e: unknown): void {
     if (e instanceof DOMException && e.name === 'AbortError') return;
-    this.error = e instanceof ApiError ? errorKind(e.code) : 'other';
+    this.error = e instanceof ApiError ? errorKind(e.code, e.status) : 'other';
     this.histFeed.stop();
     this.fail(e);
     this.paintStatus();
@@ -331,9 +346,29 @@ export class App {
   private fail(e: unknown): void {
     if (e instanceof DOMException && e.name === 'AbortError') return;
     if (e instanceof ApiError) {
+      const kind = errorKind(e.code, e.status);
+      if (kind === 'server') this.serverError = e;
       const col = e.column === null ? null : userColumn(e.column, this.eq, this.state.q.length);
-      this.controls.showError(`${e.code}: ${e.message}`, this.state.q, col);
+      const text = storeDownError(kind, this.lag.postgresDown) ?? `${e.code}: ${e.message}`;
+      this.controls.showError(text, this.state.q, col);
     } else this.controls.showError(String(e), '', null);
+  }
+
+  /** The store's lag changed: the banner, and a server error told in the banner's words. */
+  private onLag(lag: StoreLag): void {
+    const was = this.lag.postgresDown;
+    this.lag = lag;
+    this.banner.paint(lag);
+    const err = this.serverError;
+    if (err !== null && lag.postgresDown !== was) {
+      if (!lag.postgresDown) {
+        // PostgreSQL is back: read again what failed without it.
+        this.apply(this.state);
+        return;
+      }
+      this.fail(err);
+    }
+    this.paintStatus();
   }
 
   private togglePause(): void {
@@ -357,6 +392,7 @@ export class App {
       error: this.error,
       filtered: this.eq.text.trim() !== '',
       wider: widerRange(this.state.from, this.state.to, this.d.clock.now())?.label ?? null,
+      storeDown: this.lag.postgresDown,
     };
     this.status.paint(input, this.zone);
   }

@@ -1,17 +1,18 @@
 /**
  * The panels over the list: the lines around one record (GET /api/logs/:id/context,
  * opened from a row's link and kept in the URL as `ctx=`), ingestion health
- * (GET /api/sources, refreshed every few seconds while open), and the driver doctor
- * (GET /api/doctor, web/src/doctor.ts).
+ * (GET /api/sources, refreshed every few seconds while open: the listeners, then the
+ * store behind them), and the driver doctor (GET /api/doctor, web/src/doctor.ts).
  */
 import type { ApiClient } from './api.js';
 import { h } from './dom.js';
 import { doctorView, type Copier } from './doctor.js';
-import { healthTable } from './health-view.js';
+import { healthTable, storeTable } from './health-view.js';
 import { Overlay } from './overlay.js';
 import { renderRow } from './row-view.js';
 import type { Zone } from './time.js';
 import type { ViewState } from './url-state.js';
+import type { SourcesData } from './wire.js';
 
 export const CONTEXT_LINES = 50;
 const HEALTH_REFRESH_MS = 5_000;
@@ -24,6 +25,8 @@ export interface PanelsOptions {
   /** A context link inside a panel was followed. */
   openContext(id: string): void;
   onError(e: unknown): void;
+  /** The health panel's answer, for the store banner (it need not ask again). */
+  onSources(data: SourcesData): void;
 }
 
 export class Panels {
@@ -115,10 +118,14 @@ export class Panels {
     const signal = this.abort?.signal;
     const load = async (): Promise<void> => {
       try {
-        const list = await this.api.sources(signal);
+        const data = await this.api.sources(signal);
         if (signal?.aborted) return;
+        this.o.onSources(data);
         this.overlay.body.replaceChildren(
-          healthTable(list),
+          h('h3', { text: 'Listeners' }),
+          healthTable(data.listeners),
+          h('h3', { text: 'Store' }),
+          storeTable(data.collectors, this.o.zone()),
           h('p', {
             class: 'muted',
             text: `Updated ${new Date().toLocaleTimeString()} · refreshes every 5 s`,

@@ -24,22 +24,42 @@ export interface StatusInput {
   wider?: string | null;
   /** The view has a query or picked containers (false: every line of the range). */
   filtered?: boolean;
+  /**
+   * A collector cannot write to PostgreSQL (the banner says so, lag-feed.ts): a server
+   * error is that, and new lines wait in the spool rather than reach the tail.
+   */
+  storeDown?: boolean;
 }
 
-export type ErrorKind = 'query' | 'token' | 'other';
+/** `server`: the server could not answer (5xx, unreachable), which a later try may not repeat. */
+export type ErrorKind = 'query' | 'token' | 'server' | 'other';
 
-/** The kind of an API error code (core/errors.ts). */
-export function errorKind(code: string): ErrorKind {
+/** The kind of an API error (core/errors.ts codes; status 0: no answer at all). */
+export function errorKind(code: string, status = 400): ErrorKind {
   if (code === 'LH_QUERY_SYNTAX' || code === 'LH_QUERY_TOO_LONG') return 'query';
   if (code === 'LH_UNAUTHORIZED') return 'token';
+  if ((status === 0 || status >= 500) && code !== 'LH_QUERY_TIMEOUT') return 'server';
   return 'other';
 }
 
 const STOPPED: Record<ErrorKind, string> = {
   query: 'the query has an error (see above)',
   token: 'the API token was not accepted',
+  server: 'the server could not answer',
   other: 'the server refused this view',
 };
+
+/** What stopped the view, agreeing with the banner when PostgreSQL is away. */
+function stoppedBy(i: StatusInput, e: ErrorKind): string {
+  return e === 'server' && i.storeDown ? 'PostgreSQL is unreachable (see the banner)' : STOPPED[e];
+}
+
+/** The qerror box's text for a server error while PostgreSQL is away, or null. */
+export function storeDownError(kind: ErrorKind | null, storeDown: boolean): string | null {
+  return kind === 'server' && storeDown
+    ? 'PostgreSQL is unreachable: lines cannot be read until it answers again, and this view reloads then.'
+    : null;
+}
 
 export interface StatusView {
   text: string;
@@ -53,7 +73,8 @@ export interface StatusView {
 
 function stateText(i: StatusInput): [string, string] {
   const t = i.tail;
-  if (i.error) return [`${i.live ? 'Stopped' : 'Search failed'}: ${STOPPED[i.error]}`, 'error'];
+  if (i.error)
+    return [`${i.live ? 'Stopped' : 'Search failed'}: ${stoppedBy(i, i.error)}`, 'error'];
   if (!i.live) {
     if (i.rows >= i.cap)
       return [`Row cap of ${formatInt(i.cap)} reached: narrow the range`, 'search'];
@@ -64,7 +85,10 @@ function stateText(i: StatusInput): [string, string] {
   if (!t || t.state === 'connecting') {
     return [t && t.attempt > 0 ? `Reconnecting (attempt ${t.attempt})…` : 'Connecting…', 'wait'];
   }
-  if (t.state === 'live') return ['Live', 'live'];
+  if (t.state === 'live')
+    return i.storeDown
+      ? ['Live · new lines wait until PostgreSQL is back', 'wait']
+      : ['Live', 'live'];
   if (t.state === 'paused') {
     return [t.stalled ? 'Paused · reading stopped, catches up on resume' : 'Paused', 'paused'];
   }
@@ -131,6 +155,8 @@ export function describeEdge(i: StatusInput): EdgeNote | null {
   if (i.rows === 0) {
     if (i.error === 'query') return { text: 'Fix the query above to see lines.', action: null };
     if (i.error === 'token') return { text: 'This server needs an API token.', action: null };
+    if (i.error === 'server' && i.storeDown)
+      return { text: 'Nothing to show while PostgreSQL is unreachable.', action: null };
     if (i.error) return { text: 'Nothing to show: see the error above.', action: null };
     if (i.loading)
       return { text: i.live ? 'Loading the newest lines…' : 'Searching…', action: null };

@@ -75,6 +75,36 @@ export interface ListenerHealth {
   ratePerS: number;
 }
 
+/**
+ * One collector's spool and the store behind it (core/collector-status.ts), with the
+ * server's sentence for a person when the store lags (`lag`, null while it keeps up).
+ */
+export interface CollectorHealth {
+  spoolId: string;
+  host: string;
+  pid: number | null;
+  spoolBytes: number;
+  spoolMaxBytes: number;
+  /** Requests in the spool not yet stored in PostgreSQL. */
+  waiting: number;
+  oldestWaitingS: number;
+  drainPerS: number;
+  full: boolean;
+  fullReason: string | null;
+  /** Since when writes to PostgreSQL fail (RFC 3339), or null. */
+  postgresDownSince: string | null;
+  postgresError: string | null;
+  sync: string;
+  ackAfter: string;
+  lag: string | null;
+}
+
+export interface SourcesData {
+  listeners: ListenerHealth[];
+  /** Empty from an API older than the spool. */
+  collectors: CollectorHealth[];
+}
+
 export interface ApiErrorBody {
   code: string;
   message: string;
@@ -257,7 +287,56 @@ export function parseContainers(v: unknown): ContainerInfo[] | null {
   return out;
 }
 
-export function parseSources(v: unknown): ListenerHealth[] | null {
+/** A count or size: finite and not negative, else 0. */
+function nonNegative(v: unknown): number {
+  const n = num(v);
+  return n !== null && n >= 0 ? n : 0;
+}
+
+/** Text shown to a person, cut to a length no banner or cell needs more of. */
+function shortText(v: unknown, max = 500): string | null {
+  return typeof v === 'string' && v !== '' ? v.slice(0, max) : null;
+}
+
+/** Collectors the page shows at most (one per host of a scale-out, in practice a few). */
+export const MAX_COLLECTORS = 64;
+
+function collector(c: unknown): CollectorHealth | null {
+  if (!isObj(c) || typeof c.spool_id !== 'string' || c.spool_id === '') return null;
+  return {
+    spoolId: c.spool_id.slice(0, 200),
+    host: shortText(c.host, 200) ?? '',
+    pid: intIn(c.pid, 1, Number.MAX_SAFE_INTEGER),
+    spoolBytes: nonNegative(c.spool_bytes),
+    spoolMaxBytes: nonNegative(c.spool_max_bytes),
+    waiting: nonNegative(c.waiting),
+    oldestWaitingS: nonNegative(c.oldest_waiting_s),
+    drainPerS: nonNegative(c.drain_per_s),
+    full: c.full === true,
+    fullReason: shortText(c.full_reason),
+    postgresDownSince:
+      typeof c.postgres_down_since === 'string' && !Number.isNaN(Date.parse(c.postgres_down_since))
+        ? c.postgres_down_since
+        : null,
+    postgresError: shortText(c.postgres_error),
+    sync: shortText(c.sync, 40) ?? '',
+    ackAfter: shortText(c.ack_after, 40) ?? '',
+    lag: shortText(c.lag),
+  };
+}
+
+function collectors(v: unknown): CollectorHealth[] {
+  const out: CollectorHealth[] = [];
+  if (!Array.isArray(v)) return out;
+  for (const c of v) {
+    const parsed = collector(c);
+    if (parsed) out.push(parsed);
+    if (out.length === MAX_COLLECTORS) break;
+  }
+  return out;
+}
+
+export function parseSources(v: unknown): SourcesData | null {
   if (!isObj(v) || !Array.isArray(v.listeners)) return null;
   const out: ListenerHealth[] = [];
   for (const l of v.listeners) {
@@ -275,7 +354,7 @@ export function parseSources(v: unknown): ListenerHealth[] | null {
       ratePerS: num(l.rate_per_s) ?? 0,
     });
   }
-  return out;
+  return { listeners: out, collectors: collectors(v.collectors) };
 }
 
 /** `{"error": {"code", "message", "column"?}}`, or the bare inner object as the tail sends it. */

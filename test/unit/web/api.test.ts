@@ -123,6 +123,15 @@ describe('ApiClient', () => {
     expect(prompts).toEqual(['The token was not accepted.']);
   });
 
+  it('a background request (ask: false) never prompts: the 401 is reported (issue 16)', async () => {
+    const { api, prompts } = client([unauthorized], { answers: ['t'] });
+    await expect(api.sources(undefined, { ask: false })).rejects.toMatchObject({
+      status: 401,
+      code: 'LH_UNAUTHORIZED',
+    });
+    expect(prompts).toEqual([]);
+  });
+
   it('when the user declines, the 401 is reported', async () => {
     const { api } = client([unauthorized], { answers: [null] });
     await expect(api.containers()).rejects.toMatchObject({ status: 401, code: 'LH_UNAUTHORIZED' });

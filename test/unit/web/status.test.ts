@@ -4,6 +4,7 @@ import {
   describeStatus,
   errorKind,
   keyAction,
+  storeDownError,
   type StatusInput,
 } from '../../../web/src/status.js';
 
@@ -188,9 +189,63 @@ describe('errors stop the view with their own words (issue 18)', () => {
     expect(describeStatus(stopped).text).toBe('Stopped');
   });
 
+  it('a server error is told apart from a refusal (issue 16)', () => {
+    expect(errorKind('LH_INTERNAL', 500)).toBe('server');
+    expect(errorKind('LH_NOT_READY', 503)).toBe('server');
+    expect(errorKind('LH_NETWORK', 0)).toBe('server');
+    expect(errorKind('HTTP_502', 502)).toBe('server');
+    // A query that took too long fails again the same way: not the server's state.
+    expect(errorKind('LH_QUERY_TIMEOUT', 503)).toBe('other');
+    expect(errorKind('LH_RATE_LIMITED', 429)).toBe('other');
+    expect(errorKind('LH_UNAUTHORIZED', 401)).toBe('token');
+    expect(errorKind('LH_QUERY_SYNTAX', 400)).toBe('query');
+    const search = { ...base, live: false, tail: null, rows: 0 };
+    expect(describeStatus({ ...search, error: 'server' }).text).toBe(
+      'Search failed: the server could not answer',
+    );
+    expect(describeStatus({ ...search, error: 'other' }).text).toBe(
+      'Search failed: the server refused this view',
+    );
+  });
+
   it('the new-lines pill points where the newest lines are', () => {
     const up = { ...base, following: false, unseen: 3 };
     expect(describeStatus({ ...up, newestAt: 'top' }).pill).toBe('↑ 3 new lines');
     expect(describeStatus({ ...up, newestAt: 'bottom' }).pill).toBe('↓ 3 new lines');
+  });
+});
+
+describe('while PostgreSQL is unreachable, the status agrees with the banner (issue 16)', () => {
+  const search = { ...base, live: false, tail: null, rows: 0, storeDown: true };
+
+  it('a failed search names PostgreSQL, in the status, the edge and the error box', () => {
+    expect(describeStatus({ ...search, error: 'server' })).toMatchObject({
+      text: 'Search failed: PostgreSQL is unreachable (see the banner)',
+      cls: 'st-error',
+    });
+    expect(describeEdge({ ...search, error: 'server' })).toEqual({
+      text: 'Nothing to show while PostgreSQL is unreachable.',
+      action: null,
+    });
+    expect(storeDownError('server', true)).toMatch(
+      /^PostgreSQL is unreachable: .* reloads then\.$/,
+    );
+    // Errors of other kinds keep their own words; without the banner, nothing changes.
+    expect(describeStatus({ ...search, error: 'query' }).text).toBe(
+      'Search failed: the query has an error (see above)',
+    );
+    expect(storeDownError('query', true)).toBeNull();
+    expect(storeDownError('server', false)).toBeNull();
+    expect(describeEdge({ ...search, error: 'server', storeDown: false })?.text).toBe(
+      'Nothing to show: see the error above.',
+    );
+  });
+
+  it('the live tail does not claim lines flow: they wait in the spool', () => {
+    expect(describeStatus({ ...base, storeDown: true })).toMatchObject({
+      text: 'Live · new lines wait until PostgreSQL is back',
+      cls: 'st-wait',
+    });
+    expect(describeStatus({ ...base, storeDown: false }).text).toBe('Live');
   });
 });

@@ -8,7 +8,9 @@ import {
   parseSources,
   parseTailMessage,
   toRecord,
+  MAX_COLLECTORS,
 } from '../../../web/src/wire.js';
+import { COLLECTOR } from './collectors.js';
 import { rec } from './records.js';
 
 describe('toRecord', () => {
@@ -199,22 +201,104 @@ describe('response shapes', () => {
         finishedAt: null,
       },
     ]);
+    // An API older than the spool sends no collectors.
     expect(
       parseSources({ listeners: [{ listener: 'fwd', rate_per_s: 2.5, errors: 'many' }] }),
-    ).toEqual([
+    ).toEqual({
+      listeners: [
+        {
+          listener: 'fwd',
+          protocol: '',
+          transport: '',
+          address: '',
+          connections: 0,
+          received: 0,
+          errors: 0,
+          dropped: 0,
+          lastError: null,
+          ratePerS: 2.5,
+        },
+      ],
+      collectors: [],
+    });
+  });
+
+  it('collectors as GET /api/sources sends them (issue 16)', () => {
+    const wire = JSON.parse(JSON.stringify({ listeners: [], collectors: [COLLECTOR] })) as unknown;
+    expect(parseSources(wire)?.collectors).toEqual([
       {
-        listener: 'fwd',
-        protocol: '',
-        transport: '',
-        address: '',
-        connections: 0,
-        received: 0,
-        errors: 0,
-        dropped: 0,
-        lastError: null,
-        ratePerS: 2.5,
+        spoolId: 'a1b2',
+        host: 'box',
+        pid: 4242,
+        spoolBytes: 1_288_490_189,
+        spoolMaxBytes: 4_294_967_296,
+        waiting: 310,
+        oldestWaitingS: 42.5,
+        drainPerS: 0,
+        full: false,
+        fullReason: null,
+        postgresDownSince: '2026-11-28T06:00:00.000Z',
+        postgresError: 'connect ECONNREFUSED 127.0.0.1:5432',
+        sync: 'interval',
+        ackAfter: 'spool',
+        lag: 'PostgreSQL unreachable for 42 s, 1.2 GB waiting in the spool',
       },
     ]);
+  });
+
+  it('collectors: ill-typed fields become safe values, unusable entries are skipped', () => {
+    const bad = {
+      ...COLLECTOR,
+      pid: -1,
+      spool_bytes: -5,
+      spool_max_bytes: Infinity,
+      waiting: '310',
+      oldest_waiting_s: null,
+      drain_per_s: NaN,
+      full: 'yes',
+      full_reason: 7,
+      postgres_down_since: 'not a time',
+      postgres_error: { msg: 'x' },
+      sync: ['always'],
+      ack_after: undefined,
+      lag: 'x'.repeat(10_000),
+    };
+    const out = parseSources({
+      listeners: [],
+      collectors: [bad, null, 'c', [], { ...COLLECTOR, spool_id: '' }, { host: 'no id' }],
+    });
+    expect(out?.collectors).toEqual([
+      {
+        spoolId: 'a1b2',
+        host: 'box',
+        pid: null,
+        spoolBytes: 0,
+        spoolMaxBytes: 0,
+        waiting: 0,
+        oldestWaitingS: 0,
+        drainPerS: 0,
+        full: false,
+        fullReason: null,
+        postgresDownSince: null,
+        postgresError: null,
+        sync: '',
+        ackAfter: '',
+        lag: 'x'.repeat(500),
+      },
+    ]);
+    // A lag of null or '' is no lag; collectors of the wrong type are none.
+    expect(
+      parseSources({ listeners: [], collectors: [{ ...COLLECTOR, lag: '' }] })?.collectors[0]?.lag,
+    ).toBeNull();
+    expect(parseSources({ listeners: [], collectors: { a: COLLECTOR } })?.collectors).toEqual([]);
+    expect(parseSources({ collectors: [COLLECTOR] })).toBeNull();
+  });
+
+  it(`collectors: at most ${MAX_COLLECTORS}`, () => {
+    const many = Array.from({ length: 1000 }, (_, i) => ({ ...COLLECTOR, spool_id: `s${i}` }));
+    expect(parseSources({ listeners: [], collectors: many })?.collectors).toHaveLength(
+      MAX_COLLECTORS,
+    );
   });
 
   it('error bodies, wrapped or bare', () => {
