@@ -14,6 +14,7 @@ import { installErrorHandler } from './errors.js';
 import { installRateLimit } from './rate-limit.js';
 import { installBrowserGuard } from './security/guard.js';
 import type { DockerState } from './docker/state.js';
+import { alertsRoutes } from './routes/alerts.js';
 import { healthRoutes } from './routes/health.js';
 import { logsRoutes } from './routes/logs.js';
 import { containersRoutes } from './routes/containers.js';
@@ -41,6 +42,8 @@ export interface ApiOptions {
   allowedHosts?: readonly string[];
   /** LOGHARBOR_ALLOWED_ORIGINS: pages besides the page's own (api/security/origin-check.ts). */
   allowedOrigins?: readonly string[];
+  /** This process's alert deliverer, kicked after a test fire (api/alerts/service.ts). */
+  alerts?: { kick(): void };
 }
 
 export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
@@ -88,6 +91,8 @@ export async function buildApp(o: ApiOptions): Promise<FastifyInstance> {
   doctorRoutes(app, reads);
   sourcesRoutes(app, o.telemetry, o.pool);
   tailRoutes(app, { pool: o.pool, hub, telemetry: o.telemetry });
+  // Alerts are written on the primary (the evaluator and deliverers meet there).
+  alertsRoutes(app, { pool: o.pool, kick: () => o.alerts?.kick(), telemetry: o.telemetry });
   await webRoutes(app);
   return app;
 }

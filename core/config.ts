@@ -188,6 +188,18 @@ export const SETTINGS = [
     doc: 'Longest a search, histogram or context query may run in PostgreSQL (statement_timeout); past it the API answers 503 LH_QUERY_TIMEOUT.',
   },
   {
+    env: 'LOGHARBOR_ALERT_WEBHOOK_TIMEOUT',
+    kind: 'duration',
+    default: '10s',
+    doc: 'Longest an alert webhook request may take; past it the attempt counts as failed and is retried.',
+  },
+  {
+    env: 'LOGHARBOR_ALERT_RETRY_FOR',
+    kind: 'duration',
+    default: '24h',
+    doc: 'A failing alert webhook is retried (backoff from 1 s, doubling to 5 min) for this long after the notification, then given up (shown as failed).',
+  },
+  {
     env: 'LOGHARBOR_DOCKER_HOST',
     kind: 'path',
     default: '/var/run/docker.sock',
@@ -345,6 +357,8 @@ export interface Config {
   apiRateLimit: number;
   /** The Docker Engine's unix socket, or null (off). */
   dockerSocket: string | null;
+  alertWebhookTimeoutMs: number;
+  alertRetryForMs: number;
   batchSize: number;
   flushMs: number;
   queueMax: number;
@@ -582,6 +596,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     queryTimeoutMs: dur('LOGHARBOR_QUERY_TIMEOUT'),
     apiRateLimit: parseInt10('LOGHARBOR_API_RATE_LIMIT', raw.LOGHARBOR_API_RATE_LIMIT, 0),
     dockerSocket: parseDockerHost(raw.LOGHARBOR_DOCKER_HOST),
+    alertWebhookTimeoutMs: dur('LOGHARBOR_ALERT_WEBHOOK_TIMEOUT'),
+    alertRetryForMs: dur('LOGHARBOR_ALERT_RETRY_FOR'),
     batchSize: int('LOGHARBOR_BATCH_SIZE'),
     flushMs: parseInt10('LOGHARBOR_FLUSH_MS', raw.LOGHARBOR_FLUSH_MS, 0),
     queueMax: int('LOGHARBOR_QUEUE_MAX'),

@@ -97,6 +97,29 @@ export class Telemetry {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly alertNotifications = new Counter({
+    name: 'logharbor_alert_notifications_total',
+    help: 'Alert notifications decided by this process (firing, resolved, test)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly webhookAttempts = new Counter({
+    name: 'logharbor_alert_webhook_attempts_total',
+    help: 'Alert webhook requests by this process: delivered, failed (retried later), gave_up',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly alertDelaySeconds = new Histogram({
+    name: 'logharbor_alert_delay_seconds',
+    help: "From an alert's first matching line received to its webhook answering 2xx",
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly alertEvaluator = new Gauge({
+    name: 'logharbor_alert_evaluator',
+    help: '1 while this process is the one evaluating alerts (api/alerts/leader.ts)',
+    registers: [this.registry],
+  });
 
   /** This process's collector, if any: the spool and the store behind it. */
   private store: (() => CollectorStatus) | null = null;

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
+import { AlertService } from '../api/alerts/service.js';
 import { DockerState } from '../api/docker/state.js';
 import { exposureWarnings } from '../api/security/exposure.js';
 import { CommitFeed } from '../api/tail/commit-feed.js';
@@ -113,6 +114,7 @@ export async function serve(role: Role): Promise<void> {
   let collector: Collector | null = null;
   let app: FastifyInstance | null = null;
   let feed: CommitFeed | null = null;
+  let alerts: AlertService | null = null;
   // Signals are handled from here on, PostgreSQL reachable or not.
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -124,6 +126,7 @@ export async function serve(role: Role): Promise<void> {
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
     await app?.close();
+    await alerts?.close();
     await feed?.close();
     await collector?.close();
     await Promise.all([pool.end(), apiPool.end(), readPool?.end()]);
@@ -153,6 +156,17 @@ export async function serve(role: Role): Promise<void> {
     const hub = new TailHub();
     feed = new CommitFeed({ url: db.url, pool: apiPool, hub, log, own: collector?.writer });
     await feed.start();
+    // Alerts: one evaluator among the API processes (a lock), deliverers in each.
+    alerts = new AlertService({
+      url: db.url,
+      pool: apiPool,
+      hub,
+      log,
+      telemetry,
+      webhookTimeoutMs: cfg.alertWebhookTimeoutMs,
+      retryForMs: cfg.alertRetryForMs,
+      keepMs: cfg.retentionMs,
+    }).start();
     app = await buildApp({
       pool: apiPool,
       telemetry,
@@ -163,6 +177,7 @@ export async function serve(role: Role): Promise<void> {
       apiRateLimit: cfg.apiRateLimit,
       allowedHosts: cfg.allowedHosts,
       allowedOrigins: cfg.allowedOrigins,
+      alerts,
       docker: cfg.dockerSocket
         ? new DockerState(cfg.dockerSocket, log.child({ role: 'api' }))
         : null,
