@@ -8,6 +8,7 @@ import { migrate } from '../core/db/migrate.js';
 import { createPool } from '../core/db/pool.js';
 import { createLogger } from '../core/log.js';
 import { openDatabase } from '../core/db/open.js';
+import { addAlertsCommand } from './alerts.js';
 import { doctor, type DoctorOptions } from './doctor.js';
 import { colorFor } from './output.js';
 import { DEFAULT_URL } from './remote.js';
@@ -114,6 +115,11 @@ program
     quietOnEpipe();
     await doctor(opts, line, { color: colorFor(process.stdout, process.env) }, process.env);
   });
+
+addAlertsCommand(program, {
+  line,
+  style: () => ({ color: colorFor(process.stdout, process.env) }),
+});
 
 program.parseAsync().catch((e: unknown) => {
   const msg =
