@@ -19,7 +19,7 @@ import type { Logger } from '../../core/log.js';
 import type { StoredRecord } from '../../core/record.js';
 import { RECORD_COLUMNS } from '../search/record-sql.js';
 import type { TailHub } from './hub.js';
-import { toStoredRecord } from './stored-record.js';
+import { toStoredRecord } from '../../core/stored-record.js';
 
 /** This process's writer, whose committed records need not be read back. */
 export interface OwnCommits {

@@ -12,7 +12,7 @@
  */
 import type { LogRecord } from '../../core/record.js';
 import type { PartialInfo } from '../forward/forward-record.js';
-import { cleanBytes } from '../normalize/text.js';
+import { cleanBytes } from '../../core/normalize/text.js';
 
 export interface JoinLimits {
   timeoutMs: number;

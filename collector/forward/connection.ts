@@ -17,7 +17,7 @@ import type { LogRecord } from '../../core/record.js';
 import type { UnitSink } from '../sink/sink.js';
 import type { StashedPart, WriteUnit } from '../writer/unit.js';
 import { normalizeForwardEvent } from './forward-record.js';
-import { toAttrs } from '../normalize/attrs.js';
+import { toAttrs } from '../../core/normalize/attrs.js';
 import type { PartialJoiner } from '../docker-lines/partial-join.js';
 import type { WireObserver } from '../doctor/observer.js';
 import { ForwardFramer } from './framer.js';

@@ -8,9 +8,9 @@
  */
 import type { Attrs, LogRecord } from '../../core/record.js';
 import { newRecord } from '../../core/record.js';
-import { setAttr, toAttrValue } from '../normalize/attrs.js';
-import { cleanBytes, cleanString } from '../normalize/text.js';
-import { parseStructuredLine, severityOf } from '../normalize/structured-line.js';
+import { setAttr, toAttrValue } from '../../core/normalize/attrs.js';
+import { cleanBytes, cleanString } from '../../core/normalize/text.js';
+import { parseStructuredLine, severityOf } from '../../core/normalize/structured-line.js';
 
 /** Where a Docker partial line belongs (moby daemon/logger/fluentd: PartialLogMetaData). */
 export interface PartialInfo {

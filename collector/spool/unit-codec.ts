@@ -15,7 +15,7 @@
  *              bits 18-19 attrs: 0 null, 1 same JSON as the previous record, 2 new;
  *              bit 20 severity present, bit 21 facility present;
  *              bit 22 tsSec and bit 23 receivedAt are deltas from the previous record's
- *   num, str := byte-io.ts (tagged varint-or-float64; length-prefixed UTF-8)
+ *   num, str := core/bytes/byte-io.ts (tagged varint-or-float64; length-prefixed UTF-8)
  *
  * Records of one request share their container columns and usually their labels, and their
  * times are close: "same as previous" flags and deltas make the 2nd and later records cost
@@ -51,7 +51,7 @@
  */
 import type { AttrValue, Attrs, LogRecord, Source, Stream } from '../../core/record.js';
 import type { StashedPart, WriteUnit } from '../writer/unit.js';
-import { ByteReader, ByteWriter } from './byte-io.js';
+import { ByteReader, ByteWriter } from '../../core/bytes/byte-io.js';
 
 const VERSION = 1;
 const CHUNK = 1;

@@ -17,9 +17,9 @@
  */
 import type { Attrs, LogRecord } from '../../core/record.js';
 import { newRecord } from '../../core/record.js';
-import { setAttr, toAttrs } from '../normalize/attrs.js';
-import { parseStructuredLine } from '../normalize/structured-line.js';
-import { cleanBytes, cleanString } from '../normalize/text.js';
+import { setAttr, toAttrs } from '../../core/normalize/attrs.js';
+import { parseStructuredLine } from '../../core/normalize/structured-line.js';
+import { cleanBytes, cleanString } from '../../core/normalize/text.js';
 import { dockerFields } from './docker.js';
 import type { SyslogMessage } from './message.js';
 

@@ -11,7 +11,7 @@ import pg from 'pg';
  * A text literal, or NULL. pg's escapeLiteral doubles quotes and, when the text has a
  * backslash, doubles those too and uses the E'' form, so the result does not depend on
  * `standard_conforming_strings`. The caller passes clean text: the query is sent as a C
- * string, so a NUL would cut it short (records are cleaned of NUL by collector/normalize,
+ * string, so a NUL would cut it short (records are cleaned of NUL by core/normalize,
  * chunk keys by collector/forward/connection.ts).
  */
 export function textLit(s: string | null): string {

@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQuery, print, toPredicate, type StoredRecordLike } from '../../../api/query/index.js';
-import { toStoredRecord } from '../../../api/tail/stored-record.js';
+import { toStoredRecord } from '../../../core/stored-record.js';
 import { newRecord, type LogRecord, type StoredRecord } from '../../../core/record.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { sampleRecord, validAst } from '../../unit/query/arbitraries.js';

@@ -1,5 +1,5 @@
 /**
- * The tail's conversion of a committed record (api/tail/stored-record.ts) against what
+ * The tail's conversion of a committed record (core/stored-record.ts) against what
  * PostgreSQL gives back for the same row (api/record-sql.ts): random records, including
  * extreme times, nanoseconds, unicode keys and numbers, must encode to the same JSON text.
  */
@@ -9,7 +9,7 @@ import type { Committed } from '../../../core/tail-commits.js';
 import { MAX_TS_SEC, MIN_TS_SEC } from '../../../core/record.js';
 import type { AttrValue, Attrs, LogRecord } from '../../../core/record.js';
 import { RECORD_COLUMNS } from '../../../api/search/record-sql.js';
-import { toStoredRecord } from '../../../api/tail/stored-record.js';
+import { toStoredRecord } from '../../../core/stored-record.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 
 /** Text as normalization leaves it: no NUL, no lone surrogate. */

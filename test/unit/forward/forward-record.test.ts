@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { normalizeForwardEvent } from '../../../collector/forward/forward-record.js';
-import { cleanBytes, cleanString } from '../../../collector/normalize/text.js';
-import { parseStructuredLine, severityOf } from '../../../collector/normalize/structured-line.js';
-import { toAttrValue } from '../../../collector/normalize/attrs.js';
+import { cleanBytes, cleanString } from '../../../core/normalize/text.js';
+import { parseStructuredLine, severityOf } from '../../../core/normalize/structured-line.js';
+import { toAttrValue } from '../../../core/normalize/attrs.js';
 
 const ID = '77d719fc4cee1d068f47f8fec26ae7c88c5104f1045efab669533ca0e2332ce6';
 

@@ -4,7 +4,7 @@
  */
 import type { LogharborError } from '../../../core/errors.js';
 import { newRecord, type StoredRecord } from '../../../core/record.js';
-import { toStoredRecord } from '../../../api/tail/stored-record.js';
+import { toStoredRecord } from '../../../core/stored-record.js';
 import type { TailEntry, TailSubscriber } from '../../../api/tail/hub.js';
 import type { TailSocket } from '../../../api/tail/session.js';
 

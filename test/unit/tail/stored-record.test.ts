@@ -3,7 +3,7 @@
  * whole conversion is checked against PostgreSQL in test/integration/tail/stored-record.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { asJsonb, formatEventTime, formatReceivedAt } from '../../../api/tail/stored-record.js';
+import { asJsonb, formatEventTime, formatReceivedAt } from '../../../core/stored-record.js';
 
 describe('stored record conversion', () => {
   it('prints event times with nanoseconds, UTC, padded', () => {

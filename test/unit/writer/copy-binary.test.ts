@@ -75,7 +75,7 @@ function expected(id: number, r: LogRecord): unknown[] {
   ];
 }
 
-// Clean text as records hold it: no NUL, no lone surrogates (collector/normalize/text.ts).
+// Clean text as records hold it: no NUL, no lone surrogates (core/normalize/text.ts).
 const clean = fc.string({ unit: 'grapheme', maxLength: 300 }).map((s) => s.replaceAll('\0', ''));
 const label = fc.oneof(fc.constant(null), clean, fc.constantFrom('/web', 'stdout', 'ü-Ω-😀'));
 const record: fc.Arbitrary<LogRecord> = fc.record({

@@ -3,7 +3,7 @@
  * integers past 2^53 become strings, NaN and infinities null, binary base64, strings
  * cleaned of NUL and lone surrogates (jsonb refuses both), depth bounded.
  */
-import type { AttrValue, Attrs } from '../../core/record.js';
+import type { AttrValue, Attrs } from '../record.js';
 import { cleanString } from './text.js';
 
 const MAX_DEPTH = 32;

@@ -9,7 +9,7 @@
  *     "JSON Types": jsonb does not preserve key order), and numbers round-trip through
  *     their JSON text, so the value is rebuilt that way.
  */
-import type { AttrValue, Attrs, LogRecord, StoredRecord } from '../../core/record.js';
+import type { AttrValue, Attrs, LogRecord, StoredRecord } from './record.js';
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');

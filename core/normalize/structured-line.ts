@@ -2,7 +2,7 @@
  * A log line that is itself structured: a JSON object, or logfmt carrying `level=`.
  * Its fields go to attrs and its level to severity (docs/architecture.md, "The record").
  */
-import type { Attrs } from '../../core/record.js';
+import type { Attrs } from '../record.js';
 import { toAttrs } from './attrs.js';
 
 /** Level names to syslog severity (RFC 5424 section 6.2.1). */
