@@ -80,7 +80,7 @@ CREATE TABLE alert_deliveries (
   PRIMARY KEY (notification_id, hook)
 );
 CREATE INDEX alert_deliveries_due ON alert_deliveries (next_at) WHERE state = 'pending';
--- A webhook gets an alert's notifications in order: the oldest pending one goes first.
+-- A "resolved" waits for the older notifications of its alert to the same URL.
 CREATE INDEX alert_deliveries_queue ON alert_deliveries (alert_id, url, notification_id)
   WHERE state = 'pending';
 CREATE INDEX alert_deliveries_alert ON alert_deliveries (alert_id, hook, created_at);

@@ -12,9 +12,10 @@
  * - Retried with exponential backoff (1 s doubling to 5 min) until delivered or
  *   `retryForMs` after the notification (then `failed`). Each attempt's status and error
  *   stay on the row, for the API and the page.
- * - A webhook gets each alert's notifications in order: a row is claimed only when no
- *   older one of the same alert and URL is pending, so a "resolved" never overtakes its
- *   firing while the receiver is down.
+ * - A "resolved" never overtakes what came before it: it is claimed only when no older
+ *   notification of the same alert is pending for that URL (so while a receiver is down,
+ *   an episode's firing and resolved reach it in that order). Other notifications go as
+ *   soon as they are due, side by side: one slow answer does not hold the next back.
  * - A lease (timeout + a margin) hands a row back when the process that claimed it died.
  *   Delivery is at least once: a process dying between the receiver's answer and the
  *   row's update sends again; the JSON body's `notification_id` (and the
@@ -61,13 +62,15 @@ UPDATE alert_deliveries d
    SET leased_until = now() + $2::float8 * interval '1 millisecond',
        attempts = d.attempts + 1, last_attempt_at = now()
   FROM (SELECT x.notification_id, x.hook FROM alert_deliveries x
+          JOIN alert_notifications xn ON xn.id = x.notification_id
          WHERE x.state = 'pending' AND x.next_at <= now()
            AND (x.leased_until IS NULL OR x.leased_until < now())
-           AND NOT EXISTS (SELECT 1 FROM alert_deliveries o
-                            WHERE o.alert_id = x.alert_id AND o.url = x.url AND o.state = 'pending'
-                              AND o.notification_id < x.notification_id)
+           AND (xn.kind <> 'resolved' OR NOT EXISTS (
+                 SELECT 1 FROM alert_deliveries o
+                  WHERE o.alert_id = x.alert_id AND o.url = x.url AND o.state = 'pending'
+                    AND o.notification_id < x.notification_id))
          ORDER BY x.next_at, x.notification_id
-         LIMIT $1 FOR UPDATE SKIP LOCKED) c,
+         LIMIT $1 FOR UPDATE OF x SKIP LOCKED) c,
        alert_notifications n
  WHERE d.notification_id = c.notification_id AND d.hook = c.hook AND n.id = d.notification_id
 RETURNING d.notification_id::text AS notification_id, d.hook, d.url, d.format, d.attempts, n.payload`;
@@ -214,7 +217,12 @@ export class Deliverer {
         t?.alertDelaySeconds.observe((Date.now() - Date.parse(first.received_at)) / 1000);
       return;
     }
-    const wait = backoffMs(row.attempts, this.o.backoffMs ?? 1000, this.o.backoffMaxMs ?? 300_000);
+    // A kept-alive connection the receiver had just closed fails before any answer: the
+    // first such failure is tried again at once, on a new connection.
+    const stale = row.attempts === 1 && (error === 'UND_ERR_SOCKET' || error === 'ECONNRESET');
+    const wait = stale
+      ? 0
+      : backoffMs(row.attempts, this.o.backoffMs ?? 1000, this.o.backoffMaxMs ?? 300_000);
     const r = await this.o.pool.query<{ state: string }>(FAILED_SQL, [
       row.notification_id,
       row.hook,

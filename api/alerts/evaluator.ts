@@ -195,8 +195,12 @@ class Session implements TailSubscriber, Leadership {
       this.gap = false;
       const first = this.buffer[0];
       const upTo = first ? first.id - 1 : this.o.hub.watermark;
-      if (this.cursor !== null && Number.isFinite(upTo) && this.cursor < upTo)
-        await this.replay(this.cursor, upTo);
+      if (this.cursor !== null && Number.isFinite(upTo) && this.cursor < upTo) {
+        const started = Date.now();
+        const from = this.cursor;
+        await this.replay(from, upTo);
+        this.o.log.info({ from, to: upTo, ms: Date.now() - started }, 'alerts: records read back');
+      }
       const held = this.buffer;
       this.buffer = [];
       if (!this.stopped) this.process(held.map((e) => e.record));

@@ -3,6 +3,8 @@
  * and the theme switch (kept in local storage; the first visit follows the system).
  */
 import { ApiClient, storageTokenStore } from './api.js';
+import { AlertsClient } from './alerts-api.js';
+import { AlertsUi } from './alerts-panel.js';
 import { App } from './app.js';
 import { byId } from './dom.js';
 import type { Clock, SocketFactory } from './tail-stream.js';
@@ -59,12 +61,19 @@ function setupTheme(store: Pick<Storage, 'getItem' | 'setItem'>): void {
 function main(): void {
   const store = storage();
   setupTheme(store);
+  const tokens = storageTokenStore(store);
   const api = new ApiClient({
     fetch: (input, init) => window.fetch(input, init),
-    tokens: storageTokenStore(store),
+    tokens,
     askToken,
   });
   new App({ api, socket: browserSocket, clock: browserClock, storage: store }).start();
+  const alerts = new AlertsClient({
+    fetch: (input, init) => window.fetch(input, init),
+    token: () => tokens.get(),
+    requestToken: (reason) => api.requestToken(reason),
+  });
+  new AlertsUi({ client: alerts, clock: browserClock, storage: store }).start();
 }
 
 main();
