@@ -6,7 +6,7 @@
  *   npx tsx bench/docker-advice.ts [--runs 5] [--only ack,plain,...] [--wait 60]
  *                                  [--verbose] [--fresh-dockerd]
  *
- * A private dockerd (test/support/docker.ts: Debian's docker.io, registry-free busybox),
+ * A private dockerd (dev/docker.ts: Debian's docker.io, registry-free busybox),
  * a PostgreSQL of its own (core/db/embedded.ts, in a temporary directory) and a real
  * logharbor (dev/server.ts, the current sources) on a fixed forward port, so it can be
  * stopped and started again under the containers. Each run is a fresh container, most
@@ -22,9 +22,7 @@
  * dropped; rows that come after a run was judged are reported at the end. --verbose adds
  * dockerd's driver messages and the lost lines; --fresh-dockerd a new engine per case.
  *
- * Imports test/support/docker.ts, an exception to "bench/ and test/ do not import each
- * other" (docs/architecture.md, "Layout"), as bench/syslog-parsers.ts does: the engine
- * the tests prove is the one measured here.
+ * The engine is dev/docker.ts, the one the tests prove (test/support/docker.ts wraps it).
  */
 import { parseArgs } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,7 +32,7 @@ import { startEmbedded } from '../core/db/embedded.js';
 import { createPool, type Pool } from '../core/db/pool.js';
 import { freePort } from '../dev/programs.js';
 import { startServer, type BenchServer } from '../dev/server.js';
-import { startDocker, type DockerEngine } from '../test/support/docker.js';
+import { startDocker, type DockerEngine } from '../dev/docker.js';
 import { BOTH_STREAMS, CASES, type Case } from './lib/docker-advice-cases.js';
 
 interface RunResult extends Counts {

@@ -128,6 +128,9 @@ export class Drainer extends EventEmitter {
       r.rows.map((x) => ({ first: Number(x.first), last: Number(x.last) })),
       floor,
     );
+    // Numbers the spool skipped at open (its floor moved past them) hold nothing: drained.
+    const vacant = this.spool.stats.vacant;
+    if (vacant) drained.add(vacant.first, vacant.last);
     this.drained = drained;
     this.next = drained.nextMissing(this.spool.stats.firstSeq);
     this.releasePrefix();

@@ -32,6 +32,12 @@ export interface Recovered {
   /** Bad regions skipped and sequence numbers found missing, over all segments. */
   corrupt: number;
   missing: number;
+  /**
+   * Numbers skipped at open, never given to a record: from the end of the last segment's
+   * records up to where numbering resumes (the drainer's floor, seq-floor.ts, or what
+   * PostgreSQL already holds). Null when numbering resumes right after the last record.
+   */
+  vacant: { first: number; last: number } | null;
 }
 
 export async function recover(
@@ -98,7 +104,8 @@ export async function recover(
     last.file = null;
     active = null;
   }
-  return { segments, free, nextSeq, active, corrupt, missing };
+  const vacant = last && nextSeq > last.endSeq ? { first: last.endSeq, last: nextSeq - 1 } : null;
+  return { segments, free, nextSeq, active, corrupt, missing, vacant };
 }
 
 /** Opens the last segment for appends, zeroing [used, tornEnd) first; null if that fails. */

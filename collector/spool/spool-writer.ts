@@ -14,9 +14,12 @@
  * Spares: one free file is kept ready (a recycled segment, else one preallocated in the
  * background) so rotating to the next segment does not wait for 64 MiB of zeros; when a
  * segment fills before its successor's file is ready, the new segment takes records at once
- * and its first write waits for the file. A failed preallocation (ENOSPC) is reported at once
- * and retried every retryMs; until one succeeds (or a released segment frees a file), a new
- * segment cannot start and appends that need one are refused.
+ * and its first write waits for the file. A released segment being renamed to a free file
+ * (recycle(), asynchronous) counts as the next spare already: nothing is preallocated while
+ * one is on its way, so a rotation right after release() reuses a released file rather than
+ * writing (and on a nearly full disk failing to write) a new one. A failed preallocation
+ * (ENOSPC) is reported at once and retried every retryMs; until one succeeds (or a released
+ * segment frees a file), a new segment cannot start and appends that need one are refused.
  */
 import { rename } from 'node:fs/promises';
 import type { Logger } from '../../core/log.js';
@@ -63,6 +66,10 @@ export class SpoolWriter {
   private preparing: Promise<void> | null = null;
   private maintenance: Promise<void> = Promise.resolve();
   private recycling = 0;
+  /** Recycles under way that will add a free file: the next spare comes from them. */
+  private incoming = 0;
+  /** Wakes waitForSpare() when the spare, its preparation or its failure changes. */
+  private onSpare: (() => void) | null = null;
   /** A segment waits for the spare: close() must not cancel its preparation. */
   private wanted = false;
   /** A failed preallocation waits for its retry timer. */
@@ -89,7 +96,7 @@ export class SpoolWriter {
     return this.writeError !== null;
   }
 
-  /** A spare is ready, or being prepared without a failure. */
+  /** A spare is ready, or being prepared (or recycled) without a failure. */
   get spareUsable(): boolean {
     return this.spare !== null || this.spareError === null;
   }
@@ -149,8 +156,8 @@ export class SpoolWriter {
 
   /**
    * The file for a new segment starting at `base`: the ready spare, or (file: null) the one
-   * being prepared, which the worker waits for before the segment's first write. Null when
-   * preparing failed (no space): the caller refuses the append.
+   * being prepared or recycled, which the worker waits for before the segment's first write.
+   * Null when preparing failed (no space): the caller refuses the append.
    */
   takeSpare(base: number): { file: string | null; path: string; capacity: number } | null {
     if (!this.spareUsable) return null;
@@ -163,16 +170,21 @@ export class SpoolWriter {
   /** A released segment: renamed to a free file (up to keepFreeSegments) or deleted. */
   recycle(seg: Segment): void {
     const keep = this.free.length + this.recycling < (this.spool.opts.keepFreeSegments ?? 2);
-    const sized = seg.capacity === this.spool.segmentBytes;
+    const reuse = keep && seg.capacity === this.spool.segmentBytes;
     this.recycling++;
+    if (reuse) this.incoming++; // synchronously: a rotation in this same turn waits for it
     this.maintenance = this.maintenance
       .then(async () => {
-        const free = await recycle(this.dir, seg.path, keep && sized);
+        const free = await recycle(this.dir, seg.path, reuse);
         if (free) this.free.push(free);
-        this.prepareSpare();
       })
       .catch((err: unknown) => this.log.warn({ err, path: seg.path }, 'spool: recycling failed'))
-      .finally(() => this.recycling--);
+      .finally(() => {
+        this.recycling--;
+        if (reuse) this.incoming--;
+        this.prepareSpare(); // the file just freed, or (when none came) a preallocation
+        this.spareChanged();
+      });
   }
 
   async close(): Promise<void> {
@@ -314,7 +326,11 @@ export class SpoolWriter {
     this.after(this.spool.opts.retryMs ?? 1000, () => this.kick());
   }
 
-  /** The spare being prepared, once ready; throws while preparing fails (retried later). */
+  /**
+   * The spare, once ready (preallocated or recycled); throws while preparing fails (retried
+   * later). Waits for a change of the spare's state, never on `preparing` alone: that is null
+   * while a recycled file is on its way or a failed preparation waits for its retry.
+   */
   private async waitForSpare(): Promise<string> {
     this.wanted = true;
     try {
@@ -325,8 +341,10 @@ export class SpoolWriter {
           return file;
         }
         if (this.spareError) throw this.spareError;
+        const changed = new Promise<void>((resolve) => (this.onSpare = resolve));
         this.prepareSpare();
-        await this.preparing;
+        if (this.spare === null && this.spareError === null) await changed;
+        this.onSpare = null;
       }
     } finally {
       this.wanted = false;
@@ -341,13 +359,15 @@ export class SpoolWriter {
       this.setSpare(free);
       return;
     }
-    if (this.spareRetry) return;
+    // A released segment is becoming a free file: its recycle() calls back here.
+    if (this.incoming > 0 || this.spareRetry) return;
     // `preparing` is cleared first thing, so a 'space' listener appending from setSpare()
     // can start the next preparation.
     this.preparing = preallocate(this.dir, this.spool.segmentBytes, () => this.cancelled()).then(
       (file) => {
         this.preparing = null;
         if (file) this.setSpare(file);
+        this.spareChanged();
       },
       (err: unknown) => {
         this.preparing = null;
@@ -360,6 +380,7 @@ export class SpoolWriter {
           this.spareRetry = false;
           this.prepareSpare();
         });
+        this.spareChanged();
       },
     );
   }
@@ -368,7 +389,16 @@ export class SpoolWriter {
     this.spare = file;
     if (this.spareError) this.log.info({ dir: this.dir }, 'spool: next segment ready again');
     this.spareError = null;
+    // A spare came (a released file): the next one is prepared when it is taken, not after
+    // the failed preparation's retry period.
+    this.spareRetry = false;
     this.spool.checkSpace();
+  }
+
+  private spareChanged(): void {
+    const wake = this.onSpare;
+    this.onSpare = null;
+    wake?.();
   }
 
   /** At close, only a preparation that a segment waits for goes on. */

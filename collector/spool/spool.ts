@@ -116,6 +116,8 @@ export interface SpoolStats {
   /** Bad regions skipped, at open and while reading; sequence numbers found missing at open. */
   corrupt: number;
   missing: number;
+  /** Numbers skipped at open and never used (recovery.ts): nothing to drain there. */
+  vacant: { first: number; last: number } | null;
   refused: number;
   writes: number;
   syncs: number;
@@ -141,6 +143,7 @@ export class Spool extends EventEmitter {
   private refused = 0;
   private readsInFlight = 0;
   private readonly missing: number;
+  private readonly vacant: { first: number; last: number } | null;
   private closing: Promise<void> | null = null;
   private closed = false;
   readonly segmentBytes: number;
@@ -164,6 +167,7 @@ export class Spool extends EventEmitter {
     this.reader = new SpoolReader(() => this.segments, log);
     this.reader.corrupt = rec.corrupt;
     this.missing = rec.missing;
+    this.vacant = rec.vacant;
     this.writer = new SpoolWriter(this, rec.free, log);
     this.writer.readableSeq = rec.nextSeq - 1;
   }
@@ -272,6 +276,7 @@ export class Spool extends EventEmitter {
       error: w.errorMessage,
       corrupt: this.reader.corrupt,
       missing: this.missing,
+      vacant: this.vacant,
       refused: this.refused,
       writes: w.writes,
       syncs: w.syncs,

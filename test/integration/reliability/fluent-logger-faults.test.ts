@@ -78,6 +78,13 @@ async function tally(
   recovery: string,
 ): Promise<void> {
   for (const l of results) {
+    // Acks go once the spool has the events (issue 16), before PostgreSQL commits them:
+    // the drain catches up after the client is done.
+    await waitFor(
+      `${l.label}: every acked event stored`,
+      async () => lostOf(l.acked, await storedMessages(databaseUrl, `${l.prefix} %`)) === 0,
+      60_000,
+    ).catch(() => undefined); // a real loss is counted and reported below
     const stored = await storedMessages(databaseUrl, `${l.prefix} %`);
     const lost = lostOf(l.acked, stored);
     const errors: Record<string, number> = {};

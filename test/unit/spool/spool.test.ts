@@ -1,4 +1,4 @@
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SpoolFullError, SpoolRecordTooLargeError } from '../../../collector/spool/errors.js';
@@ -34,6 +34,18 @@ async function fileHandleProto(dir: string): Promise<Proto> {
 /** Writes of records (a buffer starting with the magic), not of a preallocation's zeros. */
 const recordWrites = (spy: { mock: { calls: unknown[][] } }) =>
   spy.mock.calls.filter((c) => Buffer.isBuffer(c[0]) && c[0].readUInt32LE(0) === 0x5053484c).length;
+
+/** A preallocation's write: its 1 MiB block of zeros (segment-file.ts). */
+const isPrealloc = (buf: unknown) => Buffer.isBuffer(buf) && buf.length === 1 << 20 && buf[0] === 0;
+const preallocWrites = (spy: { mock: { calls: unknown[][] } }) =>
+  spy.mock.calls.filter((c) => isPrealloc(c[0])).length;
+
+/** Leaves exactly one free file of 4 KiB zeros in `dir`, whatever the last preparation did
+ * (finished, or cancelled by close()): the spare the next open starts with, no preallocation. */
+async function onlySpare(dir: string): Promise<void> {
+  for (const f of await readdir(dir)) if (f.startsWith('free-')) await unlink(path.join(dir, f));
+  await writeFile(path.join(dir, 'free-spare.seg'), Buffer.alloc(4096));
+}
 
 describe('Spool', () => {
   it('reads back what it acked, across segments and a reopen, numbering going on', async () => {
@@ -260,6 +272,78 @@ describe('Spool', () => {
     expect(spool.stats.nextSeq).toBe(tail.seq + 1);
     const recs = await readAll(spool, last.seq + 1);
     expect(recs.map((r) => r.payload.toString().split('.')[0])).toEqual(fresh);
+    await spool.close();
+  });
+
+  it('a rotation right after release() reuses the released files: none is preallocated meanwhile', async () => {
+    // Regression: release() renames its segments to free files in the background; a rotation
+    // in the same turn found no free file yet and preallocated a new one, and the segment
+    // after it waited for those zeros while the released files were already on their way.
+    const dir = await tempDir();
+    let spool = await openSpool(dir, { segmentBytes: 4096 });
+    for (let i = 0; i < 3 * 13; i++) spool.append(payload(`old${i}`, 280));
+    const last = spool.append(payload('old-last', 280)); // the 4th segment's first record
+    await last.durable;
+    await spool.close();
+    await onlySpare(dir); // the spare at the next open
+    spool = await openSpool(dir, { segmentBytes: 4096 });
+    const write = vi.spyOn(await fileHandleProto(dir), 'write');
+    spool.release(last.seq); // three sealed segments: two kept as free files, one deleted
+    // Fills the 4th segment, then the spare (zeros), then the one after: a released file.
+    for (let i = 0; i < 150; i++) spool.append(payload(`new${i}`, 20 + (i % 5)));
+    const tail = spool.append(payload('new-last', 24));
+    await tail.durable;
+    await spool.close();
+    expect(preallocWrites(write)).toBe(0);
+    const { live } = await files(dir);
+    expect(live).toHaveLength(3);
+    const newest = path.join(dir, live.at(-1)!);
+    expect(scan(await readFile(newest), Number(live.at(-1)!.slice(6, 22))).tail).toBe('stale');
+    spool = await openSpool(dir, { segmentBytes: 4096 });
+    const recs = await readAll(spool, last.seq + 1);
+    expect(recs.map((r) => r.seq)).toEqual(Array.from({ length: 151 }, (_, i) => last.seq + 1 + i));
+    expect(recs.every((r) => r.payload.toString().startsWith('new'))).toBe(true);
+    await spool.close();
+  });
+
+  it('a segment waiting for its file after a failed preallocation and a recycled spare gets one', async () => {
+    // Regression: after a failed preallocation, a released file became the spare and was taken;
+    // the next segment then waited on a preparation that the retry period held back (none
+    // was running), and the writer looped on it without yielding to the event loop.
+    const dir = await tempDir();
+    const opts = { segmentBytes: 4096, keepFreeSegments: 1, retryMs: 1e6 };
+    const big = (tag: string) => payload(tag, 3800); // one per segment
+    let spool = await openSpool(dir, opts);
+    const first = spool.append(big('a'));
+    await first.durable;
+    await spool.close();
+    await onlySpare(dir); // the spare at the next open
+    spool = await openSpool(dir, opts);
+    const errors: Error[] = [];
+    spool.on('error', (e: Error) => errors.push(e));
+    const proto = await fileHandleProto(dir);
+    const realWrite = proto.write;
+    const nospc = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    let noSpace = true;
+    vi.spyOn(proto, 'write').mockImplementation(function (this: unknown, ...a: unknown[]) {
+      if (noSpace && isPrealloc(a[0])) return Promise.reject(nospc);
+      return realWrite.apply(this, a);
+    });
+    const failed = once(spool, 'error');
+    const second = spool.append(big('b')); // takes the spare; preparing the next one fails
+    await failed;
+    await second.durable;
+    expect(() => spool.append(big('refused'))).toThrow(/spool full \(disk\)/);
+    noSpace = false; // space comes back long before the retry period (1e6 ms) ends
+    const space = once(spool, 'space');
+    spool.release(first.seq); // its segment's file becomes the spare
+    await space;
+    const third = spool.append(big('c')); // takes the recycled spare
+    const fourth = spool.append(big('d')); // needs the next file, prepared from now on
+    await Promise.all([third.durable, fourth.durable]);
+    const recs = await readAll(spool, second.seq);
+    expect(recs.map((r) => r.payload.toString()[0])).toEqual(['b', 'c', 'd']);
+    expect(errors).toHaveLength(1);
     await spool.close();
   });
 
