@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../core/log.js';
 import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
 import type { RequestDeadline } from '../listen/request-deadline.js';
+import type { ConnectionState } from '../listen/stream-listener.js';
 import type { LogRecord } from '../../core/record.js';
 import type { UnitSink } from '../sink/sink.js';
 import type { StashedPart, WriteUnit } from '../writer/unit.js';
@@ -78,7 +79,7 @@ export function handleForwardConnection(
   health: ListenerHealth,
   requests: RequestDeadline,
   ctx: ForwardContext,
-): void {
+): ConnectionState {
   const framer = new ForwardFramer(ctx.maxFrameBytes);
   const log = ctx.log.child({ listener: health.listener, remote: socket.remoteAddress ?? 'unix' });
   let ackChain: Promise<unknown> = Promise.resolve();
@@ -244,6 +245,7 @@ export function handleForwardConnection(
       onRequest(req);
     }
   });
+  return { owesReply: () => acksWaiting > 0 };
 }
 
 /** Normalizes a request's events into one write unit, joining Docker partial lines. */

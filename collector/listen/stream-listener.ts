@@ -58,7 +58,20 @@ export interface StreamListenerOptions {
    * A connection accepted. The protocol calls `requests.afterRead(completed, midFrame)`
    * after each read; the listener closes the connection when a request overstays.
    */
-  onConnection: (socket: net.Socket, health: ListenerHealth, requests: RequestDeadline) => void;
+  onConnection: (
+    socket: net.Socket,
+    health: ListenerHealth,
+    requests: RequestDeadline,
+  ) => ConnectionState | void;
+}
+
+/** What the protocol tells the listener of a connection it handles. */
+export interface ConnectionState {
+  /**
+   * The server still owes the peer a reply (a forward ack waiting for the spool's sync or
+   * PostgreSQL): a peer waiting for it is not idle, and the idle timeout leaves it open.
+   */
+  owesReply(): boolean;
 }
 
 export interface StreamListener {
@@ -156,7 +169,12 @@ export async function listenStream(o: StreamListenerOptions): Promise<StreamList
     sockets.add(socket);
     o.telemetry.onConnection(health, 1);
     const remote = peerKey(socket.remoteAddress);
-    socket.setTimeout(o.idleTimeoutMs, () => {
+    const conn: { state: ConnectionState | void } = { state: undefined };
+    // 'timeout' with `on`, not setTimeout's callback (a `once` listener): while a reply is
+    // owed the connection stays, and Node re-arms the timer at the next read or write.
+    socket.setTimeout(o.idleTimeoutMs);
+    socket.on('timeout', () => {
+      if (conn.state?.owesReply()) return;
       o.log.info({ listener: o.name, remote: remote ?? undefined }, 'closing idle connection');
       socket.destroy();
     });
@@ -176,7 +194,7 @@ export async function listenStream(o: StreamListenerOptions): Promise<StreamList
       o.telemetry.onConnection(health, -1);
     });
     if (paused) socket.pause();
-    o.onConnection(socket, health, requests);
+    conn.state = o.onConnection(socket, health, requests);
   };
 
   let server: net.Server;

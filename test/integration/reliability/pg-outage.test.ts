@@ -77,7 +77,13 @@ it.each(['stopped', 'SIGKILLed'] as const)(
       'what was acked during the outage to be stored',
       async () => lostOf(ackedBeforeUp, await storedMessages(url, 'relpg %')) === 0,
       60_000,
-    );
+    ).catch(async (e: Error) => {
+      // Seen once on CI under load: say where the drain stood.
+      const metrics = await (await fetch(`${srv.http}/metrics`)).text();
+      const spool = metrics.split('\n').filter((l) => /^logharbor_(spool|postgres|writer)/.test(l));
+      const lost = lostOf(ackedBeforeUp, await storedMessages(url, 'relpg %'));
+      throw new Error(`${e.message}: ${lost} not stored; ${spool.join('; ')}`);
+    });
     const recoveryMs = Date.now() - upAt;
 
     await fwd.finish(60_000);

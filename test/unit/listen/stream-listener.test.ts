@@ -50,6 +50,8 @@ function start(
     path?: string;
     perPeer: number;
     tls?: { certFile: string; keyFile: string; caFile: null };
+    idleTimeoutMs?: number;
+    onConnection?: Parameters<typeof listenStream>[0]['onConnection'];
   },
   log: pino.Logger,
 ) {
@@ -65,13 +67,63 @@ function start(
     maxConnections: 100,
     maxConnectionsPerPeer: o.perPeer,
     requestTimeoutMs: 60_000,
-    idleTimeoutMs: 60_000,
+    idleTimeoutMs: o.idleTimeoutMs ?? 60_000,
     handshakeTimeoutMs: 10_000,
     log,
     telemetry,
-    onConnection: (socket) => socket.write('A'),
+    onConnection:
+      o.onConnection ??
+      ((socket) => {
+        socket.write('A');
+      }),
   });
 }
+
+describe('idle timeout', () => {
+  it('leaves open a connection the server owes a reply, and closes it once idle after the reply', async () => {
+    // Regression (CI, a loaded machine): a forward client waiting for an ack that the
+    // spool's fdatasync held past the idle timeout was closed without it.
+    const { log } = captureLog();
+    let owed = true;
+    let asked = 0;
+    let askedOnce!: () => void;
+    const timedOut = new Promise<void>((resolve) => (askedOnce = resolve));
+    let server!: net.Socket;
+    listener = await start(
+      {
+        transport: 'tcp',
+        perPeer: 10,
+        idleTimeoutMs: 100,
+        onConnection: (socket) => {
+          server = socket;
+          socket.write('A');
+          return {
+            owesReply: () => {
+              asked++;
+              askedOnce();
+              return owed;
+            },
+          };
+        },
+      },
+      log,
+    );
+    const c = await connect({ port: listener.port!, host: '127.0.0.1' });
+    open.push(c.socket);
+    expect(c.outcome).toBe('accepted');
+    let closed = false;
+    const gone = new Promise<void>((resolve) => c.socket.once('close', () => resolve()));
+    void gone.then(() => (closed = true));
+    await timedOut; // the idle timer fired while the reply was owed
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    expect(server.destroyed).toBe(false);
+    owed = false;
+    server.write('R'); // the reply: activity re-arms the timer, which closes it when idle
+    await gone;
+    expect(asked).toBe(2);
+  });
+});
 
 describe('per-peer connection limit', () => {
   it('closes a peer past its limit, counts each refusal, logs once; another peer gets in', async () => {
