@@ -15,12 +15,13 @@
  *   sh -c 'for i in $(seq 1 200); do echo "out $i"; echo "err $i" >&2; done'
  *
  * Per run: events logharbor received (its /metrics: what Docker delivered), rows stored
- * and distinct lines (`logs`), resent chunks, time from `docker run` to the last line
- * stored and from the first line to the last, the container's exit (or "hung" after
- * --wait seconds), where lost lines were (between others, or at the end), and what
- * dockerd logged about the driver, its crash included. Every run is printed, none is
- * dropped; rows that come after a run was judged are reported at the end. --verbose adds
- * dockerd's driver messages and the lost lines; --fresh-dockerd a new engine per case.
+ * and distinct lines (decoded from the packs by dev/stored-rows.ts), resent chunks, time
+ * from `docker run` to the last line stored and from the first line to the last, the
+ * container's exit (or "hung" after --wait seconds), where lost lines were (between
+ * others, or at the end), and what dockerd logged about the driver, its crash included.
+ * Every run is printed, none is dropped; rows that come after a run was judged are
+ * reported at the end. --verbose adds dockerd's driver messages and the lost lines;
+ * --fresh-dockerd a new engine per case.
  *
  * The engine is dev/docker.ts, the one the tests prove (test/support/docker.ts wraps it).
  */
@@ -31,6 +32,7 @@ import path from 'node:path';
 import { startEmbedded } from '../core/db/embedded.js';
 import { createPool, type Pool } from '../core/db/pool.js';
 import { freePort } from '../dev/programs.js';
+import { storedRows } from '../dev/stored-rows.js';
 import { startServer, type BenchServer } from '../dev/server.js';
 import { startDocker, type DockerEngine } from '../dev/docker.js';
 import { BOTH_STREAMS, CASES, type Case } from './lib/docker-advice-cases.js';
@@ -67,11 +69,16 @@ interface Counts {
   spanMs: number;
 }
 
+/** The container's stored lines, decoded from its packs into a table (dev/stored-rows.ts). */
+function rowsOf(pool: Pool, name: string): Promise<string> {
+  return storedRows(pool, { where: 'container_name = $1', values: [name] });
+}
+
 async function counts(pool: Pool, name: string): Promise<Counts> {
   const r = await pool.query<{ n: number; d: number; span: number | null }>(
     `SELECT count(*)::int AS n, count(DISTINCT (stream, message))::int AS d,
             extract(epoch FROM max(received_at) - min(received_at)) * 1000 AS span
-       FROM logs WHERE container_name = $1`,
+       FROM ${await rowsOf(pool, name)} WHERE container_name = $1`,
     [name],
   );
   const row = r.rows[0]!;
@@ -86,7 +93,7 @@ async function lostWhere(pool: Pool, name: string, perStream: Record<string, num
   const r = await pool.query<{ stream: string; top: number | null; n: number }>(
     `SELECT stream, max(substring(message FROM '[0-9]+$')::int) AS top,
             count(DISTINCT message)::int AS n
-       FROM logs WHERE container_name = $1 GROUP BY stream`,
+       FROM ${await rowsOf(pool, name)} WHERE container_name = $1 GROUP BY stream`,
     [name],
   );
   let middle = 0;
@@ -266,7 +273,7 @@ class Bench {
     const lost = last.distinct < expected ? await lostWhere(this.pool, name, perStream) : null;
     if (lost && this.verbose) {
       const got = await this.pool.query<{ stream: string; message: string }>(
-        'SELECT DISTINCT stream, message FROM logs WHERE container_name = $1',
+        `SELECT DISTINCT stream, message FROM ${await rowsOf(this.pool, name)} WHERE container_name = $1`,
         [name],
       );
       const have = new Set(got.rows.map((x) => `${x.stream} ${x.message.replace(/\D+/g, '')}`));

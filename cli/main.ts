@@ -10,6 +10,7 @@ import { createLogger } from '../core/log.js';
 import { openDatabase } from '../core/db/open.js';
 import { addAlertsCommand } from './alerts.js';
 import { doctor, type DoctorOptions } from './doctor.js';
+import { addImportCommand } from './import/cli.js';
 import { colorFor } from './output.js';
 import { DEFAULT_URL } from './remote.js';
 import { search, type SearchOptions } from './search.js';
@@ -116,6 +117,7 @@ program
     await doctor(opts, line, { color: colorFor(process.stdout, process.env) }, process.env);
   });
 
+addImportCommand(program);
 addAlertsCommand(program, {
   line,
   style: () => ({ color: colorFor(process.stdout, process.env) }),

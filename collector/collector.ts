@@ -10,6 +10,7 @@
 import type { Config } from '../core/config.js';
 import type { Pool } from '../core/db/pool.js';
 import { maintainPartitions } from '../core/db/partitions.js';
+import { IMPORT_CHUNK_PREFIX } from '../core/import-chunks.js';
 import type { Logger } from '../core/log.js';
 import type { Telemetry } from '../core/telemetry.js';
 import { DriverDoctor } from './doctor/doctor.js';
@@ -18,6 +19,8 @@ import { startSyslog, type SyslogSource } from './syslog/source.js';
 import type { StreamListener } from './listen/stream-listener.js';
 import type { Writer } from './writer/writer.js';
 import { SpoolSink } from './sink/spool-sink.js';
+import { COMPACTOR_DEFAULTS, Compactor } from './compaction/compactor.js';
+import { LegacyPacker } from './compaction/legacy.js';
 import { reportStatus } from './sink/status-report.js';
 import { STATUS_REPORT_MS } from '../core/collector-status.js';
 
@@ -61,8 +64,10 @@ async function housekeeping(cfg: Config, pool: Pool, log: Logger): Promise<void>
       'still over LOGHARBOR_RETENTION_SIZE: today, future days and the default partition are never dropped',
     );
   }
+  // An import's chunk ids are kept: importing again months later stores nothing twice.
   await pool.query(
-    `DELETE FROM forward_chunks WHERE stored_at < now() - interval '${CHUNK_MEMORY}'`,
+    `DELETE FROM forward_chunks WHERE stored_at < now() - interval '${CHUNK_MEMORY}'
+       AND chunk NOT LIKE '${IMPORT_CHUNK_PREFIX}%'`,
   );
 }
 
@@ -120,6 +125,7 @@ export async function startCollector(
       batchSize: cfg.batchSize,
       flushMs: cfg.flushMs,
       window: cfg.queueMax,
+      multiline: { enabled: cfg.multiline },
     },
     log,
     telemetry,
@@ -128,7 +134,14 @@ export async function startCollector(
   let stopping = false;
   let timer: NodeJS.Timeout | null = null;
   let statusTimer: NodeJS.Timeout | null = null;
-  telemetry.watchStore(() => sink.status());
+  const compactor = new Compactor(pool, log);
+  const upgrade = new LegacyPacker(pool, log, COMPACTOR_DEFAULTS.codec);
+  telemetry.watchStore(() => ({
+    ...sink.status(),
+    compaction_lag_s: Math.round(compactor.stats.lagSeconds),
+    level0_packs: compactor.stats.level0Packs,
+    upgrade_progress: upgrade.status.finished ? null : upgrade.status.progress,
+  }));
   const started = ready.then(async () => {
     await retry(
       'reading the spool position from PostgreSQL',
@@ -143,9 +156,16 @@ export async function startCollector(
       () => stopping,
     );
     if (stopping) return;
+    compactor.start();
+    void retry(
+      'packing the rows stored before packs',
+      () => upgrade.run(),
+      log,
+      () => stopping,
+    );
     statusTimer = setInterval(
       () =>
-        reportStatus(pool, sink.status()).catch(() => {
+        reportStatus(pool, telemetry.storeStatus()!).catch(() => {
           // PostgreSQL away: the status says so once it is back; the log has the writer's retries.
         }),
       STATUS_REPORT_MS,
@@ -194,7 +214,8 @@ export async function startCollector(
       // sender that does not resend (syslog, Docker without acks) loses less at a stop.
       for (const s of streams) s.stopAccepting();
       await quiet(streams);
-      await Promise.all([forward.stop(), syslog.stop()]);
+      upgrade.stop();
+      await Promise.all([forward.stop(), syslog.stop(), compactor.stop()]);
       await sink.close();
       await Promise.all([forward.close(), syslog.close(), doctor.close()]);
       await started.catch(() => undefined);

@@ -27,6 +27,12 @@ export interface CollectorStatus {
   postgres_error: string | null;
   sync: string;
   ack_after: string;
+  /** Age of the oldest pack not yet merged by the compactor, seconds (issue 17). */
+  compaction_lag_s?: number;
+  /** Packs written by batches and not merged yet. */
+  level0_packs?: number;
+  /** Share of the rows stored before packs that is packed, 0..1, while the upgrade runs. */
+  upgrade_progress?: number | null;
 }
 
 export const STATUS_REPORT_MS = 5000;

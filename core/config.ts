@@ -278,6 +278,12 @@ export const SETTINGS = [
     doc: 'Longest joined partial line; past it the line is stored in pieces, marked.',
   },
   {
+    env: 'LOGHARBOR_MULTILINE',
+    kind: 'string',
+    default: 'on',
+    doc: 'Join stack traces and other multi-line messages, per container and stream, into one record (`attrs.multiline_parts`); `off` stores every line as it came.',
+  },
+  {
     env: 'LOGHARBOR_SPOOL_DIR',
     kind: 'path',
     default: '',
@@ -371,6 +377,8 @@ export interface Config {
   handshakeTimeoutMs: number;
   partialTimeoutMs: number;
   maxLineBytes: number;
+  /** LOGHARBOR_MULTILINE: the multi-line joiner (collector/multiline/) is on. */
+  multiline: boolean;
   spoolDir: string;
   spoolSync: 'always' | 'interval' | 'off';
   spoolSyncIntervalMs: number;
@@ -610,6 +618,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     handshakeTimeoutMs: dur('LOGHARBOR_HANDSHAKE_TIMEOUT'),
     partialTimeoutMs: dur('LOGHARBOR_PARTIAL_TIMEOUT'),
     maxLineBytes: int('LOGHARBOR_MAX_LINE_BYTES'),
+    multiline:
+      oneOf('LOGHARBOR_MULTILINE', raw.LOGHARBOR_MULTILINE, ['on', 'off'] as const) === 'on',
     spoolDir: path('LOGHARBOR_SPOOL_DIR') ?? joinPath(raw.LOGHARBOR_DATA_DIR, 'spool'),
     spoolSync: oneOf('LOGHARBOR_SPOOL_SYNC', raw.LOGHARBOR_SPOOL_SYNC, [
       'always',

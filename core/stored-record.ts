@@ -9,6 +9,7 @@
  *     "JSON Types": jsonb does not preserve key order), and numbers round-trip through
  *     their JSON text, so the value is rebuilt that way.
  */
+import { setAttr } from './normalize/attrs.js';
 import type { AttrValue, Attrs, LogRecord, StoredRecord } from './record.js';
 
 function pad(n: number, width: number): string {
@@ -49,13 +50,24 @@ function reorder(v: AttrValue): AttrValue {
   if (Array.isArray(v)) return v.map(reorder);
   if (v === null || typeof v !== 'object') return v;
   const out: { [k: string]: AttrValue } = {};
-  for (const k of Object.keys(v).sort(compareKeys)) out[k] = reorder(v[k]!);
+  // setAttr: a key named `__proto__` (a JSON line may have one) stays a key.
+  for (const k of Object.keys(v).sort(compareKeys)) setAttr(out, k, reorder(v[k]!));
   return out;
 }
 
 /** `attrs` as a jsonb round trip returns it. */
 export function asJsonb(attrs: Attrs): Attrs {
   return reorder(JSON.parse(JSON.stringify(attrs)) as AttrValue) as Attrs;
+}
+
+/**
+ * The JSON text of an attrs value as jsonb gives it back (the key order and number round
+ * trip of asJsonb): two values are the same once stored when their texts are equal
+ * (core/packs/ compares the fields a line derives with the attrs stored beside it).
+ */
+export function jsonbText(v: AttrValue): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  return JSON.stringify(reorder(JSON.parse(JSON.stringify(v)) as AttrValue));
 }
 
 export function toStoredRecord(id: number, r: LogRecord): StoredRecord {

@@ -214,10 +214,15 @@ export class BloomBuilder {
    * fill stays under BLOOM_MAX_FILL. Readers scale positions by its length (see above).
    */
   get bytes(): Buffer {
+    return this.folded(BLOOM_MAX_FILL);
+  }
+
+  /** As `bytes`, under another fill limit (core/packs/ folds a pack's filter further). */
+  folded(maxFill: number): Buffer {
     let a = this.array;
     while (a.length * 8 > BLOOM_MIN_BITS) {
       const folded = foldBloom(a);
-      if (popcount(folded) > BLOOM_MAX_FILL * folded.length * 8) break;
+      if (popcount(folded) > maxFill * folded.length * 8) break;
       a = folded;
     }
     return a === this.array ? Buffer.from(a) : Buffer.from(a.buffer, a.byteOffset, a.length);

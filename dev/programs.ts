@@ -1,6 +1,6 @@
 /**
  * Real senders we did not write, for integration tests: util-linux `logger` and a
- * private `rsyslogd` that forwards what it receives (DESIGN.md, "Quality bar": real
+ * private `rsyslogd` that forwards what it receives (docs/architecture.md, "Quality bar": real
  * clients in tests). Nothing here touches the system daemon's files: rsyslog gets its
  * own config, work directory and pid file, loads no imuxsock/imklog (so /dev/log and
  * the kernel log stay alone) and listens only on 127.0.0.1.

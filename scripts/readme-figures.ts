@@ -9,7 +9,7 @@
 import { TAIL_LIMITS } from '../api/tail/limits.js';
 import { MAX_LIMIT } from '../api/routes/logs.js';
 import { TOP_CONTAINERS } from '../api/search/histogram.js';
-import { BLOCK_AGE_MS, BLOCK_ROWS } from '../collector/writer/blocks.js';
+import { COMPACTOR_DEFAULTS } from '../collector/compaction/compactor.js';
 import { SETTINGS } from '../core/config.js';
 import { QUERY_LIMITS } from '../core/query/limits.js';
 import type { Bundle } from '../web/bundle.js';
@@ -29,8 +29,9 @@ export function constantFigures(): Record<string, string> {
     'query-max-depth': String(QUERY_LIMITS.maxDepth),
     'logs-max-limit': String(MAX_LIMIT),
     'tail-ping-s': String(TAIL_LIMITS.pingMs / 1000),
-    'block-rows': String(BLOCK_ROWS),
-    'block-age-s': String(BLOCK_AGE_MS / 1000),
+    'compact-min-age-s': String(COMPACTOR_DEFAULTS.minAgeMs / 1000),
+    'pack-max-rows': String(COMPACTOR_DEFAULTS.maxRows),
+    'pack-target-kib': String(COMPACTOR_DEFAULTS.targetRawBytes / 1024),
     'api-rate-limit': settingDefault('LOGHARBOR_API_RATE_LIMIT'),
     'histogram-top-containers': String(TOP_CONTAINERS),
   };

@@ -26,8 +26,9 @@ import type { Pool } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
 import type { StoredRecord } from '../../core/record.js';
 import type { Telemetry } from '../../core/telemetry.js';
-import { parseQuery, toSql } from '../query/index.js';
-import { RECORD_COLUMNS } from '../search/record-sql.js';
+import { parseQuery } from '../query/index.js';
+import { recordsByIds } from '../search/by-id.js';
+import { readOnly } from '../search/read-only.js';
 import type { TailEntry, TailHub, TailSubscriber } from '../tail/hub.js';
 import type { LogharborError } from '../../core/errors.js';
 import type { Leadership } from './leader.js';
@@ -208,44 +209,32 @@ class Session implements TailSubscriber, Leadership {
   }
 
   /**
-   * Evaluates the records with `from` < id ≤ `to` read from PostgreSQL: only those some
-   * alert's query matches (the SQL back end of the same query: toSql and toPredicate
-   * agree, test/integration/query-differential.test.ts), at most `replayMax`, the newest.
+   * Evaluates the records with `from` < id ≤ `to` read back from PostgreSQL, at most
+   * `replayMax`, the newest: through the read path every search uses (packs and the rows
+   * of before packs, api/search/by-id.ts), in pages of REPLAY_PAGE ids, each page in one
+   * snapshot; the rules match them with the predicate the live stream uses.
    */
   private async replay(from: number, to: number): Promise<void> {
     const max = this.o.replayMax ?? 100_000;
-    const values: unknown[] = [];
-    const filters: string[] = [];
-    for (const q of this.rules.queries()) {
-      const f = toSql(parseQuery(q), values.length + 3);
-      filters.push(`(${f.text})`);
-      values.push(...f.values);
-      if (f.text === 'TRUE') break;
-    }
-    const where = filters.length === 0 ? 'FALSE' : filters.join(' OR ');
     let after = from;
-    const skip = await this.o.pool.query<{ id: string }>(
-      `SELECT id::text AS id FROM logs WHERE id > $1 AND id <= $2 ORDER BY id DESC OFFSET $3 LIMIT 1`,
-      [from, to, max],
-    );
-    if (skip.rows[0]) {
-      after = Number(skip.rows[0].id);
+    if (to - from > max) {
+      // Ids are dense (one sequence, few gaps): the newest `max` of them.
+      after = to - max;
       this.o.log.warn(
         { from, to, evaluatedFrom: after },
         'alerts: too many records to replay; the oldest were skipped',
       );
     }
-    for (;;) {
-      const r = await this.o.pool.query<StoredRecord>(
-        `SELECT ${RECORD_COLUMNS} FROM logs
-          WHERE logs.id > $1 AND logs.id <= $2 AND (${where}) ORDER BY logs.id LIMIT ${REPLAY_PAGE}`,
-        [after, to, ...values],
+    while (after < to) {
+      const upTo = Math.min(to, after + REPLAY_PAGE);
+      const range = { after: String(after), upTo: String(upTo) };
+      const rows = await readOnly(this.o.pool, 'REPEATABLE READ', null, (db) =>
+        recordsByIds(db, range),
       );
       if (this.stopped) return;
       this.cursor = Math.max(this.cursor ?? after, after);
-      this.process(r.rows);
-      if (r.rows.length < REPLAY_PAGE) break;
-      after = Number(r.rows[r.rows.length - 1]!.id);
+      this.process(rows);
+      after = upTo;
     }
     this.cursor = Math.max(this.cursor ?? to, to);
   }

@@ -66,9 +66,13 @@ function cut(needle: string): string {
   return needle.slice(0, c >= 0xd800 && c <= 0xdbff ? end - 1 : end);
 }
 
+/** The full-size bit positions of `text` cut to MAX_NEEDLE_CHARS; null under 3 bytes. */
+export function needlePositions(text: string): number[] | null {
+  return needleBitPositions(cut(text));
+}
+
 function needle(text: string): Prune | null {
-  const t = cut(text);
-  const positions = needleBitPositions(t);
+  const positions = needlePositions(text);
   if (positions === null) return null;
   return { kind: 'bits', positions: new Set(positions) };
 }
@@ -172,23 +176,27 @@ class BlockSqlBuilder {
     return `(${col} IS NULL OR ${test})`;
   }
 
-  /** Position `p` (SQL int) scaled to a filter `b` folded to octet_length(b). */
-  private scaled(p: string, b: string): string {
-    return `(${p} / (${BLOOM_BITS / 8} / octet_length(${b})))`;
-  }
-
   build(p: Prune): string {
     if (p.kind === 'list') return this.list(p.list, p.match);
     if (p.kind !== 'bits') {
       return `(${p.parts.map((c) => this.build(c)).join(p.kind === 'and' ? ' AND ' : ' OR ')})`;
     }
     this.values.push([...p.positions].sort((a, b) => a - b));
-    return (
-      `NOT EXISTS (SELECT 1 FROM (SELECT ${this.bloom} || ''::bytea AS bits OFFSET 0) lh_bloom, ` +
-      `unnest($${this.next++}::int[]) AS lh_pos ` +
-      `WHERE get_bit(lh_bloom.bits, ${this.scaled('lh_pos', 'lh_bloom.bits')}) = 0)`
-    );
+    return bloomHasSql(this.bloom, `$${this.next++}`);
   }
+}
+
+/**
+ * "The filter in column `bloom` has every full-size position of the int[] `param`" (the
+ * test explained above; also run on log_packs.bloom, api/search/pack-filter.ts). A filter
+ * folded to L bytes holds position p at p / (BLOOM_BITS / 8 / L).
+ */
+export function bloomHasSql(bloom: string, param: string): string {
+  const scaled = `(lh_pos / (${BLOOM_BITS / 8} / octet_length(lh_bloom.bits)))`;
+  return (
+    `NOT EXISTS (SELECT 1 FROM (SELECT ${bloom} || ''::bytea AS bits OFFSET 0) lh_bloom, ` +
+    `unnest(${param}::int[]) AS lh_pos WHERE get_bit(lh_bloom.bits, ${scaled}) = 0)`
+  );
 }
 
 /**

@@ -1,17 +1,18 @@
 /**
  * GET /api/logs/:id/context?before=&after=: the lines around one record, oldest first,
  * the record included. By default from the same container (or, without one, the same
- * host and app), as Papertrail's context does; `scope=all` takes every source.
+ * host and app), as Papertrail's context does; `scope=all` takes every source. The record
+ * and both sides are read in one snapshot, from legacy rows and packs alike
+ * (api/search/block-search.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from '../../core/db/pool.js';
 import { Errors, LogharborError } from '../../core/errors.js';
-import type { StoredRecord } from '../../core/record.js';
-import { walkBlocks, withoutCursor } from '../search/block-search.js';
-import type { Query } from '../query/index.js';
+import { deadlineOf, rowsOf, walk, withoutCursor } from '../search/block-search.js';
+import { recordById } from '../search/by-id.js';
+import { parseQuery } from '../query/index.js';
 import { readOnly } from '../search/read-only.js';
-import { RECORD_COLUMNS } from '../search/record-sql.js';
-import type { Where } from '../search/search-sql.js';
+import { whereOf, type SameLabel } from '../search/search-sql.js';
 
 const MAX_AROUND = 500;
 
@@ -44,58 +45,29 @@ export function contextRoutes(app: FastifyInstance, pool: Pool): void {
     },
     async (req) => {
       const { before = 20, after = 20, scope = 'source' } = req.query;
-      const anchor = // ts as text: a JS Date would cut the microseconds and misplace the anchor.
-        (
-          await pool.query<{
-            ts: string;
-            us: string;
-            container_name: string | null;
-            host: string | null;
-            app: string | null;
-          }>(
-            `SELECT ts::text AS ts, (extract(epoch FROM ts) * 1000000)::bigint::text AS us,
-                    container_name, host, app FROM logs WHERE id = $1`,
-            [req.params.id],
-          )
-        ).rows[0];
-      if (!anchor) throw new LogharborError(Errors.NOT_FOUND, `no record ${req.params.id}`);
-      const values: unknown[] = [anchor.ts, req.params.id];
-      let same = '';
-      // The same container also narrows the blocks read (their container lists).
-      let query: Query = { text: '', ast: null, filter: null };
-      if (scope === 'source') {
-        if (anchor.container_name !== null) {
-          values.push(anchor.container_name);
-          same = `AND container_name = $${values.length}`;
-          const name = { kind: 'exact', value: anchor.container_name } as const;
-          query = { ...query, filter: { kind: 'container', name, idPrefix: null } };
-        } else {
-          values.push(anchor.host, anchor.app);
-          same = `AND host IS NOT DISTINCT FROM $${values.length - 1} AND app IS NOT DISTINCT FROM $${values.length}`;
+      const id = req.params.id;
+      const deadlineMs = deadlineOf(pool);
+      return readOnly(pool, 'REPEATABLE READ', null, async (db) => {
+        const anchor = await recordById(db, id);
+        if (!anchor) throw new LogharborError(Errors.NOT_FOUND, `no record ${id}`);
+        const a = anchor.record;
+        let same: SameLabel[] = [];
+        if (scope === 'source') {
+          same =
+            a.container_name !== null
+              ? [{ column: 'container_name', value: a.container_name }]
+              : [
+                  { column: 'host', value: a.host },
+                  { column: 'app', value: a.app },
+                ];
         }
-      }
-      const side = (op: '<' | '>', n: number) => {
-        const where: Where = {
-          query,
-          text: `(ts, id) ${op} ($1::timestamptz, $2::bigint) ${same}`,
-          values,
-          fromMs: null,
-          toMs: null,
-          cursorUs: anchor.us,
+        const where = whereOf(parseQuery(''), { after: { us: anchor.us, id }, same });
+        const older = rowsOf(await walk(db, where, before, { dir: 'desc', deadlineMs }));
+        const newer = rowsOf(await walk(db, where, after, { dir: 'asc', deadlineMs }));
+        return {
+          records: [...withoutCursor(older).reverse(), a, ...withoutCursor(newer)],
         };
-        const dir = op === '<' ? 'desc' : 'asc';
-        return readOnly(pool, 'REPEATABLE READ', null, (c) => walkBlocks(c, where, n, { dir }));
-      };
-      const [older, self, newer] = await Promise.all([
-        side('<', before),
-        pool.query<StoredRecord>(`SELECT ${RECORD_COLUMNS} FROM logs WHERE id = $1`, [
-          req.params.id,
-        ]),
-        side('>', after),
-      ]);
-      return {
-        records: [...withoutCursor(older).reverse(), ...self.rows, ...withoutCursor(newer)],
-      };
+      });
     },
   );
 }

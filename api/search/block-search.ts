@@ -1,30 +1,43 @@
 /**
- * Every search reads rows through the blocks of migrations 003 and 007: `logs` has no
- * per-row index on time or container (they cost the writer more than half of
- * PostgreSQL's time per row; migration 007), only a btree on id. Each block knows the id
- * and time ranges of consecutive rows of one writer, a Bloom filter of their words and
- * their containers.
+ * One read path over two block sources (issue 17): packs (pack-source.ts: level 0 written
+ * by the writer's batches, level 1+ merged by the compactor) and, until the upgrade
+ * compaction has turned them into packs, the legacy `logs` rows found through `log_blocks`
+ * (legacy-source.ts). Search pages, filtered histograms, the lines around a record and the
+ * tail's short backlog all walk them; the answer is the same whichever way a line is
+ * stored (test/integration/api/one-read-path.test.ts).
  *
- *   log_blocks ──block filter, time overlap, by max_ts (or min_ts) in order──► id ranges
- *        └─► rows of those ranges ──exact WHERE (query, time, cursor)──► in (ts, id) order
+ *   candidates of each source, by edge ──merge──► groups of blocks in the walk's order
+ *        │ legacy blocks: their rows by id range with the SQL WHERE (one statement a group)
+ *        │ packs: data of those not cached (one statement a group), decoded, matched
+ *        ▼         (pack-match.ts; on worker threads for long walks: pack-workers.ts)
+ *   the first `want` rows in (ts, id) order, kept as they come
  *
- * Blocks are walked in pages; the walk stops once it holds `want` rows and the next
- * block cannot hold anything before the last one kept (newest first: its max_ts is older
- * than that row's time). A page's id ranges are merged first: the writer's lanes and
- * other collectors write blocks whose id ranges interleave, and a row must be read once.
- * Rows of a range are found by id within its time range (partition pruning).
- *
- * The walk runs in one snapshot (api/read-only.ts): blocks are updated as their rows
- * commit, and a block that moved between two pages could otherwise be missed.
+ * The edge of a block is its max_ts newest first (min_ts oldest first): no row of it is
+ * newer (older). Blocks are taken in groups of 2, doubling up to 1024; the walk stops once
+ * it holds `want` rows and the next block cannot hold anything before the last one kept.
+ * It runs in one snapshot (read-only.ts): a pack merged by the compactor or a block
+ * updated by a writer between two statements could otherwise be missed or read twice.
  */
-import type { Pool, PoolClient } from '../../core/db/pool.js';
+import type { Pool } from '../../core/db/pool.js';
+import { Errors, LogharborError } from '../../core/errors.js';
 import type { StoredRecord } from '../../core/record.js';
-import { toBlockFilter } from '../query/to-block-filter.js';
+import {
+  allBlocks,
+  blockCounts,
+  blockPages,
+  blockRows,
+  type BlockCandidate,
+  type BucketCount,
+  type Queryable,
+} from './legacy-source.js';
+import { compareKeys, countPack, Matcher, topOfPack, type Dir, type RowKey } from './pack-match.js';
+import { allPacks, packPages, readers, type PackCandidate } from './pack-source.js';
+import { matchSpec, packWork } from './pack-workers.js';
 import { readOnly } from './read-only.js';
-import { CURSOR_COLUMN, RECORD_COLUMNS } from './record-sql.js';
 import type { Where } from './search-sql.js';
 
-export type Queryable = Pick<PoolClient, 'query'>;
+export type { Dir } from './pack-match.js';
+export type { BucketCount, Queryable } from './legacy-source.js';
 
 /** What the walk needs of each row it reads: its keyset. */
 export interface Keyed {
@@ -39,279 +52,340 @@ export function withoutCursor(rows: Row[]): StoredRecord[] {
   return rows.map(({ cursor_ts: _c, ...r }) => r);
 }
 
-export type Dir = 'desc' | 'asc';
+/** A row the walk keeps: its key, and its record (always from packs; legacy rows in 'record' mode). */
+export interface Hit extends RowKey {
+  cursor_ts: string;
+  size: number;
+  record: StoredRecord | null;
+}
 
-/**
- * Blocks in the first page, doubling with each page after: the two newest blocks (one per
- * writer lane) hold a page of an unfiltered search, and a filter that keeps one row in a
- * hundred needs a few more; a rare word gets its few candidate blocks in a few pages.
- */
 const FIRST_PAGE = 2;
 const MAX_PAGE = 1024;
 
-interface Block {
-  block_id: string;
-  min_id: string;
-  max_id: string;
-  min_ts: string;
-  max_ts: string;
-  /** min_ts and max_ts in µs since the epoch. */
-  min_us: string;
-  max_us: string;
+function usOf(k: RowKey): bigint {
+  return BigInt(k.sec) * 1_000_000n + BigInt(k.micro);
 }
 
-const BLOCK_COLUMNS = `b.block_id::text, b.min_id::text, b.max_id::text, b.min_ts::text,
-  b.max_ts::text, (extract(epoch FROM b.min_ts) * 1000000)::bigint::text AS min_us,
-  (extract(epoch FROM b.max_ts) * 1000000)::bigint::text AS max_us`;
-
-/** An id range to read and the time range its rows lie in. */
-interface Span {
-  lo: bigint;
-  hi: bigint;
-  t0: string;
-  t1: string;
-  t0us: bigint;
-  t1us: bigint;
+function keyOfUs(us: string, id: string): RowKey {
+  const v = BigInt(us);
+  let sec = v / 1_000_000n;
+  if (v < sec * 1_000_000n) sec -= 1n;
+  return { sec: Number(sec), micro: Number(v - sec * 1_000_000n), id: Number(id) };
 }
 
-/**
- * Conditions on blocks: the query's (api/query/to-block-filter.ts; TRUE when it cannot
- * rule any block out), then the time range and cursor. Newest first, the cursor bounds
- * rows from above; oldest first (the context route's newer side), from below.
- */
-function blockWhere(where: Where, values: unknown[], dir: Dir): string {
-  const filter = toBlockFilter(where.query, values.length + 1, 'b');
-  values.push(...(filter?.values ?? []));
-  const c = [filter?.text ?? 'TRUE'];
-  if (where.fromMs !== null) {
-    values.push(new Date(where.fromMs).toISOString());
-    c.push(`b.max_ts >= $${values.length}`);
-  }
-  if (where.toMs !== null) {
-    values.push(new Date(where.toMs).toISOString());
-    c.push(`b.min_ts < $${values.length}`);
-  }
-  if (where.cursorUs !== null) {
-    values.push(where.cursorUs);
-    const t = `to_timestamp($${values.length}::bigint / 1000000.0)`;
-    c.push(dir === 'desc' ? `b.min_ts <= ${t}` : `b.max_ts >= ${t}`);
-  }
-  return c.join(' AND ');
-}
+/** The first `want` rows in the walk's order; a row read twice is kept once. */
+class Top {
+  readonly rows: Hit[] = [];
+  private readonly ids = new Set<number>();
 
-/**
- * Overlapping or touching id ranges merged into disjoint ones, each with the time range
- * of its blocks. A merged range may take in rows of no listed block: they are read and
- * tested like any other, so they can only add true matches, never lose one.
- */
-function mergeSpans(blocks: Omit<Block, 'block_id'>[]): Span[] {
-  const spans = blocks
-    .map((b) => ({
-      lo: BigInt(b.min_id),
-      hi: BigInt(b.max_id),
-      t0: b.min_ts,
-      t1: b.max_ts,
-      t0us: BigInt(b.min_us),
-      t1us: BigInt(b.max_us),
-    }))
-    .sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
-  const out: Span[] = [];
-  for (const s of spans) {
-    const last = out[out.length - 1];
-    if (!last || s.lo > last.hi + 1n) {
-      out.push({ ...s });
-      continue;
+  constructor(
+    readonly want: number,
+    readonly dir: Dir,
+  ) {}
+
+  get full(): boolean {
+    return this.rows.length >= this.want;
+  }
+
+  /** The last row kept once full: a row must come before it to get in. */
+  get bound(): RowKey | null {
+    return this.full ? this.rows[this.rows.length - 1]! : null;
+  }
+
+  add(h: Hit): void {
+    if (this.ids.has(h.id)) return;
+    const b = this.bound;
+    if (b !== null && compareKeys(h, b, this.dir) >= 0) return;
+    let lo = 0;
+    let hi = this.rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareKeys(this.rows[mid]!, h, this.dir) < 0) lo = mid + 1;
+      else hi = mid;
     }
-    if (s.hi > last.hi) last.hi = s.hi;
-    if (s.t0us < last.t0us) [last.t0, last.t0us] = [s.t0, s.t0us];
-    if (s.t1us > last.t1us) [last.t1, last.t1us] = [s.t1, s.t1us];
+    this.rows.splice(lo, 0, h);
+    this.ids.add(h.id);
+    if (this.rows.length > this.want) this.ids.delete(this.rows.pop()!.id);
   }
-  return out;
+
+  /** True when no row of a block with this edge can get in. */
+  beyond(edge: bigint): boolean {
+    const b = this.bound;
+    if (b === null) return false;
+    const last = usOf(b);
+    return this.dir === 'desc' ? edge < last : edge > last;
+  }
 }
 
-/** The spans as four parameter arrays (lo, hi, t0, t1) for `unnest`. */
-function spanArrays(spans: Span[]): unknown[] {
-  return [
-    spans.map((s) => s.lo.toString()),
-    spans.map((s) => s.hi.toString()),
-    spans.map((s) => s.t0),
-    spans.map((s) => s.t1),
-  ];
-}
+/** One source's candidates, fetched a page at a time (2, 4, ... 1024). */
+class Paged<C extends { edge: bigint }> {
+  private buf: C[] = [];
+  private at = 0;
+  private page = FIRST_PAGE;
+  private last: C | null = null;
+  private done = false;
 
-/**
- * The rows of `spans` (parameters `$n`..`$n+3`) that satisfy `whereText`, as `l`.
- * OFFSET 0 keeps it a per-span look-up (runtime partition pruning on ts, an index range
- * on id); flattened, the planner scans every partition. r's columns (lo, hi, t0, t1) are
- * named apart from logs' columns, so the WHERE text, written over bare logs columns,
- * still means logs.
- */
-function spanRowsSql(n: number, whereText: string): string {
-  return `unnest($${n}::bigint[], $${n + 1}::bigint[], $${n + 2}::timestamptz[], $${n + 3}::timestamptz[]) AS r(lo, hi, t0, t1)
-     JOIN LATERAL (
-       SELECT * FROM logs
-        WHERE id BETWEEN r.lo AND r.hi AND ts BETWEEN r.t0 AND r.t1 AND (${whereText})
-       OFFSET 0) l ON true`;
-}
+  constructor(private readonly fetch: (after: C | null, n: number) => Promise<C[]>) {}
 
-function before(a: Keyed, b: Keyed, dir: Dir): number {
-  const d = BigInt(a.cursor_ts) - BigInt(b.cursor_ts) || BigInt(a.id) - BigInt(b.id);
-  const sign = d > 0n ? 1 : d < 0n ? -1 : 0;
-  return dir === 'desc' ? -sign : sign;
-}
+  async peek(): Promise<C | null> {
+    if (this.at < this.buf.length) return this.buf[this.at]!;
+    if (this.done) return null;
+    this.buf = await this.fetch(this.last, this.page);
+    this.at = 0;
+    if (this.buf.length < this.page) this.done = true;
+    this.page = Math.min(this.page * 2, MAX_PAGE);
+    if (this.buf.length === 0) return null;
+    this.last = this.buf[this.buf.length - 1]!;
+    return this.buf[0]!;
+  }
 
-/** A row may come back in two pages (a range read again); keep it once. */
-function merge<R extends Keyed>(a: R[], b: R[], want: number, dir: Dir): R[] {
-  const all = [...new Map(a.concat(b).map((r) => [r.id, r])).values()];
-  return all.sort((x, y) => before(x, y, dir)).slice(0, want);
+  take(): C {
+    return this.buf[this.at++]!;
+  }
 }
 
 export interface WalkOptions {
   /** 'desc': newest first (the default); 'asc': oldest first. */
   dir?: Dir;
-  /** Select list over `logs`; must give `id` and `cursor_ts` as text (CURSOR_COLUMN). */
-  columns?: string;
-  /** Past this time (epoch ms) the walk throws WalkTimeout before its next page. */
+  /** 'record' (the default): every kept row with its record; 'size': legacy rows with keys and sizes only. */
+  fields?: 'record' | 'size';
+  /** Past this time (epoch ms) the walk throws WalkTimeout before its next group. */
   deadlineMs?: number;
 }
 
 /** A walk given a deadline ran past it. */
-export class WalkTimeout extends Error {
+export class WalkTimeout extends LogharborError {
   constructor() {
-    super('block walk ran past its deadline');
+    super(Errors.QUERY_TIMEOUT, 'the search ran past its time limit');
   }
 }
 
+function check(deadlineMs: number | undefined): void {
+  if (deadlineMs !== undefined && Date.now() > deadlineMs) throw new WalkTimeout();
+}
+
 /** The first `want` rows matching `where` in (ts, id) order, on `db` (one snapshot). */
-export async function walkBlocks<R extends Keyed = Row>(
+export async function walk(
   db: Queryable,
   where: Where,
   want: number,
   opts: WalkOptions = {},
-): Promise<R[]> {
+): Promise<Hit[]> {
   if (want <= 0) return [];
   const dir = opts.dir ?? 'desc';
-  const columns = opts.columns ?? `${RECORD_COLUMNS}, ${CURSOR_COLUMN}`;
-  const order = dir === 'desc' ? 'DESC' : 'ASC';
-  const edge = dir === 'desc' ? 'b.max_ts' : 'b.min_ts';
-  const bValues: unknown[] = [];
-  const bText = blockWhere(where, bValues, dir);
-  let rows: R[] = [];
-  let page = FIRST_PAGE;
-  let after: Block | null = null;
+  const fields = opts.fields ?? 'record';
+  const top = new Top(want, dir);
+  const blocks = new Paged<BlockCandidate>(blockPages(db, where, dir));
+  const packs = new Paged<PackCandidate>(packPages(db, where, dir));
+  const matcher = new Matcher(where.query, matchSpec(where, dir));
+  let group = FIRST_PAGE;
   for (;;) {
-    if (opts.deadlineMs !== undefined && Date.now() > opts.deadlineMs) throw new WalkTimeout();
-    const values = [...bValues];
-    let keyset = '';
-    if (after) {
-      values.push(dir === 'desc' ? after.max_ts : after.min_ts, after.block_id);
-      keyset = ` AND (${edge}, b.block_id) ${dir === 'desc' ? '<' : '>'} ($${values.length - 1}::timestamptz, $${values.length}::bigint)`;
+    check(opts.deadlineMs);
+    const bs: BlockCandidate[] = [];
+    const ps: PackCandidate[] = [];
+    let end = false;
+    while (bs.length + ps.length < group) {
+      const b = await blocks.peek();
+      const p = await packs.peek();
+      const first =
+        b === null
+          ? p
+          : p === null
+            ? b
+            : (dir === 'desc' ? b.edge >= p.edge : b.edge <= p.edge)
+              ? b
+              : p;
+      if (first === null || top.beyond(first.edge)) {
+        end = true;
+        break;
+      }
+      if (first.kind === 'block') bs.push(blocks.take());
+      else ps.push(packs.take());
     }
-    const blocks = (
-      await db.query<Block>(
-        `SELECT ${BLOCK_COLUMNS} FROM log_blocks b WHERE ${bText}${keyset}
-          ORDER BY ${edge} ${order}, b.block_id ${order} LIMIT ${page + 1}`,
-        values,
-      )
-    ).rows;
-    const batch = blocks.slice(0, page);
-    if (batch.length > 0) {
-      const n = where.values.length;
-      const found = (
-        await db.query<R>(
-          // Columns are computed for the page's rows only, after the sort (formatting
-          // times for every row of a block cost more than reading them).
-          `SELECT ${columns} FROM (
-             SELECT l.* FROM ${spanRowsSql(n + 1, where.text)}
-              ORDER BY l.ts ${order}, l.id ${order} LIMIT $${n + 5}) logs
-            ORDER BY logs.ts ${order}, logs.id ${order}`,
-          [...where.values, ...spanArrays(mergeSpans(batch)), want],
-        )
-      ).rows;
-      rows = merge(rows, found, want, dir);
+    if (bs.length > 0) {
+      for (const r of await blockRows(db, where, bs, want, dir, fields)) {
+        top.add({
+          ...keyOfUs(r.cursor_ts, r.id),
+          cursor_ts: r.cursor_ts,
+          size: r.size === undefined ? 0 : Number(r.size),
+          record: r.record ?? null,
+        });
+      }
     }
-    const next = blocks[page];
-    if (!next) return rows;
-    const last = rows[want - 1];
-    if (last) {
-      const edgeUs = BigInt(dir === 'desc' ? next.max_us : next.min_us);
-      const lastUs = BigInt(last.cursor_ts);
-      if (dir === 'desc' ? edgeUs < lastUs : edgeUs > lastUs) return rows;
-    }
-    after = batch[batch.length - 1]!;
-    page = Math.min(page * 2, MAX_PAGE);
+    if (ps.length > 0) await matchPacks(db, ps, matcher, top, opts.deadlineMs);
+    if (end) return top.rows;
+    group = Math.min(group * 2, MAX_PAGE);
   }
+}
+
+/** A group of packs, in the walk's order, into `top`. */
+async function matchPacks(
+  db: Queryable,
+  ps: PackCandidate[],
+  matcher: Matcher,
+  top: Top,
+  deadlineMs: number | undefined,
+): Promise<void> {
+  const work = packWork(ps);
+  if (work.remote) {
+    const hits = await work.top(db, ps, matcher.spec, top.bound, top.want, deadlineMs);
+    for (const h of hits) top.add(hitOf(h));
+    return;
+  }
+  const rs = await readers(db, ps);
+  for (let i = 0; i < ps.length; i++) {
+    if (top.beyond(ps[i]!.edge)) return;
+    check(deadlineMs);
+    const p = ps[i]!;
+    for (const h of topOfPack(rs[i]!, p.labels, matcher, top.bound, top.want, p.all)) {
+      top.add(hitOf(h));
+    }
+  }
+}
+
+function hitOf(h: RowKey & { record: StoredRecord; size: number }): Hit {
+  return {
+    sec: h.sec,
+    micro: h.micro,
+    id: h.id,
+    cursor_ts: usOf(h).toString(),
+    size: h.size,
+    record: h.record,
+  };
+}
+
+/** Walk results as rows with records (the 'record' mode always has them). */
+export function rowsOf(hits: Hit[]): Row[] {
+  return hits.map((h) => ({ ...h.record!, cursor_ts: h.cursor_ts }));
+}
+
+/** The walk's deadline for a read on `pool`: its statement_timeout, counted for the whole walk. */
+export function deadlineOf(pool: Pool): number | undefined {
+  const t = pool.options.statement_timeout;
+  return typeof t === 'number' && t > 0 ? Date.now() + t : undefined;
 }
 
 /** Newest-first page of `limit` + 1 rows (one more says there is a next page). */
 export function searchBlocks(pool: Pool, where: Where, limit: number): Promise<Row[]> {
-  return readOnly(pool, 'REPEATABLE READ', null, (c) => walkBlocks<Row>(c, where, limit + 1));
+  const deadlineMs = deadlineOf(pool);
+  return readOnly(pool, 'REPEATABLE READ', null, async (c) =>
+    rowsOf(await walk(c, where, limit + 1, { deadlineMs })),
+  );
+}
+
+/** Compatibility for callers of the walk by its old name (bench/lib/probes.ts). */
+export async function walkBlocks(db: Queryable, where: Where, want: number): Promise<Row[]> {
+  return rowsOf(await walk(db, where, want));
 }
 
 /** A second key to count by besides the bucket (the histogram's `by`). */
 export interface HistogramGroup {
-  /** SQL over the row's columns giving the key as text; NULL is a key too. */
+  by: 'level' | 'container';
+  /** SQL over a legacy row's columns giving the key as text; NULL is a key too. */
   key: string;
   /** Keep the `top` keys by count in the whole range (ties: key order), the rest as NULL. */
   top?: number;
 }
 
-export interface BucketCount {
-  b: string;
-  /** The group key; absent without a group, null for "none" or "the rest". */
-  k?: string | null;
-  n: string;
+/** Key order of the SQL's `ORDER BY k` under the "C" collation: UTF-8 bytes. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /**
- * Per-bucket counts of the rows matching `where` in its time range, from the blocks that
- * may hold them. `bucket` maps the row's `ts` to its bucket's start (a timestamptz,
- * answered as epoch-ms text); with `group`, counts are per bucket and key.
+ * Per-bucket counts of the rows matching `where` in its time range: legacy blocks counted
+ * by PostgreSQL, packs in JS (every row of a pack whose labels decide the query counted
+ * from its times alone). With `group`, counts are per bucket and key; with `group.top`,
+ * keys past the top ones are summed as null.
  */
 export async function histogramBlocks(
   pool: Pool,
   where: Where,
-  bucket: (firstParam: number) => { sql: string; values: unknown[] },
+  width: number,
+  origin: number,
   group?: HistogramGroup,
 ): Promise<BucketCount[]> {
-  return readOnly(pool, 'REPEATABLE READ', null, async (db) => {
-    const bValues: unknown[] = [];
-    const bText = blockWhere(where, bValues, 'desc');
-    const blocks = (
-      await db.query<Block>(`SELECT ${BLOCK_COLUMNS} FROM log_blocks b WHERE ${bText}`, bValues)
-    ).rows;
-    if (blocks.length === 0) return [];
-    const n = where.values.length;
-    const bk = bucket(n + 5);
-    const values = [...where.values, ...spanArrays(mergeSpans(blocks)), ...bk.values];
-    const rows = spanRowsSql(n + 1, where.text);
-    // Grouped on the bucket's time, turned into epoch-ms text after (per row it cost more
-    // than the grouping).
-    const ms = `(extract(epoch FROM g.b) * 1000)::bigint::text AS b`;
-    if (!group) {
-      return (
-        await db.query<BucketCount>(
-          `SELECT ${ms}, g.n::text AS n
-             FROM (SELECT ${bk.sql} AS b, count(*) AS n FROM ${rows} GROUP BY 1) g`,
-          values,
-        )
-      ).rows;
+  const deadlineMs = deadlineOf(pool);
+  const counts = await readOnly(pool, 'REPEATABLE READ', null, async (db) => {
+    const out = new Map<string, { b: number; k: string | null; n: number }>();
+    const add = (b: number, k: string | null, n: number) => {
+      const id = `${b}\u0000${k ?? ''}\u0000${k === null ? 0 : 1}`;
+      const c = out.get(id);
+      if (c) c.n += n;
+      else out.set(id, { b, k, n });
+    };
+    const blocks = await allBlocks(db, where);
+    for (const r of await blockCounts(db, where, blocks, width, origin, group?.key ?? null)) {
+      add(Number(r.b), r.k ?? null, Number(r.n));
     }
-    const counted = `SELECT ${bk.sql} AS b, (${group.key}) AS k, count(*) AS n FROM ${rows} GROUP BY 1, 2`;
-    if (group.top === undefined)
-      return (
-        await db.query<BucketCount>(`SELECT ${ms}, g.k, g.n::text AS n FROM (${counted}) g`, values)
-      ).rows;
-    return (
-      await db.query<BucketCount>(
-        `WITH c AS (${counted}),
-              top AS (SELECT k FROM c WHERE k IS NOT NULL GROUP BY k
-                       ORDER BY sum(n) DESC, k LIMIT ${group.top})
-         SELECT ${ms}, g.k, g.n::text AS n FROM (
-           SELECT b, CASE WHEN k IN (SELECT k FROM top) THEN k END AS k, sum(n) AS n
-             FROM c GROUP BY 1, 2) g`,
-        values,
-      )
-    ).rows;
+    const by = group?.by ?? null;
+    const packs: PackCandidate[] = [];
+    const bucket = (ms: number) => origin + Math.floor((ms - origin) / width) * width;
+    for (const p of await allPacks(db, where)) {
+      // Every row matches and all lie in one bucket: counted without reading the pack.
+      // (A row's time is at most max_ts: maxEventMs adds 1 ms except at the very end.)
+      const inside =
+        where.after === null &&
+        where.idMax === null &&
+        (where.fromMs === null || p.minMs >= where.fromMs) &&
+        (where.toMs === null || p.maxMs < where.toMs);
+      if (p.all && by !== 'level' && inside && bucket(p.minMs) === bucket(p.maxMs)) {
+        add(
+          bucket(p.minMs),
+          by === 'container' ? (p.labels.container_name ?? p.labels.container_id) : null,
+          p.rows,
+        );
+      } else packs.push(p);
+    }
+    const spec = matchSpec(where, 'desc');
+    const work = packWork(packs);
+    const each = work.remote
+      ? await work.count(db, packs, spec, width, origin, by, deadlineMs)
+      : await countHere(db, packs, new Matcher(where.query, spec), width, origin, by, deadlineMs);
+    for (const c of each) for (let i = 0; i < c.b.length; i++) add(c.b[i]!, c.k[i]!, c.n[i]!);
+    return [...out.values()];
   });
+  let rows = counts;
+  if (group?.top !== undefined) {
+    const totals = new Map<string, number>();
+    for (const c of rows) if (c.k !== null) totals.set(c.k, (totals.get(c.k) ?? 0) + c.n);
+    const kept = new Set(
+      [...totals]
+        .sort((a, b) => b[1] - a[1] || byteOrder(a[0], b[0]))
+        .slice(0, group.top)
+        .map(([k]) => k),
+    );
+    const merged = new Map<string, { b: number; k: string | null; n: number }>();
+    for (const c of rows) {
+      const k = c.k !== null && kept.has(c.k) ? c.k : null;
+      const id = `${c.b}\u0000${k ?? ''}\u0000${k === null ? 0 : 1}`;
+      const m = merged.get(id);
+      if (m) m.n += c.n;
+      else merged.set(id, { b: c.b, k, n: c.n });
+    }
+    rows = [...merged.values()];
+  }
+  return rows.map((c) => ({ b: String(c.b), k: group ? c.k : undefined, n: String(c.n) }));
+}
+
+/** Packs counted on this thread, a group of packs' data fetched at a time. */
+async function countHere(
+  db: Queryable,
+  packs: PackCandidate[],
+  m: Matcher,
+  width: number,
+  origin: number,
+  by: 'level' | 'container' | null,
+  deadlineMs: number | undefined,
+) {
+  const out = [];
+  for (let i = 0; i < packs.length; i += 32) {
+    check(deadlineMs);
+    const group = packs.slice(i, i + 32);
+    const rs = await readers(db, group);
+    for (let j = 0; j < group.length; j++) {
+      out.push(countPack(rs[j]!, group[j]!.labels, m, width, origin, by, group[j]!.all));
+    }
+  }
+  return out;
 }

@@ -6,7 +6,8 @@
  *     or both (bucket widths of whole        keeps: severity_minutes (everything),
  *     minutes)                               container_minutes and unnamed_container_minutes
  *                                            (per container), 1440 rows a day per key
- *   anything else ──► the block walk (block-search.ts), counted per bucket (and key)
+ *   anything else ──► the blocks that may hold matches (block-search.ts): legacy rows
+ *     counted by PostgreSQL, packs decoded and counted per bucket (and key)
  *
  * Keys (issue 18): by level, the severity names of core/record.ts and `none` for records
  * without one; by container, the 10 containers with the most matches in the range (a
@@ -225,8 +226,12 @@ async function fromMinutes(
 }
 
 const GROUPS: Record<GroupBy, HistogramGroup> = {
-  level: { key: 'severity::text' },
-  container: { key: 'coalesce(container_name, container_id)', top: TOP_CONTAINERS },
+  level: { by: 'level', key: 'severity::text' },
+  container: {
+    by: 'container',
+    key: 'coalesce(container_name, container_id)',
+    top: TOP_CONTAINERS,
+  },
 };
 
 /** A key as the answer names it. */
@@ -256,15 +261,7 @@ export async function histogram(pool: Pool, r: HistogramRequest): Promise<Histog
   const mf = r.width % 60_000 === 0 ? minuteFilter(r.where.query.filter) : null;
   const rows = mf
     ? await fromMinutes(pool, mf, r)
-    : await histogramBlocks(
-        pool,
-        r.where,
-        (p) => ({
-          sql: `date_bin($${p}::interval, ts, $${p + 1}::timestamptz)`,
-          values: [`${r.width} milliseconds`, new Date(r.origin).toISOString()],
-        }),
-        r.by ? GROUPS[r.by] : undefined,
-      );
+    : await histogramBlocks(pool, r.where, r.width, r.origin, r.by ? GROUPS[r.by] : undefined);
   const counts = new Map<number, Map<string, number>>();
   const totals = new Map<string, number>();
   for (const row of rows) {

@@ -16,8 +16,8 @@ import pg from 'pg';
 import { COMMITS_CHANNEL, COMMITS_KEEP_MS, type Committed } from '../../core/tail-commits.js';
 import type { Pool } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
-import type { StoredRecord } from '../../core/record.js';
-import { RECORD_COLUMNS } from '../search/record-sql.js';
+import { countByIds, recordsByIds } from '../search/by-id.js';
+import { readOnly } from '../search/read-only.js';
 import type { TailHub } from './hub.js';
 import { toStoredRecord } from '../../core/stored-record.js';
 
@@ -64,17 +64,15 @@ const POLL_SQL = `
 
 // One snapshot: W0 = xmin, and the greatest id of the batches below it (the newest of
 // them is never pruned: see the writer's pruneCommits). `pending` says a batch at or
-// above xmin committed; `blocks` covers a store without any tail_commits row yet.
+// above xmin committed; `blocks` covers a store without any tail_commits row yet (legacy
+// blocks or packs).
 const INIT_SQL = `
   SELECT s.xmin::text AS xmin,
          (SELECT max(last_id) FROM tail_commits WHERE xid < s.xmin)::text AS below,
          EXISTS (SELECT 1 FROM tail_commits) AS logged,
-         (SELECT max(max_id) FROM log_blocks)::text AS blocks
+         greatest((SELECT max(max_id) FROM log_blocks),
+                  (SELECT max(max_id) FROM log_packs))::text AS blocks
     FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) s`;
-
-const RANGE_SQL = `SELECT ${RECORD_COLUMNS} FROM logs
-  WHERE logs.id > $1::bigint AND logs.id <= $2::bigint AND logs.ts >= $3 AND logs.ts <= $4
-  ORDER BY logs.id`;
 
 /** Records of this process's recent batches kept for the feed, at most. */
 const OWN_MAX_RECORDS = 50_000;
@@ -331,13 +329,18 @@ export class CommitFeed {
       if (c.min_ts < minTs) minTs = c.min_ts;
       if (c.max_ts > maxTs) maxTs = c.max_ts;
     }
-    const r = await this.o.pool.query<StoredRecord>(RANGE_SQL, [
-      hub.watermark,
-      lastId,
-      minTs,
-      maxTs,
-    ]);
-    if (r.rows.length > 0) hub.publish(r.rows);
+    // Other processes' records: legacy rows or the packs of their batches (level 0, or
+    // merged since into larger packs), read in one snapshot.
+    const range = {
+      after: String(hub.watermark),
+      upTo: String(lastId),
+      fromTs: minTs,
+      toTs: maxTs,
+    };
+    const read = await readOnly(this.o.pool, 'REPEATABLE READ', null, (db) =>
+      recordsByIds(db, range),
+    );
+    if (read.length > 0) hub.publish(read);
     hub.skip(0, lastId);
   }
 
@@ -351,12 +354,11 @@ export class CommitFeed {
     await this.init();
     const after = this.o.hub.watermark;
     if (after <= before) return;
-    const r = await this.o.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (SELECT 1 FROM logs WHERE id > $1::bigint AND id <= $2::bigint LIMIT 1000000) c`,
-      [before, after],
+    const missed = await readOnly(this.o.pool, 'REPEATABLE READ', null, (db) =>
+      countByIds(db, String(before), String(after), 1_000_000),
     );
-    this.o.log.warn({ missed: r.rows[0]!.n }, 'live tail was away too long; resuming from now');
+    this.o.log.warn({ missed }, 'live tail was away too long; resuming from now');
     this.o.hub.startAt(before);
-    this.o.hub.skip(r.rows[0]!.n, after);
+    this.o.hub.skip(missed, after);
   }
 }

@@ -1,13 +1,15 @@
 /**
  * Storage ceilings measured in the same run, of the very rows logharbor stored in the run
- * being judged (read back from its `logs`), loaded into a fresh database of the same
- * cluster (issue 14: a ceiling is the fastest loader of those rows, not a convenient one):
+ * being judged (decoded from its packs into a plain table by dev/stored-rows.ts), loaded
+ * into a fresh database of the same cluster (issue 14: a ceiling is the fastest loader of
+ * those rows, not a convenient one):
  *
  *   ceiling      as many concurrent binary COPY sessions as the writer has lanes
- *                (DEFAULT_LANES), the rows encoded beforehand by the writer's own encoder
+ *                (DEFAULT_LANES), the rows encoded beforehand by the writer's row encoder
  *                (collector/writer/copy-binary.ts), into a plain table of the same
  *                columns with no index: what PostgreSQL can take at best
- *   into logs    the same loader into logharbor's own `logs` (partitions, every index)
+ *   into logs    the same loader into `logs`, the row table of before packs (issue 17;
+ *                partitions, every index): what the old store cost, for comparison
  *   old ceiling  one `psql \copy` session of the rows as COPY text into the plain table
  *                (issue 8's ceiling, kept beside the new one for continuity)
  *
@@ -29,6 +31,7 @@ import { maintainPartitions } from '../../core/db/partitions.js';
 import { createPool } from '../../core/db/pool.js';
 import type { LogRecord } from '../../core/record.js';
 import { which } from '../../dev/programs.js';
+import { storedRows } from '../../dev/stored-rows.js';
 import type { Cluster } from './cluster.js';
 import { median } from './stats.js';
 
@@ -55,12 +58,26 @@ export function copyClient(): CopyClient {
     : { label: 'node pg-copy-streams COPY (no psql)', psql: null, note: PSQL_HINT };
 }
 
-/** Writes `SELECT <writer columns> FROM logs WHERE <where> ORDER BY id` as COPY text. */
-async function dumpText(url: string, where: string, file: string): Promise<void> {
+/**
+ * The rows of the streams `where` names (a condition on the label columns), decoded from
+ * the run database's packs into its plain table lh_test_rows (dev/stored-rows.ts): its name.
+ */
+async function decodeRows(url: string, where: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const sql = `COPY (SELECT ${COLUMNS} FROM logs WHERE ${where} ORDER BY id) TO STDOUT`;
+    return await storedRows(client, { where });
+  } finally {
+    await client.end();
+  }
+}
+
+/** Writes `SELECT <writer columns> FROM table ORDER BY id` as COPY text. */
+async function dumpText(url: string, table: string, file: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const sql = `COPY (SELECT ${COLUMNS} FROM ${table} ORDER BY id) TO STDOUT`;
     await pipeline(client.query(copyStreams.to(sql)), createWriteStream(file));
   } finally {
     await client.end();
@@ -88,7 +105,7 @@ interface StoredRow {
 }
 
 /** The stored rows back as the writer's records, with their ids, in id order. */
-async function readRows(url: string, where: string): Promise<{ id: number; r: LogRecord }[]> {
+async function readRows(url: string, table: string): Promise<{ id: number; r: LogRecord }[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -97,7 +114,7 @@ async function readRows(url: string, where: string): Promise<{ id: number; r: Lo
               (extract(epoch FROM received_at) * 1000000)::bigint::text AS recv_us, source, host,
               container_id, container_name, stream, tag, app, project, service, severity,
               facility, message, attrs::text AS attrs
-         FROM logs WHERE ${where} ORDER BY id`,
+         FROM ${table} ORDER BY id`,
     );
     return rows.map((x) => {
       const us = Number(x.ts_us);
@@ -232,7 +249,7 @@ export interface Ceilings {
   sessions: number;
   /** The ceiling: SESSIONS binary COPY sessions into the plain table. */
   binary: Loads;
-  /** The same loader into `logs`. */
+  /** The same loader into `logs`, the row table of before packs. */
   binaryLogs: Loads;
   /** Issue 8's ceiling: one text `\copy` session into the plain table. */
   text: Loads;
@@ -246,8 +263,9 @@ export const CEILING_NAME = `${SESSIONS} binary COPY sessions, unindexed`;
 export const OLD_CEILING_NAME = 'one text \\copy session, unindexed';
 
 /**
- * The ceilings of the rows `where` selects in the run's database `runUrl`, in a fresh
- * database of `cluster` (dropped afterwards).
+ * The ceilings of the rows of the streams `where` selects (a condition on the label
+ * columns, e.g. `tag = 'packed-1'`) in the run's database `runUrl`, in a fresh database
+ * of `cluster` (dropped afterwards).
  */
 export async function measureCeilings(
   cluster: Cluster,
@@ -256,8 +274,9 @@ export async function measureCeilings(
   file: string,
 ): Promise<Ceilings> {
   const client = copyClient();
-  await dumpText(runUrl, where, file);
-  const stored = await readRows(runUrl, where);
+  const table = await decodeRows(runUrl, where);
+  await dumpText(runUrl, table, file);
+  const stored = await readRows(runUrl, table);
   const e0 = performance.now();
   const parts = encodeParts(stored, SESSIONS);
   const encodeUsPerRow = ((performance.now() - e0) * 1000) / stored.length;
@@ -299,12 +318,16 @@ export async function measureCeilings(
       loads: xs,
     });
     const plain = 'plain table of the same columns, no index';
-    const binaryLoader = `${SESSIONS} binary COPY sessions at once (the writer's encoder)`;
+    const binaryLoader = `${SESSIONS} binary COPY sessions at once (the row encoder)`;
     return {
       rows,
       sessions: SESSIONS,
       binary: of(binaryLoader, plain, loads.binary),
-      binaryLogs: of(binaryLoader, "logharbor's logs (partitions, every index)", loads.binaryLogs),
+      binaryLogs: of(
+        binaryLoader,
+        'logs, the row table of before packs (partitions, every index)',
+        loads.binaryLogs,
+      ),
       text: of(`${client.label}, one session, COPY text`, plain, loads.text),
       client,
       encodeUsPerRow,

@@ -5,6 +5,8 @@
  * has been running (docs/architecture.md, "Benchmarks": on a new cluster `\copy` took 2x as long).
  * logharbor (through DATABASE_URL), psql's `\copy` ceilings and rsyslog's ompgsql all
  * write to it in the same run; each run gets a fresh database, dropped afterwards.
+ * LOGHARBOR_BENCH_PG_DIR names another directory: two benchmark runs at once must not
+ * share one (the second start takes the cluster over from the first).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,7 +30,7 @@ export interface Cluster {
 }
 
 export async function startCluster(): Promise<Cluster> {
-  const dir = path.join(ROOT, '.bench', 'pg-ingest');
+  const dir = process.env.LOGHARBOR_BENCH_PG_DIR ?? path.join(ROOT, '.bench', 'pg-ingest');
   const pg = await startEmbedded({ dataDir: dir });
   const admin: Pool = createPool(pg.url, { max: 2, applicationName: 'logharbor-bench' });
   const v = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v"))

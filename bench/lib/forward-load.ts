@@ -80,20 +80,23 @@ export function newChunk(): string {
   return `b${process.pid}-${Date.now()}-${chunkSeq++}`;
 }
 
-/** Pre-encodes every request, so the generator's own CPU cost stays out of the loop. */
+/**
+ * Pre-encodes every request, so the generator's own CPU cost stays out of the loop. Event
+ * times start now and advance 1 ms every `perMs` events (a source logging that fast).
+ */
 export function encodeRequests(
   records: DockerRecord[],
   mode: 'packed' | 'message',
   perRequest: number,
   tag = 'bench',
+  perMs = 1,
 ): Buffer[] {
   const now = Date.now();
-  if (mode === 'message') return records.map((r, i) => encodeMessage(tag, now + i, r, newChunk()));
+  const at = (i: number) => now + Math.floor(i / perMs);
+  if (mode === 'message') return records.map((r, i) => encodeMessage(tag, at(i), r, newChunk()));
   const out: Buffer[] = [];
   for (let i = 0; i < records.length; i += perRequest) {
-    const entries = records
-      .slice(i, i + perRequest)
-      .map((r, j) => ({ ms: now + i + j, record: r }));
+    const entries = records.slice(i, i + perRequest).map((r, j) => ({ ms: at(i + j), record: r }));
     out.push(encodePacked(tag, entries, newChunk()));
   }
   return out;

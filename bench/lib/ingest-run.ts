@@ -5,8 +5,19 @@
  * ack latency, logharbor's peak memory during the run, and CPU per event of logharbor,
  * PostgreSQL and the load generator (on a 2-core machine the three share the cores, so
  * this says which one the rate is bought with).
+ *
+ * Since issue 17 a batch writes small level-0 packs and the collector's compactor merges
+ * them once they are 10 s old (collector/compaction/compactor.ts): a run asked to count
+ * compaction then waits, after its last commit, until no level-0 pack is left, and counts
+ * the CPU logharbor and PostgreSQL spent meanwhile as the compaction's (the machine is
+ * otherwise idle then; the compaction that happened during the run is in the run's own
+ * figures already).
+ *
+ * Event times advance 1 ms every EVENTS_PER_MS events from the start (a source logging
+ * 100,000 lines a second), so they stay near the clock and the packs come of age for the
+ * compactor while the run goes on, as a live source's do.
  */
-import { createPool } from '../../core/db/pool.js';
+import { createPool, type Pool } from '../../core/db/pool.js';
 import type { Cluster } from './cluster.js';
 import { selfCpuSeconds } from '../../dev/proc.js';
 import { dockerRecords } from './docker-records.js';
@@ -14,6 +25,11 @@ import { encodeRequests, sendAll } from './forward-load.js';
 import { metric, waitWritten } from './metrics.js';
 import { startServer, type BenchServer } from '../../dev/server.js';
 import { percentile } from './stats.js';
+
+/** Events per ms of event time in a run's requests. */
+const EVENTS_PER_MS = 100;
+/** Longest wait for the compactor after a run. */
+const COMPACTION_WAIT_MS = 300_000;
 
 export interface Logharbor {
   server: BenchServer;
@@ -41,6 +57,8 @@ export async function withLogharbor<T>(
 export interface MaxRun {
   label: string;
   events: number;
+  /** Records written: fewer than events where the multi-line joiner joined lines. */
+  rows: number;
   connections: number;
   /** Events per second until every one was acked and committed. */
   rate: number;
@@ -58,6 +76,24 @@ export interface MaxRun {
   batchRows: number;
   batchMs: number;
   writerBusy: number;
+  /** With `compaction` asked: what merging the run's level-0 packs took after its last commit. */
+  compaction: Compaction | null;
+}
+
+export interface Compaction {
+  /** From the last commit until no level-0 pack was left (at least the compactor's 10 s age). */
+  seconds: number;
+  /** CPU ms per 1000 events of logharbor and PostgreSQL meanwhile. */
+  cpuLogharbor: number;
+  cpuPostgres: number;
+  /**
+   * Events/s had the compaction's CPU been spent during the run at the run's own CPU use:
+   * events / (seconds x (run CPU + compaction CPU) / run CPU), the run's CPU counting
+   * logharbor, PostgreSQL and the sender (all on the same cores).
+   */
+  rate: number;
+  /** false: level-0 packs were still there after COMPACTION_WAIT_MS. */
+  done: boolean;
 }
 
 /** Batches committed and seconds spent writing them, from /metrics. */
@@ -80,6 +116,34 @@ export interface MaxRunSpec {
   seed?: number;
   /** No new request after this long (the run then counts what was sent). */
   maxSeconds?: number;
+  /** Wait for the compactor after the run and count it (Compaction). */
+  compaction?: boolean;
+}
+
+/** Level-0 packs in the database (the compactor's backlog) and the oldest one's age, s. */
+export async function level0(pool: Pool): Promise<{ packs: number; lagSeconds: number }> {
+  const r = await pool.query<{ n: string; lag: string | null }>(
+    `SELECT count(*)::text AS n, extract(epoch FROM now() - min(min_ts))::text AS lag
+       FROM log_packs WHERE level = 0`,
+  );
+  return { packs: Number(r.rows[0]!.n), lagSeconds: Math.max(0, Number(r.rows[0]!.lag ?? 0)) };
+}
+
+/** Waits until no level-0 pack is left: seconds waited, and whether it got there. */
+async function waitCompacted(url: string): Promise<{ seconds: number; done: boolean }> {
+  const pool = createPool(url, { max: 1 });
+  const t0 = performance.now();
+  try {
+    for (;;) {
+      if ((await level0(pool)).packs === 0)
+        return { seconds: (performance.now() - t0) / 1000, done: true };
+      if (performance.now() - t0 > COMPACTION_WAIT_MS)
+        return { seconds: (performance.now() - t0) / 1000, done: false };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await pool.end();
+  }
 }
 
 /** A CHECKPOINT first, so the previous run's dirty pages are not written on this one's clock. */
@@ -95,6 +159,7 @@ export async function maxRun(lh: Logharbor, s: MaxRunSpec): Promise<MaxRun> {
     s.mode,
     s.perRequest,
     s.tag,
+    EVENTS_PER_MS,
   );
   await checkpoint(lh.url);
   lh.server.resetPeak();
@@ -118,13 +183,30 @@ export async function maxRun(lh: Logharbor, s: MaxRunSpec): Promise<MaxRun> {
       ? acked
       : await waitWritten(lh.server.http, target);
   const cpu1 = [lh.server.cpuSeconds(), lh.cluster.cpuSeconds(), selfCpuSeconds()];
+  const rows = (await metric(lh.server.http, 'logharbor_events_written_total')) - written0;
   const seconds = (Math.max(committed, acked) - t0) / 1000;
   const w1 = await writerTotals(lh.server.http);
   const batches = w1[0] - w0[0];
   const per1k = (i: number) => ((cpu1[i]! - cpu0[i]!) * 1e6) / events;
+  let compaction: Compaction | null = null;
+  if (s.compaction) {
+    const c = await waitCompacted(lh.url);
+    const cpu2 = [lh.server.cpuSeconds(), lh.cluster.cpuSeconds()];
+    const after = [cpu2[0]! - cpu1[0]!, cpu2[1]! - cpu1[1]!];
+    const runCpu = cpu1.reduce((a, x, i) => a + x - cpu0[i]!, 0);
+    const compactCpu = after[0]! + after[1]!;
+    compaction = {
+      seconds: c.seconds,
+      cpuLogharbor: (after[0]! * 1e6) / events,
+      cpuPostgres: (after[1]! * 1e6) / events,
+      rate: events / ((seconds * (runCpu + compactCpu)) / runCpu),
+      done: c.done,
+    };
+  }
   return {
     label: s.label,
     events,
+    rows,
     connections: s.connections,
     rate: events / seconds,
     ackedRate: events / r.seconds,
@@ -138,5 +220,6 @@ export async function maxRun(lh: Logharbor, s: MaxRunSpec): Promise<MaxRun> {
     batchRows: events / batches,
     batchMs: ((w1[1] - w0[1]) * 1000) / batches,
     writerBusy: (w1[1] - w0[1]) / seconds,
+    compaction,
   };
 }

@@ -4,8 +4,9 @@
  * not yet found through the HTTP API, the way a person would, until it shows up.
  *
  * And the plan of such a search: the statements the API's word search runs
- * (api/block-search.ts), each EXPLAINed, so the report can show it goes through the
- * skip index and id ranges rather than a sequential scan of `logs`.
+ * (api/search/block-search.ts), each EXPLAINed, so the report can show that it walks the
+ * packs newest first through an index (issue 17) rather than reading every pack, or
+ * every row of `logs` (the rows of before packs), sequentially.
  */
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -99,10 +100,13 @@ function nodes(n: PlanNode, out: string[]): void {
 }
 
 export interface WordSearchPlan {
-  /** Scan nodes per statement, e.g. "Index Scan on logs_20261128". */
+  /** Scan nodes per statement, e.g. "Index Scan on log_packs_<day>". */
   scans: string[];
-  /** True when some statement reads a `logs` partition with a sequential scan. */
-  seqScanOnLogs: boolean;
+  /**
+   * Sequential scans of a day partition of `log_packs`, if any (an empty DEFAULT partition
+   * or `logs`, empty once its rows are packed, may be scanned at no cost).
+   */
+  seqScans: string[];
 }
 
 /** EXPLAINs every statement of the API's word search for `word` (all time, newest 100). */
@@ -122,9 +126,9 @@ export async function explainWordSearch(pool: Pool, word: string): Promise<WordS
   } as unknown as Queryable;
   const where = buildWhere({ q: word });
   await walkBlocks(explaining, where, 101);
-  const named = scans.map((s) => s.replace(/logs_\d{8}$/, 'logs_<day>'));
+  const named = [...new Set(scans.map((s) => s.replace(/_\d{8}$/, '_<day>')))];
   return {
-    scans: [...new Set(named)],
-    seqScanOnLogs: scans.some((s) => /^Seq Scan on logs($|_)/.test(s)),
+    scans: named,
+    seqScans: named.filter((s) => /^(Parallel )?Seq Scan on log_packs_<day>$/.test(s)),
   };
 }

@@ -1,31 +1,59 @@
 /**
- * The search data sets (issues 4, 8 and 14): N lines of the benchmark corpus
+ * The search data sets (issues 4, 8, 14 and 17): N lines of the benchmark corpus
  * (bench/corpus/: 50 containers, nginx, JSON, logfmt, PostgreSQL, redis, Java traces)
- * written through logharbor's own writer (COPY, containers, skip-index blocks, minute
- * counts) into an embedded PostgreSQL kept in .bench/search-c<corpus version>-<N>/,
+ * as the forward source makes them (attrs from JSON and logfmt lines), written through
+ * logharbor's own writer (level-0 packs, containers, minute counts) into an embedded
+ * PostgreSQL kept in .bench/search-c<corpus version>-s<store version>-<N>/,
  * spread over 7 days of event time and growing with arrival as real logs do, the newest
  * hour holding the newest rows; beside it the same messages as a flat file (lines.txt)
  * for `grep`, and meta.json: what the queries look for (a trace id and how many lines
  * carry it). Made once, reused after: queries are placed relative to the newest record
  * (`anchorMs`), not to the clock, so a data set made days ago measures the same thing.
  *
+ * The collector's compactor (collector/compaction/compactor.ts) merges level-0 packs
+ * only once they are minAgeMs old, every few seconds: here compactors with minAgeMs 0 run
+ * to completion every COMPACT_EVERY lines (then a VACUUM, as autovacuum would, so later
+ * packs reuse the space the merged ones left) and at the end, before anything is
+ * measured: every line is in a merged pack, as in a store that has been running a while.
+ *
  * One word the corpus never prints, RARE, is appended to one line in 500,000.
  */
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
+import { Compactor, COMPACTOR_DEFAULTS } from '../../collector/compaction/compactor.js';
 import { Writer } from '../../collector/writer/writer.js';
 import { startEmbedded, type EmbeddedServer } from '../../core/db/embedded.js';
 import { migrate } from '../../core/db/migrate.js';
 import { maintainPartitions } from '../../core/db/partitions.js';
+import { parseStructuredLine } from '../../core/normalize/structured-line.js';
 import { createPool, type Pool } from '../../core/db/pool.js';
 import { silentLogger } from '../../core/log.js';
+import { PackReader } from '../../core/packs/decode.js';
+import type { PackLabels } from '../../core/packs/labels.js';
 import { newRecord, type LogRecord } from '../../core/record.js';
 import { Telemetry } from '../../core/telemetry.js';
 import { ROOT } from '../../dev/build.js';
 import { CORPUS_VERSION, Corpus, SEVERITY } from '../corpus/index.js';
+import { databaseGrowth } from './storage.js';
 
 export const RARE = 'xylophone42';
+/**
+ * How the data set is stored; a new value makes every data set again (1: packs, issue 17;
+ * before it, rows in `logs`, directories without the s<version> part).
+ */
+export const STORE_VERSION = 1;
+/** Lines written between two runs of the compactor to completion. */
+const COMPACT_EVERY = 1_000_000;
 /** The corpus seed of every search data set (its first lines are the corpus section's sample). */
 export const SEARCH_SEED = 1;
 
@@ -46,6 +74,11 @@ const TRACE_LINES = [3, 6];
 export interface SearchMeta {
   corpusVersion: number;
   n: number;
+  /**
+   * Database growth as the load left it (every table less an empty database, after the
+   * last compaction and a plain VACUUM), bytes; the data set is then VACUUM FULLed.
+   */
+  loadedGrowth?: number;
   /** A 32-hex trace id and the lines that carry it. */
   trace: { id: string; lines: number };
 }
@@ -73,6 +106,7 @@ export interface SearchData {
 
 async function generate(
   pool: Pool,
+  url: string,
   n: number,
   have: number,
   flat: string,
@@ -112,6 +146,13 @@ async function generate(
       rec.containerId = line.container.id;
       rec.stream = line.stream;
       rec.severity = line.level === null ? null : SEVERITY[line.level];
+      // As the forward source makes them (collector/forward/forward-record.ts): a JSON or
+      // logfmt line's fields are its attrs, which packs re-derive instead of storing.
+      const structured = parseStructuredLine(msg);
+      if (structured) {
+        rec.attrs = { ...structured.fields };
+        rec.severity = structured.severity ?? rec.severity;
+      }
       recs.push(rec);
       lines.push(msg);
     }
@@ -125,6 +166,9 @@ async function generate(
       await new Promise<void>((res) => out.once('drain', () => res()));
     await w.submit({ records: recs });
     const done = i + recs.length;
+    if (done % COMPACT_EVERY === 0 && done < n) {
+      await compactAll(pool, log);
+    }
     if ((done / 10_000) % 100 === 0 || done === n)
       log(
         `  search data: ${done} of ${n} (${Math.round((done - have) / ((performance.now() - t0) / 1000))}/s)`,
@@ -132,15 +176,105 @@ async function generate(
   }
   await w.close();
   await new Promise<void>((res) => out.end(() => res()));
-  await pool.query('VACUUM ANALYZE logs');
-  await pool.query('VACUUM ANALYZE log_blocks');
+  await compactAll(pool, log);
+  await pool.query('VACUUM ANALYZE');
+  const loadedGrowth = await databaseGrowth(pool, url);
+  // The space merged packs left is reused by later packs in a running store: give it back,
+  // so that every run measures the packs alone, laid out as they are.
+  await pool.query('VACUUM (FULL, ANALYZE) log_packs');
   if (trace === null) throw new Error(`no trace of ${TRACE_LINES.join('-')} lines in ${seen}`);
-  return { corpusVersion: CORPUS_VERSION, n, trace: { id: trace.id, lines: trace.lines } };
+  return {
+    corpusVersion: CORPUS_VERSION,
+    n,
+    trace: { id: trace.id, lines: trace.lines },
+    loadedGrowth,
+  };
 }
 
-/** The directory of the data set of `n` records (made from the current corpus). */
+/**
+ * Runs two compactors with minAgeMs 0 (they share the work as several collectors do,
+ * SKIP LOCKED: one merges while the other waits on PostgreSQL) until no level-0 pack is
+ * left, then VACUUMs log_packs (the merged packs' space is then reused, as autovacuum
+ * would let it be).
+ */
+export async function compactAll(pool: Pool, log: (s: string) => void): Promise<void> {
+  const compactors = [0, 1].map(
+    () => new Compactor(pool, silentLogger, { ...COMPACTOR_DEFAULTS, minAgeMs: 0 }),
+  );
+  const t0 = performance.now();
+  await Promise.all(
+    compactors.map(async (c) => {
+      for (;;) {
+        await c.round();
+        if (c.stats.level0Packs === 0) break;
+      }
+    }),
+  );
+  const sum = (k: 'mergedPacks' | 'writtenPacks' | 'rows') =>
+    compactors.reduce((a, c) => a + c.stats[k], 0);
+  if (sum('rows') > 0)
+    log(
+      `  compacted ${sum('mergedPacks')} packs (${sum('rows')} rows) into ${sum('writtenPacks')} in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
+  await pool.query('VACUUM log_packs');
+}
+
+/** Lines stored: in packs, and in `logs` (rows of before packs; none in a data set made now). */
+async function storedLines(pool: Pool): Promise<number> {
+  const r = await pool.query<{ n: string }>(
+    `SELECT ((SELECT coalesce(sum(rows), 0) FROM log_packs) + (SELECT count(*) FROM logs))::text AS n`,
+  );
+  return Number(r.rows[0]!.n);
+}
+
+/** Event time of the newest record, ms: the latest row of the pack that ends last. */
+async function newestMs(pool: Pool): Promise<number> {
+  const r = await pool.query<PackLabels & { data: Buffer }>(
+    `SELECT source, host, container_id, container_name, stream, tag, app, project, service, data
+       FROM log_packs ORDER BY max_ts DESC LIMIT 1`,
+  );
+  const p = r.rows[0];
+  if (!p) throw new Error('the search data set holds no pack');
+  const reader = new PackReader(p, p.data);
+  let max = -Infinity;
+  for (let i = 0; i < reader.rows; i++)
+    max = Math.max(max, reader.tsSec(i) * 1000 + Math.floor(reader.tsNano(i) / 1e6));
+  return max;
+}
+
+/**
+ * The flat file of the lines of the last hour before the newest record (ts >= anchorMs -
+ * 1 h, as the API's `from`): the tail of lines.txt, which is in time order; the count
+ * comes from the packs. Made once beside lines.txt.
+ */
+export async function lastHourFlat(data: SearchData): Promise<{ file: string; lines: number }> {
+  const from = data.anchorMs - 3_600_000;
+  const r = await data.pool.query<PackLabels & { data: Buffer }>(
+    `SELECT source, host, container_id, container_name, stream, tag, app, project, service, data
+       FROM log_packs WHERE max_ts > $1`,
+    [new Date(from).toISOString()],
+  );
+  let lines = 0;
+  for (const p of r.rows) {
+    const reader = new PackReader(p, p.data);
+    for (let i = 0; i < reader.rows; i++)
+      if (reader.tsSec(i) * 1000 + Math.floor(reader.tsNano(i) / 1e6) >= from) lines++;
+  }
+  const file = path.join(data.dir, `lines-last-hour-${lines}.txt`);
+  if (!existsSync(file)) {
+    const out = await promisify(execFile)('tail', ['-n', String(lines), data.flat], {
+      encoding: 'buffer',
+      maxBuffer: 1 << 30,
+    });
+    writeFileSync(`${file}.part`, out.stdout);
+    renameSync(`${file}.part`, file);
+  }
+  return { file, lines };
+}
+
+/** The directory of the data set of `n` records (made from the current corpus and store). */
 export function searchDir(n: number): string {
-  return path.join(ROOT, '.bench', `search-c${CORPUS_VERSION}-${n}`);
+  return path.join(ROOT, '.bench', `search-c${CORPUS_VERSION}-s${STORE_VERSION}-${n}`);
 }
 
 /** Opens the data set of `n` records, generating what is missing. */
@@ -153,22 +287,16 @@ export async function openSearchData(n: number, log: (s: string) => void): Promi
   let pool = createPool(pgServer.url, { max: 6, applicationName: 'logharbor-bench' });
   try {
     await migrate(pool);
-    const have = Number(
-      (await pool.query<{ n: string }>('SELECT count(*) AS n FROM logs')).rows[0]!.n,
-    );
+    const have = await storedLines(pool);
     const t0 = performance.now();
     let meta: SearchMeta;
     if (have < n || !existsSync(metaFile)) {
       log(`generating ${n - have} search records into ${dir} (have ${have}) ...`);
-      meta = await generate(pool, n, have, flat, log);
+      meta = await generate(pool, pgServer.url, n, have, flat, log);
       writeFileSync(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
     } else meta = JSON.parse(readFileSync(metaFile, 'utf8')) as SearchMeta;
     const generatedSeconds = have < n ? (performance.now() - t0) / 1000 : 0;
-    const anchor = (
-      await pool.query<{ ms: string }>(
-        `SELECT (extract(epoch FROM max(ts)) * 1000)::bigint::text AS ms FROM logs`,
-      )
-    ).rows[0]!.ms;
+    const anchor = await newestMs(pool);
     const data: SearchData = {
       n,
       dir,
@@ -176,7 +304,7 @@ export async function openSearchData(n: number, log: (s: string) => void): Promi
       pool,
       meta,
       flat,
-      anchorMs: Number(anchor),
+      anchorMs: anchor,
       generatedSeconds,
       async copy(name) {
         const source = new URL(pgServer.url).pathname.slice(1);

@@ -7,15 +7,17 @@
  * logharbor. "Last hour" and "24 h" are placed before the data set's newest record.
  *
  * Baselines on the same lines: `grep -c` / `grep -cE` over the flat file (LC_ALL=C, the
- * fastest grep; median of 3), and a sequential scan in PostgreSQL (`ILIKE '%word%'`,
- * `~ 'regex'`, parallel workers allowed).
+ * fastest grep; median of 3), and for the regex without a literal also over the lines of
+ * the last hour alone (the lines its counted form, a histogram, has to read). Since issue
+ * 17 no table holds the lines as rows, so the PostgreSQL sequential scans of before
+ * (`ILIKE '%word%'` over `logs`) are gone: grep is the yardstick.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { buildApp } from '../../api/app.js';
 import { silentLogger } from '../../core/log.js';
 import { Telemetry } from '../../core/telemetry.js';
-import { RARE, rareRows, type SearchData, type SearchMeta } from './search-data.js';
+import { lastHourFlat, RARE, rareRows, type SearchData, type SearchMeta } from './search-data.js';
 import { median, percentile } from './stats.js';
 
 export type QueryKey =
@@ -27,6 +29,7 @@ export type QueryKey =
   | 'never'
   | 'regexLit'
   | 'regexNoLit'
+  | 'regexNoLitCount'
   | 'hist'
   | 'histRare';
 
@@ -99,6 +102,11 @@ function queries(anchorMs: number, meta: SearchMeta): [QueryKey, string, string]
       'regexNoLit',
       `regex without a literal ${REGEX_NO_LITERAL}, last hour`,
       `/api/logs?q=${q(REGEX_NO_LITERAL)}&from=${hourAgo}&limit=100`,
+    ],
+    [
+      'regexNoLitCount',
+      `regex without a literal ${REGEX_NO_LITERAL}, last hour, every match counted (histogram)`,
+      `/api/logs/histogram?q=${q(REGEX_NO_LITERAL)}&from=${hourAgo}&to=${end}&buckets=60`,
     ],
     [
       'hist',
@@ -225,13 +233,17 @@ async function grep(label: string, args: string[], flat: string): Promise<Baseli
 
 export interface Baselines {
   grep: Baseline[];
-  scans: Baseline[];
-  tableSize: string;
-  blocks: string;
+  /** `grep -cE` of the regex without a literal over the last hour's lines alone. */
+  grepLastHour: Baseline & { lines: number };
+  /** The pack store: packs by level, rows, bytes (bench/lib/search-data.ts packStats). */
+  packs: string;
   expectedRare: number;
 }
 
-/** grep over the flat file and sequential scans in PostgreSQL, for the same lines. */
+/** The grep -E pattern of REGEX_NO_LITERAL. */
+export const GREP_NO_LITERAL = '[0-9]{3}\\.[0-9]+ms';
+
+/** grep over the flat file (all of it, and the last hour), for the same lines. */
 export async function baselines(data: SearchData): Promise<Baselines> {
   const grepRuns = [
     await grep(`grep -c ${RARE}`, [RARE], data.flat),
@@ -241,45 +253,25 @@ export async function baselines(data: SearchData): Promise<Baselines> {
       ['-E', 'Process [0-9]+ waits for ShareLock'],
       data.flat,
     ),
-    await grep("grep -cE '[0-9]{3}\\.[0-9]+ms'", ['-E', '[0-9]{3}\\.[0-9]+ms'], data.flat),
+    await grep(`grep -cE '${GREP_NO_LITERAL}'`, ['-E', GREP_NO_LITERAL], data.flat),
   ];
-  const client = await data.pool.connect();
-  const scans: Baseline[] = [];
-  try {
-    await client.query('SET max_parallel_workers_per_gather = 2');
-    for (const [label, sql, value] of [
-      [`ILIKE '%${RARE}%'`, 'message ILIKE $1', `%${RARE}%`],
-      [
-        "~ 'Process [0-9]+ waits for ShareLock'",
-        'message ~ $1',
-        'Process [0-9]+ waits for ShareLock',
-      ],
-    ] as const) {
-      const t0 = performance.now();
-      const r = await client.query<{ n: string }>(`SELECT count(*) AS n FROM logs WHERE ${sql}`, [
-        value,
-      ]);
-      const ms = performance.now() - t0;
-      scans.push({ label, found: Number(r.rows[0]!.n), ms, runs: [ms] });
-    }
-  } finally {
-    client.release();
-  }
-  const size = (
-    await data.pool.query<{ s: string }>(
-      `SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) AS s FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs'::regclass`,
-    )
-  ).rows[0]!.s;
-  const blocks = (
-    await data.pool.query<{ n: string; s: string }>(
-      `SELECT count(*) AS n, pg_size_pretty(pg_total_relation_size('log_blocks')) AS s FROM log_blocks`,
-    )
-  ).rows[0]!;
+  const hour = await lastHourFlat(data);
+  const lastHour = await grep(
+    `grep -cE '${GREP_NO_LITERAL}', the last hour's ${hour.lines} lines`,
+    ['-E', GREP_NO_LITERAL],
+    hour.file,
+  );
+  const r = await data.pool.query<{ level: number; n: string; rows: string; bytes: string }>(
+    `SELECT level, count(*)::text AS n, sum(rows)::text AS rows,
+            pg_size_pretty(sum(octet_length(data) + octet_length(bloom))) AS bytes
+       FROM log_packs GROUP BY level ORDER BY level`,
+  );
   return {
     grep: grepRuns,
-    scans,
-    tableSize: size,
-    blocks: `${blocks.n} blocks, ${blocks.s}`,
+    grepLastHour: { ...lastHour, lines: hour.lines },
+    packs: r.rows
+      .map((x) => `level ${x.level}: ${x.n} packs of ${x.rows} rows, ${x.bytes}`)
+      .join('; '),
     expectedRare: rareRows(data.n),
   };
 }

@@ -4,12 +4,25 @@
  */
 import { big } from './big.js';
 import { corpus } from './corpus.js';
+import { durability } from './durability.js';
 import { ingest } from './ingest.js';
 import { scaling } from './scaling.js';
 import { search } from './search.js';
 import type { Section } from './section.js';
+import { storage } from './storage.js';
 import { sustained } from './sustained.js';
 import { syslog } from './syslog.js';
 import { tail } from './tail.js';
 
-export const SECTIONS: Section[] = [corpus, ingest, syslog, search, tail, scaling, sustained, big];
+export const SECTIONS: Section[] = [
+  corpus,
+  ingest,
+  syslog,
+  storage,
+  search,
+  tail,
+  durability,
+  scaling,
+  sustained,
+  big,
+];

@@ -27,6 +27,7 @@ import { ForwardDecodeError } from './errors.js';
 import { encodeAck } from './ack.js';
 import { GROUP_MARKER } from './event-time.js';
 import { buildHelo, buildPong, verifyPing } from './handshake.js';
+import { isImportChunk } from '../../core/import-chunks.js';
 
 export interface ForwardSecurity {
   sharedKey: string;
@@ -241,7 +242,9 @@ export function handleForwardConnection(
         continue;
       }
       if (req.kind === 'handshake') return fail('unexpected PING: no shared key is configured');
-      ctx.doctor?.observeForward(frame, req, framer.mode ?? 'msgpack', health.listener);
+      // `logharbor import` resends Docker's records with acks: not a container's setup.
+      if (!isImportChunk(req.option?.chunk))
+        ctx.doctor?.observeForward(frame, req, framer.mode ?? 'msgpack', health.listener);
       onRequest(req);
     }
   });

@@ -16,6 +16,13 @@
  * Recent units are handed over from memory (no decode); past `memoryBytes`, or after a
  * restart, they are read back from the segment files.
  *
+ * Between the drain and the writer sits the multi-line joiner (collector/multiline/,
+ * docs/architecture.md "Multi-line messages"): a unit holding a line that may begin a stack
+ * trace waits there, its sequence number undrained, until its message ends; the units of
+ * one message go to the writer as one unit (group-unit.ts). Held records do not count in
+ * the window (the joiner bounds what it holds). The joiner decides by the lines'
+ * receivedAt alone; the drain's clock (`tick`) tells it which times are past.
+ *
  * Sequence numbers the spool lost (a corrupt region it skipped) are recorded as drained
  * with a loud log, so the prefix moves on and the spool can release what follows. A unit
  * PostgreSQL refuses for its data (writer.ts) is recorded as drained too, counted, and kept
@@ -26,10 +33,13 @@ import type { Pool } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
 import type { Telemetry } from '../../core/telemetry.js';
 import type { Spool } from '../spool/spool.js';
+import { groupUnit } from '../multiline/group-unit.js';
+import { MultilineJoiner, type ReadyGroup } from '../multiline/joiner.js';
+import type { MultilineOptions } from '../multiline/options.js';
 import { decodeUnit } from '../spool/unit-codec.js';
 import type { WriteUnit } from '../writer/unit.js';
 import { WriterClosedError, type Writer } from '../writer/writer.js';
-import { DrainedRanges } from './drained-ranges.js';
+import { DrainedRanges, toRanges } from './drained-ranges.js';
 import type { RefusedFile } from './refused-file.js';
 import type { SeqFloor } from './seq-floor.js';
 
@@ -43,6 +53,10 @@ export interface DrainOptions {
   refused?: RefusedFile;
   /** Moved ahead before a sequence number is handed on (seq-floor.ts). */
   floor: SeqFloor;
+  /** The multi-line joiner's settings; `{ enabled: false }` hands every unit on as it is. */
+  multiline?: Partial<MultilineOptions>;
+  /** Earliest receivedAt of units read but not yet in the spool (waiting for room), or null. */
+  pendingSince?: () => number | null;
 }
 
 interface Held {
@@ -58,6 +72,17 @@ const READ_BYTES = 8 << 20;
 const FOLD_EVERY_MS = 10_000;
 /** Fold row's first_seq: below every real sequence number. */
 const FOLD_FIRST = -1;
+/**
+ * The joiner's clock (see `watermark`). Caught up, a line not yet pushed was received at
+ * most this long before now: a listener stamps receivedAt and appends in one turn of the
+ * event loop. Behind (a backlog, a replay), at most BEHIND_SLACK_MS before the latest
+ * line pushed: the spool is in arrival order.
+ */
+const SLACK_MS = 50;
+const BEHIND_SLACK_MS = 1000;
+const MIN_TICK_MS = 20;
+/** Units waiting in memory whose times the clock reads at most. */
+const SCAN_UNITS = 2000;
 
 export class Drainer extends EventEmitter {
   private drained: DrainedRanges | null = null;
@@ -79,6 +104,12 @@ export class Drainer extends EventEmitter {
   /** Committed records per second, over the last few seconds. */
   private readonly rateSamples: { at: number; records: number }[] = [];
   private drainedRecords = 0;
+  private readonly joiner: MultilineJoiner;
+  /** Latest first receivedAt of the units pushed into the joiner. */
+  private pushedAt = -Infinity;
+  private tickTimer: NodeJS.Timeout | null = null;
+  /** When the timer's message ends (receivedAt time); Infinity without a timer. */
+  private dueAt = Infinity;
 
   constructor(
     private readonly spool: Spool,
@@ -89,6 +120,7 @@ export class Drainer extends EventEmitter {
     private readonly telemetry: Telemetry,
   ) {
     super();
+    this.joiner = new MultilineJoiner(opts.multiline);
     // Written records become readable in order: the drain follows them (for every sync
     // policy this is the spool's own "written, and synced when the policy says so").
     spool.on('readable', () => void this.pump());
@@ -165,9 +197,19 @@ export class Drainer extends EventEmitter {
     });
   }
 
-  /** Stops handing units over; what the writer holds is its business (writer.close). */
+  /** The multi-line joiner's counters (lines held, joined, cut). */
+  get multiline(): MultilineJoiner['counters'] {
+    return this.joiner.counters;
+  }
+
+  /**
+   * Stops handing units over; what the writer holds is its business (writer.close). Units
+   * the joiner holds stay undrained in the spool: the next start joins them again.
+   */
   stop(): void {
     this.stopped = true;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickTimer = null;
   }
 
   private shiftMemory(): void {
@@ -205,6 +247,8 @@ export class Drainer extends EventEmitter {
         }
         if (!(await this.readBack(next))) break;
       }
+      // Behind (a backlog, a replay), the lines pushed tell the time.
+      if (this.pushedAt - BEHIND_SLACK_MS >= this.dueAt) this.tick();
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'reading the spool failed; retrying');
       setTimeout(() => void this.pump(), 1000).unref();
@@ -235,12 +279,30 @@ export class Drainer extends EventEmitter {
     return true;
   }
 
+  /** The next unit in sequence order: through the joiner to the writer. */
   private handOver(seq: number, unit: WriteUnit): void {
-    unit.seq = seq;
+    const at = firstReceived(unit);
+    if (at !== Infinity && at > this.pushedAt) this.pushedAt = at;
+    for (const g of this.joiner.push(unit, seq)) this.submit(g);
+    if (this.tickTimer === null && this.joiner.heldMessages > 0) this.schedule();
+  }
+
+  /**
+   * A ready group to the writer. One unit keeps its sequence number (recorded in its
+   * transaction); several go as one unit, and their numbers are recorded after its commit
+   * (group-unit.ts says why that neither loses nor doubles a line).
+   */
+  private submit(g: ReadyGroup): void {
+    const single = g.units.length === 1;
+    const unit = single ? g.units[0]! : groupUnit(this.opts.spoolId, g);
+    if (single) unit.seq = g.seqs[0]!;
     const n = Math.max(1, unit.records.length);
     this.handed += n;
     this.writer.submit(unit).then(
-      () => this.done(seq, seq, n),
+      () => {
+        if (!single) this.recordSeqs(g.seqs);
+        this.done(g.seqs, n);
+      },
       (e: Error) => {
         if (e instanceof WriterClosedError) {
           this.handed -= n;
@@ -248,15 +310,68 @@ export class Drainer extends EventEmitter {
         }
         // PostgreSQL refused the unit's data (writer.ts logged and counted it): it can never
         // be stored, so it must not block the prefix; its records go to refused.ndjson.
+        const seq = g.seqs[0]!;
         const kept = this.opts.refused?.keep(seq, unit, e.message) ?? false;
         this.log.error(
-          { seq, records: unit.records.length, keptIn: kept ? this.opts.refused!.path : null },
+          {
+            seq,
+            units: g.seqs.length,
+            records: unit.records.length,
+            keptIn: kept ? this.opts.refused!.path : null,
+          },
           'PostgreSQL refused a spooled request: not stored',
         );
-        this.record(seq, seq);
-        this.done(seq, seq, n, e);
+        this.recordSeqs(g.seqs);
+        this.done(g.seqs, n, e);
       },
     );
+  }
+
+  /**
+   * The joiner's clock: ends the held messages no line still to come can continue, and
+   * sets the timer for the next that could end.
+   */
+  private tick(): void {
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    this.dueAt = Infinity;
+    if (this.stopped || this.joiner.heldMessages === 0) return;
+    for (const g of this.joiner.flushBefore(this.watermark())) this.submit(g);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    const due = this.joiner.nextDueAt();
+    if (due === null || this.stopped) return;
+    this.dueAt = due;
+    const wait = Math.max(MIN_TICK_MS, due + SLACK_MS - Date.now());
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = null;
+      this.tick();
+    }, wait);
+    this.tickTimer.unref();
+  }
+
+  /**
+   * A time no line pushed from now on was received before (joiner.ts, flushBefore): the
+   * lines to come are the units appended and not yet pushed (waiting for their sync, or
+   * for the window), those waiting for spool room, and lines not yet received. While the
+   * first are in memory their times are known; past SCAN_UNITS of them (a backlog, a
+   * replay after a restart) the spool's arrival order stands in.
+   */
+  private watermark(): number {
+    const pending = this.opts.pendingSince?.() ?? Infinity;
+    const toCome = this.spool.stats.nextSeq - this.next;
+    let w = Date.now() - SLACK_MS;
+    let seen = 0;
+    for (let i = this.memory.length - 1; i >= this.memoryHead && seen < SCAN_UNITS; i--) {
+      const h = this.memory[i]!;
+      if (h.seq < this.next) break;
+      w = Math.min(w, firstReceived(h.unit));
+      seen++;
+    }
+    if (seen < toCome) w = this.pushedAt - BEHIND_SLACK_MS;
+    return Math.min(w, pending);
   }
 
   /** Sequence numbers with nothing to store: recorded as drained so the prefix moves on. */
@@ -267,7 +382,7 @@ export class Drainer extends EventEmitter {
     );
     this.telemetry.dropped.inc({ listener: 'spool', reason: 'corrupt' }, last - first + 1);
     this.record(first, last);
-    this.done(first, last, 0, new Error(`spool records ${first}..${last} lost: ${why}`));
+    this.doneRange(first, last, new Error(`spool records ${first}..${last} lost: ${why}`));
   }
 
   /** Writes a spool_drained row outside a batch (retried until PostgreSQL takes it). */
@@ -284,10 +399,22 @@ export class Drainer extends EventEmitter {
       });
   }
 
-  /** `first..last` are stored, or (with `refusal`) can never be: their waiters learn which. */
-  private done(first: number, last: number, records: number, refusal?: Error): void {
+  /** A group's sequence numbers, recorded as drained after its commit (group-unit.ts). */
+  private recordSeqs(seqs: readonly number[]): void {
+    for (const [a, b] of toRanges(seqs)) this.record(a, b);
+  }
+
+  /** `seqs` (`records` records) are stored, or (with `refusal`) can never be. */
+  private done(seqs: readonly number[], records: number, refusal?: Error): void {
     this.handed -= records;
     this.drainedRecords += records;
+    for (const [a, b] of toRanges(seqs)) this.doneRange(a, b, refusal, false);
+    this.releasePrefix();
+    void this.pump();
+  }
+
+  /** `first..last` are stored, or (with `refusal`) can never be: their waiters learn which. */
+  private doneRange(first: number, last: number, refusal?: Error, release = true): void {
     this.drained!.add(first, last);
     for (let s = first; s <= last; s++) {
       const w = this.waiters.get(s);
@@ -298,6 +425,7 @@ export class Drainer extends EventEmitter {
           else f.resolve();
       }
     }
+    if (!release) return;
     this.releasePrefix();
     void this.pump();
   }
@@ -346,4 +474,11 @@ export class Drainer extends EventEmitter {
       client.release();
     }
   }
+}
+
+/** Earliest receivedAt of a unit's records (Infinity for none). */
+function firstReceived(unit: WriteUnit): number {
+  let at = Infinity;
+  for (const r of unit.records) if (r.receivedAt < at) at = r.receivedAt;
+  return at;
 }

@@ -17,6 +17,7 @@ import { hostname } from 'node:os';
 import type { CollectorStatus } from '../../core/collector-status.js';
 import type { Pool } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
+import type { MultilineOptions } from '../multiline/options.js';
 import type { Telemetry } from '../../core/telemetry.js';
 import { Spool, type SpoolSync } from '../spool/spool.js';
 import { SpoolFullError, SpoolRecordTooLargeError } from '../spool/errors.js';
@@ -44,7 +45,11 @@ export interface SpoolSinkOptions {
   /** Segment size (tests make it small); default the spool's. */
   segmentBytes?: number;
   lanes?: number;
-  blockRows?: number;
+  /**
+   * The multi-line joiner between the drain and the writer (collector/multiline/;
+   * LOGHARBOR_MULTILINE): on unless `{ enabled: false }`.
+   */
+  multiline?: Partial<MultilineOptions>;
 }
 
 interface Waiting {
@@ -96,6 +101,7 @@ export class SpoolSink extends EventEmitter implements UnitSink {
     log: Logger,
     telemetry: Telemetry,
   ): Promise<SpoolSink> {
+    let waitingSince: () => number | null = () => null;
     const identity = await claimSpool(opts.dir);
     const floor = await SeqFloor.open(opts.dir);
     const spool = await Spool.open(
@@ -118,7 +124,6 @@ export class SpoolSink extends EventEmitter implements UnitSink {
         // The drain window bounds what the writer holds; its own pressure never fires.
         queueMax: Number.MAX_SAFE_INTEGER,
         lanes: opts.lanes,
-        blockRows: opts.blockRows,
         spoolId: identity.id,
       },
       log,
@@ -134,15 +139,34 @@ export class SpoolSink extends EventEmitter implements UnitSink {
         memoryBytes: 64 << 20,
         refused: new RefusedFile(opts.dir),
         floor,
+        multiline: opts.multiline,
+        pendingSince: () => waitingSince(),
       },
       log,
       telemetry,
     );
-    return new SpoolSink(spool, writer, drainer, identity, opts, log, telemetry);
+    const sink = new SpoolSink(spool, writer, drainer, identity, opts, log, telemetry);
+    // Units read while the spool was full are older than what the drain sees: its
+    // multi-line clock must not pass them (drainer.ts, watermark).
+    waitingSince = () => sink.waitingSince();
+    return sink;
   }
 
   get spoolId(): string {
     return this.identity.id;
+  }
+
+  /** The multi-line joiner's counters (lines held, joined, cut). */
+  get multiline(): Drainer['multiline'] {
+    return this.drainer.multiline;
+  }
+
+  /** Earliest receivedAt of the units waiting for spool room, or null. */
+  waitingSince(): number | null {
+    let at: number | null = null;
+    for (const w of this.waiting)
+      for (const r of w.unit.records) if (at === null || r.receivedAt < at) at = r.receivedAt;
+    return at;
   }
 
   get overloaded(): boolean {

@@ -1,9 +1,9 @@
 /**
  * One batch, one transaction, three round trips (docs/architecture.md, "The writer"):
  *
- *   BEGIN + logharbor_take_ids (xid and the first id)  │  COPY logs (binary)  │
- *   chunk ids + container and minute summaries + skip-index blocks + tail_commits row
- *   + NOTIFY + COMMIT
+ *   BEGIN + logharbor_take_ids (xid and the first id)  │  COPY log_packs (binary): one
+ *   level-0 pack per stream of the batch (core/packs/)  │  chunk ids + container and minute
+ *   summaries + spool_drained + tail_commits row + NOTIFY + COMMIT
  *
  * Round trips are what a batch costs in Docker's one-event-per-request mode (each is a
  * socket write and a wake-up on both sides), so the closing statements travel together as
@@ -22,25 +22,31 @@ import type { Pool } from '../../core/db/pool.js';
 import { isDataError } from '../../core/db/pool.js';
 import { commitRowSql, type Committed } from '../../core/tail-commits.js';
 import { stashAndClaim } from '../docker-lines/stash.js';
-import { BinaryCopy, COPY_COLUMNS } from './copy-binary.js';
-import type { BlockWriter } from './blocks.js';
+import { encodePack, packsOf } from '../../core/packs/encode.js';
+import { BinaryCopy, PACK_COLUMNS } from './copy-binary.js';
 import { chunksSql, dedupeChunks } from './chunks.js';
 import { drainedSql } from './spool-drained.js';
 import { containersSql, minutesSql } from './summaries.js';
 import type { WriteUnit } from './unit.js';
 
-const COPY_SQL = `COPY logs (${COPY_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+const COPY_SQL = `COPY log_packs (${PACK_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+
+/**
+ * Level-0 packs live until the compactor merges them (collector/compaction/, seconds
+ * later), so they are not compressed: on a batch's small packs zlib costs a context per
+ * section, 5-9 MB/s of one core (BENCHMARKS-codecs.md), more than the rest of the writer.
+ */
+const LEVEL0 = { codec: 'none' } as const;
 
 /** A lane's COPY buffer is kept between batches unless one batch grew it past this. */
 const COPY_BUFFER_KEEP = 16 << 20;
 
 /**
- * One of the writer's concurrent batches: its skip-index blocks, and the buffer its COPY
- * data is built in (kept between batches; dropped after a failure, since the failed
- * connection may still hold its bytes, and when one batch grew it past COPY_BUFFER_KEEP).
+ * One of the writer's concurrent batches: the buffer its COPY data is built in (kept
+ * between batches; dropped after a failure, since the failed connection may still hold
+ * its bytes, and when one batch grew it past COPY_BUFFER_KEEP).
  */
 export interface Lane {
-  blocks: BlockWriter;
   copy: BinaryCopy | null;
 }
 
@@ -95,7 +101,7 @@ export async function writeBatch(
       ? await stashAndClaim(client, units, skipUnit)
       : new Map<number, Set<number>>();
     const committed: Committed[] = [];
-    const data = lane.copy ?? new BinaryCopy(total * 400);
+    const data = lane.copy ?? new BinaryCopy(total * 100);
     lane.copy = null;
     data.reset();
     for (let u = 0; u < units.length; u++) {
@@ -105,27 +111,20 @@ export async function writeBatch(
       for (let i = 0; i < unit.records.length; i++) {
         const id = nextId++;
         if (skip?.has(i)) continue;
-        const record = unit.records[i]!;
-        data.row(id, record);
-        committed.push({ id, record });
+        committed.push({ id, record: unit.records[i]! });
       }
     }
     const closing = checkChunks ? [] : [chunksSql(units.map((u) => u.chunk))];
     if (spoolId !== null) closing.push(drainedSql(spoolId, units));
     if (committed.length > 0) {
+      for (const rows of packsOf(committed)) data.pack(encodePack(rows, LEVEL0), 0);
       await pipeline(Readable.from([data.finish()]), client.query(copyStreams.from(COPY_SQL)));
-      closing.push(
-        containersSql(committed),
-        minutesSql(committed),
-        lane.blocks.sql(committed),
-        commitRowSql(xid, committed),
-      );
+      closing.push(containersSql(committed), minutesSql(committed), commitRowSql(xid, committed));
     }
     await client.query([...closing.filter((q) => q !== ''), 'COMMIT'].join(';\n'));
     if (data.capacity <= COPY_BUFFER_KEEP) lane.copy = data;
     return { xid, committed, duplicates: skipUnit.size };
   } catch (e) {
-    lane.blocks.rolledBack();
     broken = !isDataError(e);
     await client.query('ROLLBACK').catch(() => (broken = true));
     throw e;

@@ -13,6 +13,7 @@
  *   text               the UTF-8 bytes (textsend)
  *   jsonb              version byte 1, then the JSON text (jsonb_send)
  */
+import type { EncodedPack } from '../../core/packs/encode.js';
 import type { LogRecord } from '../../core/record.js';
 
 /** Column order of every COPY into `logs`; the writer's COPY statement names these. */
@@ -34,6 +35,29 @@ export const COPY_COLUMNS = [
   'facility',
   'message',
   'attrs',
+] as const;
+
+/** Column order of every COPY into `log_packs` (migration 012). */
+export const PACK_COLUMNS = [
+  'pack_id',
+  'level',
+  'source',
+  'host',
+  'container_id',
+  'container_name',
+  'stream',
+  'tag',
+  'app',
+  'project',
+  'service',
+  'min_ts',
+  'max_ts',
+  'min_id',
+  'max_id',
+  'rows',
+  'raw_bytes',
+  'bloom',
+  'data',
 ] as const;
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -139,6 +163,52 @@ export class BinaryCopy {
     this.off = o;
   }
 
+  /** Appends one row of `log_packs` in PACK_COLUMNS order; its pack_id is its first row's id. */
+  pack(p: EncodedPack, level: number): void {
+    const l = p.labels;
+    const chars =
+      l.source.length +
+      len(l.host) +
+      len(l.container_id) +
+      len(l.container_name) +
+      len(l.stream) +
+      len(l.tag) +
+      len(l.app) +
+      len(l.project) +
+      len(l.service);
+    this.reserve(2 + 19 * 4 + 6 * 8 + 2 + 2 * 4 + 3 * chars + p.bloom.length + p.data.length);
+    const b = this.buf;
+    let o = b.writeInt16BE(PACK_COLUMNS.length, this.off);
+    o = b.writeInt32BE(8, o);
+    o = int64(b, o, p.minId);
+    o = b.writeInt32BE(2, o);
+    o = b.writeInt16BE(level, o);
+    o = label(b, o, l.source);
+    o = label(b, o, l.host);
+    o = label(b, o, l.container_id);
+    o = label(b, o, l.container_name);
+    o = label(b, o, l.stream);
+    o = label(b, o, l.tag);
+    o = label(b, o, l.app);
+    o = label(b, o, l.project);
+    o = label(b, o, l.service);
+    o = b.writeInt32BE(8, o);
+    o = millis(b, o, p.minTsMs);
+    o = b.writeInt32BE(8, o);
+    o = millis(b, o, p.maxTsMs);
+    o = b.writeInt32BE(8, o);
+    o = int64(b, o, p.minId);
+    o = b.writeInt32BE(8, o);
+    o = int64(b, o, p.maxId);
+    o = b.writeInt32BE(4, o);
+    o = b.writeInt32BE(p.rows, o);
+    o = b.writeInt32BE(4, o);
+    o = b.writeInt32BE(Math.min(p.rawBytes, 0x7fffffff), o);
+    o = bytes(b, o, p.bloom);
+    o = bytes(b, o, p.data);
+    this.off = o;
+  }
+
   /** The COPY data, trailer included: a view of the buffer, valid until `reset`. */
   finish(): Buffer {
     this.reserve(2);
@@ -173,6 +243,18 @@ function label(b: Buffer, o: number, s: string | null): number {
   o = b.writeInt32BE(n, o);
   for (let i = 0; i < n; i++) b[o + i] = e[i]!;
   return o + n;
+}
+
+function bytes(b: Buffer, o: number, v: Uint8Array): number {
+  o = b.writeInt32BE(v.length, o);
+  b.set(v, o);
+  return o + v.length;
+}
+
+/** Milliseconds since the Unix epoch as PostgreSQL's int64 microseconds. */
+function millis(b: Buffer, o: number, ms: number): number {
+  const sec = Math.floor(ms / 1000);
+  return micros(b, o, sec, (ms - sec * 1000) * 1000);
 }
 
 function int16OrNull(b: Buffer, o: number, v: number | null): number {

@@ -36,7 +36,6 @@ import {
 import type { Telemetry } from '../../core/telemetry.js';
 import { touchesStash } from '../docker-lines/stash.js';
 import { writeBatch, type IdTurn, type Lane } from './batch.js';
-import { BlockWriter } from './blocks.js';
 import { ChunkTracker, isStoredChunk, type ChunkState } from './chunks.js';
 import type { WriteUnit } from './unit.js';
 
@@ -44,8 +43,6 @@ export interface WriterOptions {
   batchSize: number;
   flushMs: number;
   queueMax: number;
-  /** Rows per skip-index block (tests make it small); default BLOCK_ROWS. */
-  blockRows?: number;
   /** Batches written at once (default DEFAULT_LANES). */
   lanes?: number;
   /** The spool whose sequence numbers units carry (recorded in spool_drained); null: none. */
@@ -94,7 +91,6 @@ export class Writer extends EventEmitter {
   ) {
     super();
     this.freeLanes = Array.from({ length: Math.max(1, opts.lanes ?? DEFAULT_LANES) }, () => ({
-      blocks: new BlockWriter(opts.blockRows),
       copy: null,
     }));
   }
@@ -160,16 +156,6 @@ export class Writer extends EventEmitter {
       await new Promise<void>((r) => (this.idle = r));
     }
     if (giveUp) clearTimeout(giveUp);
-    if (this.abandoned) return;
-    // The open blocks' real filters: until then every word search reads those blocks.
-    const open = this.freeLanes.map((l) => l.blocks.closeSql()).filter((q) => q !== '');
-    if (open.length > 0) {
-      await this.pool
-        .query(open.join(';\n'))
-        .catch((e: Error) =>
-          this.log.warn({ err: e.message }, 'open skip-index blocks keep an all-ones filter'),
-        );
-    }
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
- * Growable byte writer and bounds-checked reader for the unit codec: LEB128 varints (as
- * protobuf's), tagged numbers, length-prefixed UTF-8.
+ * Growable byte writer and bounds-checked reader for the spool's unit codec and the packs'
+ * columns (core/packs/): LEB128 varints (as protobuf's), zigzag varints, tagged numbers,
+ * length-prefixed UTF-8, raw bytes.
  *
  * Numbers: a varint v; v even: the integer zigzag(n) = v / 2 (|n| < 2^50, so v stays an exact
  * double); v = 1: a float64 follows (fractions, NaN, infinities, big integers). Plain JS
@@ -48,6 +49,17 @@ export class ByteWriter {
       v = Math.floor(v / 0x80);
     }
     buf[this.pos++] = v;
+  }
+
+  /** Zigzag varint (protobuf's sint64): 0, -1, 1, -2 .. as 0, 1, 2, 3; |n| < 2^52. */
+  svarint(n: number): void {
+    this.varint(n >= 0 ? n * 2 : -n * 2 - 1);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
 
   num(n: number): void {
@@ -110,14 +122,18 @@ function varintWidth(v: number): number {
 
 export class ByteReader {
   pos = 0;
-  constructor(private readonly buf: Buffer) {}
+  /** `what` names the format in error messages. */
+  constructor(
+    private readonly buf: Buffer,
+    private readonly what = 'unit codec',
+  ) {}
 
   get done(): boolean {
     return this.pos === this.buf.length;
   }
 
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new RangeError('unit codec: truncated input');
+    if (this.pos + n > this.buf.length) throw new RangeError(`${this.what}: truncated input`);
   }
 
   u8(): number {
@@ -143,7 +159,19 @@ export class ByteReader {
       if (b < 0x80) return v;
       scale *= 0x80;
     }
-    throw new RangeError('unit codec: varint too long');
+    throw new RangeError(`${this.what}: varint too long`);
+  }
+
+  svarint(): number {
+    const v = this.varint();
+    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+  }
+
+  /** The next `n` bytes, a view of the input (not a copy). */
+  bytes(n: number): Buffer {
+    this.need(n);
+    this.pos += n;
+    return this.buf.subarray(this.pos - n, this.pos);
   }
 
   num(): number {
@@ -154,7 +182,7 @@ export class ByteReader {
       this.pos += 8;
       return d;
     }
-    if (v % 2 !== 0) throw new RangeError('unit codec: bad number tag');
+    if (v % 2 !== 0) throw new RangeError(`${this.what}: bad number tag`);
     const z = v / 2;
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
   }

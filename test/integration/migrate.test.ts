@@ -49,10 +49,15 @@ describe('migrations', () => {
       `INSERT INTO logs (id, ts, received_at, source, message) VALUES (3, '2030-06-16T08:00:00Z', now(), 'syslog', 'tomorrow')`,
     );
     const first = await maintainPartitions(pools[0]!, { now, retentionMs: 7 * DAY });
+    // Day by day: the packs' partition (migration 012) and the legacy rows'.
     expect(first.created).toEqual([
+      'log_packs_20300614',
       'logs_20300614',
+      'log_packs_20300615',
       'logs_20300615',
+      'log_packs_20300616',
       'logs_20300616',
+      'log_packs_20300617',
       'logs_20300617',
     ]);
     const moved = await pools[0]!.query(
@@ -75,6 +80,7 @@ describe('migrations', () => {
       'logs_20300617',
     ]);
     expect(later.created).toContain(partitionName(now + 12 * DAY));
+    expect(later.created).toContain(partitionName(now + 12 * DAY, 'log_packs'));
     expect(
       (await pools[0]!.query('SELECT count(*)::int AS n FROM logs WHERE id = 3')).rows[0].n,
     ).toBe(0);

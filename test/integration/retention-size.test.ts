@@ -1,14 +1,19 @@
 /**
  * Issue 6, retention size cap (LOGHARBOR_RETENTION_SIZE) on a real PostgreSQL: past the
  * cap the oldest past day partitions go first, and the dropping stops as soon as every
- * partition of `logs` together (pg_total_relation_size: heap, indexes, TOAST) fits;
- * today, future days and DEFAULT never go. Records with times far in the past or future
+ * partition of `logs` and `log_packs` together (pg_total_relation_size: heap, indexes,
+ * TOAST) fits; today, future days and DEFAULT never go. Each day holds both kinds (issue
+ * 17): rows stored before packs and packs, so a day goes whole, its packs with its rows,
+ * and the cap counts the packs' bytes. Records with times far in the past or future
  * (DEFAULT) still land through the forward listener and stay visible in the API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyPacks } from '../../collector/compaction/pack-sql.js';
 import { migrate } from '../../core/db/migrate.js';
 import { maintainPartitions } from '../../core/db/partitions.js';
 import { createPool, type Pool } from '../../core/db/pool.js';
+import { encodePack, packsOf, type PackRow } from '../../core/packs/encode.js';
+import { newRecord } from '../../core/record.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { pack } from '../support/msgpack-bytes.js';
@@ -18,23 +23,57 @@ const DAY = 86_400_000;
 const NOW = Date.parse('2030-06-15T12:00:00Z');
 const PAST = ['logs_20300610', 'logs_20300611', 'logs_20300612', 'logs_20300613', 'logs_20300614'];
 const KEPT = ['logs_20300615', 'logs_20300616', 'logs_20300617', 'logs_default'];
+const DEFAULTS = ['logs_default', 'log_packs_default'];
 
+/** A day's partitions of `logs` and `log_packs` together, by the `logs` name; DEFAULTs apart. */
 async function sizes(pool: Pool): Promise<Map<string, number>> {
   const r = await pool.query<{ name: string; bytes: string }>(
-    `SELECT c.relname AS name, pg_total_relation_size(c.oid) AS bytes
+    `SELECT regexp_replace(c.relname, '^log_packs_([0-9]{8})$', 'logs_\\1') AS name,
+            sum(pg_total_relation_size(c.oid))::text AS bytes
        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-      WHERE i.inhparent = 'logs'::regclass`,
+      WHERE i.inhparent IN ('logs'::regclass, 'log_packs'::regclass)
+      GROUP BY 1`,
   );
   return new Map(r.rows.map((row) => [row.name, Number(row.bytes)]));
 }
+
+/** Partitions made for these days: the packs' and the legacy rows', day by day. */
+const bothTables = (days: string[]) => days.flatMap((d) => [d.replace('logs_', 'log_packs_'), d]);
 
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 async function rowsPerPartition(pool: Pool): Promise<Record<string, number>> {
   const r = await pool.query<{ part: string; n: number }>(
-    `SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM logs GROUP BY 1`,
+    `SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM logs GROUP BY 1
+     UNION ALL
+     SELECT tableoid::regclass::text, sum(rows)::int FROM log_packs GROUP BY 1`,
   );
   return Object.fromEntries(r.rows.map((row) => [row.part, row.n]));
+}
+
+/** Level-1 packs of `n` lines from `startIso`, a second apart, as the compactor writes them. */
+async function writePacks(pool: Pool, firstId: number, startIso: string, n: number, width: number) {
+  const start = Date.parse(startIso) / 1000;
+  const rows: PackRow[] = Array.from({ length: n }, (_, g) => ({
+    id: firstId + g,
+    record: {
+      ...newRecord('forward', start + g, 0, `pack ${g} ${'abcdefghij'.repeat(width)}`),
+      containerName: 'web',
+    },
+  }));
+  const packs = packsOf(rows).flatMap((group) =>
+    Array.from({ length: Math.ceil(group.length / 64) }, (_, i) =>
+      encodePack(group.slice(i * 64, i * 64 + 64), { codec: 'deflate', level: 1 }),
+    ),
+  );
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await copyPacks(client, packs, 1);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
 }
 
 describe('retention size cap', () => {
@@ -45,7 +84,7 @@ describe('retention size cap', () => {
     pool = createPool(db.url, { max: 2 });
     await migrate(pool);
     const made = await maintainPartitions(pool, { now: NOW, daysBack: 5, retentionMs: 30 * DAY });
-    expect(made.created).toEqual([...PAST, ...KEPT.slice(0, 3)]);
+    expect(made.created).toEqual(bothTables([...PAST, ...KEPT.slice(0, 3)]));
     // Rows of different sizes per day (the oldest largest), so a wrong order shows.
     let id = 1;
     const fill = async (startIso: string, rows: number, width: number) => {
@@ -73,6 +112,9 @@ describe('retention size cap', () => {
         [id],
       );
       id += rows;
+      // And packs of the same day (stored since issue 17), as many lines again.
+      await writePacks(pool, id, startIso, rows, width);
+      id += rows;
     };
     for (const [i, name] of PAST.entries()) {
       const day = `${name.slice(5, 9)}-${name.slice(9, 11)}-${name.slice(11, 13)}T01:00:00Z`;
@@ -83,8 +125,10 @@ describe('retention size cap', () => {
     await fill('1971-03-04T05:06:07Z', 20, 8); // DEFAULT: far past
     await fill('2100-01-01T00:00:00Z', 20, 8); // DEFAULT: far future
     // Sizes must not move between measuring and dropping: no autovacuum (FSM/VM forks).
-    for (const name of [...PAST, ...KEPT]) {
-      await pool.query(`ALTER TABLE ${name} SET (autovacuum_enabled = off)`);
+    for (const name of [...bothTables([...PAST, ...KEPT.slice(0, 3)]), ...DEFAULTS]) {
+      await pool.query(
+        `ALTER TABLE ${name} SET (autovacuum_enabled = off, toast.autovacuum_enabled = off)`,
+      );
     }
   });
   afterAll(async () => {
@@ -111,7 +155,9 @@ describe('retention size cap', () => {
     expect(report.overCap).toBe(false);
     const after = await sizes(pool);
     expect(sum(after)).toBeLessThanOrEqual(cap);
-    expect([...after.keys()].sort()).toEqual([...PAST.slice(2), ...KEPT].sort());
+    expect([...after.keys()].sort()).toEqual(
+      [...PAST.slice(2), ...KEPT, 'log_packs_default'].sort(),
+    );
     // Under the cap now: a second run (another process) drops nothing.
     const again = await maintainPartitions(pool, {
       now: NOW,
@@ -137,6 +183,15 @@ describe('retention size cap', () => {
     expect(await days('container_minutes', 'minute')).toEqual(
       ['logs_19710304', ...keptDays, 'logs_21000101'].sort(),
     );
+    // The packs of the dropped days went with their partitions; the others are all there.
+    expect(await days('log_packs', 'min_ts')).toEqual(
+      ['logs_19710304', ...keptDays, 'logs_21000101'].sort(),
+    );
+    const packed = await rowsPerPartition(pool);
+    for (const d of keptDays) {
+      const day = d.replace('logs_', 'log_packs_');
+      expect(packed[day], day).toBe(packed[d]);
+    }
   });
 
   it('past a cap nothing can meet, drops every past day but never today, the future or DEFAULT', async () => {
@@ -150,12 +205,15 @@ describe('retention size cap', () => {
     });
     expect(report.droppedForSize.map((d) => d.name)).toEqual(PAST.slice(2));
     expect(report.overCap).toBe(true);
-    const left = KEPT.reduce((a, name) => a + (before.get(name) ?? 0), 0);
+    const left = [...KEPT, 'log_packs_default'].reduce((a, name) => a + (before.get(name) ?? 0), 0);
     expect(report.totalBytes).toBe(left);
     expect(await rowsPerPartition(pool)).toEqual({
       logs_20300615: rows.logs_20300615,
       logs_20300616: rows.logs_20300616,
       logs_default: 40,
+      log_packs_20300615: rows.log_packs_20300615,
+      log_packs_20300616: rows.log_packs_20300616,
+      log_packs_default: 40,
     });
     // Nothing past is left: a later run has nothing more to drop, and says so again.
     const next = await maintainPartitions(pool, {
@@ -201,10 +259,15 @@ describe('far past and far future records under a size cap (forward listener, AP
     });
     expect(h.cfg.retentionBytes).toBe(1);
     expect(report.overCap).toBe(true);
-    const where = await h.pool.query<{ part: string }>(
-      `SELECT tableoid::regclass::text AS part FROM logs WHERE message LIKE 'retention %'`,
+    // One pack per day of the three times, every one in DEFAULT.
+    const where = await h.pool.query<{ part: string; rows: number }>(
+      `SELECT tableoid::regclass::text AS part, rows FROM log_packs ORDER BY min_ts`,
     );
-    expect(where.rows.map((r) => r.part)).toEqual(['logs_default', 'logs_default', 'logs_default']);
+    expect(where.rows).toEqual([
+      { part: 'log_packs_default', rows: 1 },
+      { part: 'log_packs_default', rows: 1 },
+      { part: 'log_packs_default', rows: 1 },
+    ]);
     for (const q of ['', 'retention', 'farpast OR farfuture OR beyond']) {
       const res = await h.app.inject({
         method: 'GET',

@@ -19,6 +19,7 @@ import { createPool } from '../../core/db/pool.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import { Telemetry } from '../../core/telemetry.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { storedRows } from '../../dev/stored-rows.js';
 
 export interface Harness {
   cfg: Config;
@@ -123,7 +124,8 @@ export async function startHarness(
   // What the listeners took is read back once the spool has drained it (acks come before).
   const rows = async (where = 'true') => {
     await stored();
-    return (await pool.query(`SELECT * FROM logs WHERE ${where} ORDER BY id`)).rows as Record<
+    const table = await storedRows(pool);
+    return (await pool.query(`SELECT * FROM ${table} WHERE ${where} ORDER BY id`)).rows as Record<
       string,
       unknown
     >[];
@@ -158,7 +160,9 @@ export async function startHarness(
     stored,
     async tailCaughtUp(timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;
-      const r = await pool.query<{ m: string | null }>('SELECT max(id)::text AS m FROM logs');
+      const r = await pool.query<{ m: string | null }>(
+        `SELECT greatest((SELECT max(max_id) FROM log_packs), (SELECT max(id) FROM logs))::text AS m`,
+      );
       const target = Number(r.rows[0]!.m ?? 0);
       while (hub.watermark < target) {
         if (Date.now() > until) throw new Error(`live tail stuck at ${hub.watermark} < ${target}`);

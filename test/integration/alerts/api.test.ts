@@ -71,7 +71,7 @@ const base: AlertInput = {
   webhooks: [{ url: 'https://hooks.example.com/services/T0/B0/x', format: 'slack' }],
 };
 
-describe('REST', () => {
+describe('REST', { timeout: 120_000 }, () => {
   it('refuses bad bodies, naming the field, and a bad query with its column', async () => {
     const cases: [unknown, number, string, number?][] = [
       [{ ...base, query: 'container:web (timeout' }, 400, 'LH_QUERY_SYNTAX', 15],
@@ -188,7 +188,7 @@ describe('REST', () => {
   });
 });
 
-describe('logharbor alerts', () => {
+describe('logharbor alerts', { timeout: 120_000 }, () => {
   /** Runs the CLI's `alerts` command in this process; its output lines. */
   async function cli(...args: string[]): Promise<string[]> {
     const out: string[] = [];
@@ -225,7 +225,7 @@ describe('logharbor alerts', () => {
     expect(rx.bodies('/cli')[0]).toMatchObject({ kind: 'test', alert: { id, name: 'api down' } });
 
     await expect
-      .poll(async () => (await cli('list')).join('\n'), { timeout: 20_000 })
+      .poll(async () => (await cli('list')).join('\n'), { timeout: 60_000 })
       .toContain(`json ${rx.url('/cli')}  delivered `);
     const json = await cli('list', '--json');
     expect(json.map((l) => JSON.parse(l) as { id: string }).map((a) => a.id)).toContain(id);

@@ -84,7 +84,7 @@ async function create(input: AlertInput): Promise<string> {
     .poll(
       async () =>
         (await h.pool.query('SELECT 1 FROM alert_state WHERE alert_id = $1', [alert.id])).rowCount,
-      { timeout: 20_000, interval: 50 },
+      { timeout: 60_000, interval: 50 },
     )
     .toBe(1);
   return alert.id as string;
@@ -108,7 +108,8 @@ const kinds = (path: string, alertId: string) =>
     .filter((b) => (b.alert as { id: string }).id === alertId)
     .map((b) => b.kind);
 
-describe('alerts in one process', () => {
+// Generous bounds: on a loaded 2-core machine the live stream itself can lag seconds.
+describe('alerts in one process', { timeout: 180_000 }, () => {
   it('an "any" alert posts the match to a JSON and a Slack webhook, with a count and samples', async () => {
     const id = await create({
       name: 'api errors',
@@ -150,7 +151,9 @@ describe('alerts in one process', () => {
     const id = await create({
       name: 'burst',
       query: 'container:burst-1 level>=error',
-      rule: { kind: 'threshold', more_than: 2, within: '10s' },
+      // A window longer than the live stream may lag on a loaded machine: matches are
+      // counted by when they were received.
+      rule: { kind: 'threshold', more_than: 2, within: '60s' },
       min_interval: '0s',
       webhooks: [{ url: rx.url('/threshold') }],
     });
@@ -158,10 +161,10 @@ describe('alerts in one process', () => {
     const c = container('burst-1');
     await c.send(['{"level":"error","msg":"a"}', '{"level":"error","msg":"b"}']);
     await c.send(['{"level":"error","msg":"c"}', '{"level":"info","msg":"not counted"}']);
-    await expect.poll(async () => (await alertState(id)).state, { timeout: 20_000 }).toBe('firing');
+    await expect.poll(async () => (await alertState(id)).state, { timeout: 60_000 }).toBe('firing');
     // The window passes (the rules' clock moves): resolved.
-    offset += 11_000;
-    await expect.poll(async () => (await alertState(id)).state, { timeout: 20_000 }).toBe('ok');
+    offset += 61_000;
+    await expect.poll(async () => (await alertState(id)).state, { timeout: 60_000 }).toBe('ok');
     // Both wait for the receiver, which gets them in order once back.
     const pending = await notificationsOf(id);
     expect(pending.map((n) => [n.kind, n.deliveries[0]!.state])).toEqual([
@@ -197,13 +200,13 @@ describe('alerts in one process', () => {
     await rx.down();
     await expect
       .poll(async () => (await notificationsOf(id))[0]!.deliveries[0]!.last_error, {
-        timeout: 20_000,
+        timeout: 60_000,
       })
       .toBe('ECONNREFUSED');
     rx.answers.set('/flaky', 200);
     await rx.up();
     await expect
-      .poll(async () => (await notificationsOf(id))[0]!.deliveries[0]!.state, { timeout: 20_000 })
+      .poll(async () => (await notificationsOf(id))[0]!.deliveries[0]!.state, { timeout: 60_000 })
       .toBe('delivered');
     const [n] = await notificationsOf(id);
     expect(n!.id).toBe(notification_id);
@@ -242,7 +245,7 @@ describe('alerts in one process', () => {
       // /slow holds its request open; lines keep arriving, the tail and /fast keep up.
       const more = Array.from({ length: 20 }, (_, i) => `slowpoke ${i + 2}`);
       await c.send(more);
-      await tail.waitFor(() => tail.records().length >= 21, 'the tail', 20_000);
+      await tail.waitFor(() => tail.records().length >= 21, 'the tail', 60_000);
       await rx.until(
         () =>
           rx
@@ -256,7 +259,7 @@ describe('alerts in one process', () => {
       // The hung request is cut off at the timeout and counted as a failed attempt.
       const slowId = String((rx.bodies('/slow')[0]!.alert as { id: string }).id);
       await expect
-        .poll(async () => (await alertState(slowId)).webhooks[0]!.last_error, { timeout: 20_000 })
+        .poll(async () => (await alertState(slowId)).webhooks[0]!.last_error, { timeout: 60_000 })
         .toBe('timed out');
     } finally {
       await tail.close();
@@ -264,6 +267,7 @@ describe('alerts in one process', () => {
   });
 
   it('no line from a container: fires after the silence, survives a restart mid-episode, resolves at the next line', async () => {
+    offset = 0; // the rules' clock back on the collector's (see below)
     const c = container('quiet-1');
     await c.send(['still here']);
     await h.stored();
@@ -281,9 +285,9 @@ describe('alerts in one process', () => {
     // the silence goes on: it carries the episode on rather than firing it again.
     await service.close();
     service = new AlertService(options()).start();
-    await expect.poll(() => service.leading, { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => service.leading, { timeout: 60_000 }).toBe(true);
     const reads = clockReads;
-    await expect.poll(() => clockReads - reads, { timeout: 20_000 }).toBeGreaterThan(20);
+    await expect.poll(() => clockReads - reads, { timeout: 60_000 }).toBeGreaterThan(20);
     expect(kinds('/absence', id)).toEqual(['firing']);
     // Lines are stamped by the collector's real clock: the rules' clock comes back to it,
     // or a line sent now would already look 30 s old.

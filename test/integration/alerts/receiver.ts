@@ -78,7 +78,7 @@ export class Receiver {
   }
 
   /** Resolves once `cond()` holds (checked now and on every request), else rejects. */
-  until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  until(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
     if (cond()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const check = () => {

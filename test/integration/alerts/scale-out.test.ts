@@ -83,7 +83,7 @@ it(
     const thr = await post(api1.http, '/api/alerts', {
       name: 'boom burst',
       query: 'boom',
-      rule: { kind: 'threshold', more_than: 5, within: '4s' },
+      rule: { kind: 'threshold', more_than: 5, within: '20s' },
       min_interval: '0s',
       webhooks: [{ url: rx.url('/threshold') }],
     });
@@ -103,7 +103,8 @@ it(
     expect(leader === api1 || leader === api2).toBe(true);
     expect([await evaluatorGauge(leader), await evaluatorGauge(standby)]).toEqual([1, 0]);
 
-    // Lines all along: 10 "boom" a second keep the episode on (more than 5 within 4 s).
+    // Lines all along: 10 "boom" a second keep the episode on (more than 5 within 20 s,
+    // longer than the live stream may lag on a loaded machine).
     sender = new Container(collector.ports['forward-tcp']!, 'burst');
     let sent = 0;
     let sending = true;
@@ -145,8 +146,8 @@ it(
       sending = false;
       await loop;
     }
-    // The lines stop: the count within 4 s falls, the episode resolves.
-    await rx.until(() => distinct('/threshold').length === 2, 'the resolved', 60_000);
+    // The lines stop: the count within 20 s falls, the episode resolves.
+    await rx.until(() => distinct('/threshold').length === 2, 'the resolved', 120_000);
     await rx.until(() => markersCounted() >= sent, 'every marker', 60_000);
 
     expect(distinct('/threshold').map((b) => b.kind)).toEqual(['firing', 'resolved']);

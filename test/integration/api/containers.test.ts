@@ -19,6 +19,7 @@ import { newRecord, type LogRecord } from '../../../core/record.js';
 import { Telemetry } from '../../../core/telemetry.js';
 import { createTestDatabase } from '../../support/db.js';
 import { startHarness, type Harness } from '../../support/harness.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 const T = 1_764_000_000; // 2025-11-24T16:00:00Z, a whole minute
 const WEB = 'a1'.repeat(32);
@@ -56,7 +57,7 @@ describe('GET /api/containers', () => {
     h = await startHarness();
     w = new Writer(
       h.pool,
-      { batchSize: 50, flushMs: 0, queueMax: 10_000, blockRows: 64 },
+      { batchSize: 50, flushMs: 0, queueMax: 10_000 },
       silentLogger,
       new Telemetry(),
     );
@@ -117,7 +118,7 @@ describe('GET /api/containers', () => {
                       AND left(c.container_id, 12) = left(l.container_id, 12)
                     ORDER BY c.last_seen DESC LIMIT 1),
                   l.container_id) AS key, count(*)::int AS n
-           FROM logs l
+           FROM ${await storedRows(h.pool)} l
           WHERE (l.container_name IS NOT NULL OR l.container_id IS NOT NULL)
             AND l.ts >= $1 AND l.ts < $2
           GROUP BY 1`,
@@ -149,12 +150,12 @@ describe('GET /api/containers', () => {
       `SELECT container_id, sum(n)::int AS n FROM unnamed_container_minutes GROUP BY 1 ORDER BY 1`,
     );
     const b = await h.pool.query(
-      `SELECT container_id, count(*)::int AS n FROM logs
+      `SELECT container_id, count(*)::int AS n FROM ${await storedRows(h.pool)}
         WHERE container_name IS NULL AND container_id IS NOT NULL GROUP BY 1 ORDER BY 1`,
     );
     expect(a.rows).toEqual(b.rows);
     const s = await h.pool.query(
-      `SELECT (SELECT sum(n)::int FROM severity_minutes) AS sev, (SELECT count(*)::int FROM logs) AS n`,
+      `SELECT (SELECT sum(n)::int FROM severity_minutes) AS sev, (SELECT count(*)::int FROM ${await storedRows(h.pool)}) AS n`,
     );
     expect(s.rows[0].sev).toBe(s.rows[0].n);
   });

@@ -14,6 +14,7 @@ import { newRecord, SEVERITY_NAMES, type LogRecord } from '../../../core/record.
 import { Telemetry } from '../../../core/telemetry.js';
 import { parseQuery, toSql } from '../../../api/query/index.js';
 import { startHarness, type Harness } from '../../support/harness.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 const T = 1_764_000_000; // a whole minute
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo'];
@@ -29,11 +30,13 @@ interface Answer {
 
 describe('histogram by level and by container', () => {
   let h: Harness;
+  /** What the writer stored, as rows (dev/stored-rows.ts). */
+  let stored = '';
   beforeAll(async () => {
     h = await startHarness({ LOGHARBOR_API_RATE_LIMIT: '0' });
     const w = new Writer(
       h.pool,
-      { batchSize: 40, flushMs: 0, queueMax: 100_000, blockRows: 64 },
+      { batchSize: 40, flushMs: 0, queueMax: 100_000 },
       silentLogger,
       new Telemetry(),
     );
@@ -63,6 +66,7 @@ describe('histogram by level and by container', () => {
     }
     await Promise.all(units);
     await w.close();
+    stored = await storedRows(h.pool);
   });
   afterAll(async () => h.close());
 
@@ -85,7 +89,7 @@ describe('histogram by level and by container', () => {
       await h.pool.query<{ b: string; k: string | null; n: number }>(
         `SELECT (extract(epoch FROM date_bin($1::interval, ts, $2::timestamptz)) * 1000)::bigint::text AS b,
                 ${key} AS k, count(*)::int AS n
-           FROM logs WHERE ts >= $3 AND ts < $4 AND ${f.text} GROUP BY 1, 2`,
+           FROM ${stored} WHERE ts >= $3 AND ts < $4 AND ${f.text} GROUP BY 1, 2`,
         [
           `${width} milliseconds`,
           new Date(origin).toISOString(),

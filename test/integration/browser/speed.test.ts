@@ -22,6 +22,7 @@ import { browserUnavailable, ensureViewerBuilt, launchBrowser } from '../../supp
 import { startHarness, type Harness } from '../../support/harness.js';
 import { unavailable } from '../../support/skip.js';
 import { openViewer, waitForLine, waitLive } from './viewer.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 const noBrowser = unavailable('the browser tests', browserUnavailable());
 
@@ -197,7 +198,7 @@ describe.skipIf(noBrowser)('viewer: 100,000 lines live, in Chromium', () => {
       // Every line held, in id order (the tail publishes in commit order of ids).
       const ids = (
         await h.pool.query<{ id: string }>(
-          `SELECT id::text AS id FROM logs WHERE message LIKE 'flood line %' ORDER BY id`,
+          `SELECT id::text AS id FROM ${await storedRows(h.pool)} WHERE message LIKE 'flood line %' ORDER BY id`,
         )
       ).rows.map((r) => r.id);
       expect(ids).toHaveLength(LINES);

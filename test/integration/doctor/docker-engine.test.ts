@@ -12,6 +12,7 @@ import { FLUENTD_OPTS } from '../../../core/docker-advice.js';
 import { startDocker } from '../../support/docker.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { findingIds, senderOf, startDoctorApi, type DoctorApi } from './doctor-app.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 const engine = await startDocker();
 afterAll(() => engine?.stop());
@@ -128,7 +129,7 @@ describe.runIf(engine)('the doctor and a real Docker engine', () => {
 
     // The same container with the flags printed, pasted as they are.
     const raced = await h.pool.query<{ id: string }>(
-      "SELECT DISTINCT container_id AS id FROM logs WHERE container_name = 'dr-race'",
+      `SELECT DISTINCT container_id AS id FROM ${await storedRows(h.pool)} WHERE container_name = 'dr-race'`,
     );
     const raceIds = raced.rows.map((x) => `'${x.id.replace(/[^0-9a-f]/g, '')}'`);
     const r = await engine!.run([

@@ -10,6 +10,7 @@ import { unpackMultiple } from 'msgpackr';
 import { arr, bin, cat, pack, str } from '../../support/msgpack-bytes.js';
 import { rawClient } from '../../support/raw-client.js';
 import { startHarness, type Harness } from '../../support/harness.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 const T = 1_764_300_000;
 const message = (tag: string, log: string, chunk?: string) =>
@@ -29,7 +30,8 @@ describe('forward limits', () => {
 
   const health = () => h.telemetry.listenerHealth().find((l) => l.listener === 'forward-tcp')!;
   const count = async () =>
-    (await h.pool.query('SELECT count(*)::int AS n FROM logs')).rows[0].n as number;
+    (await h.pool.query(`SELECT count(*)::int AS n FROM ${await storedRows(h.pool)}`)).rows[0]
+      .n as number;
 
   it('a request over LOGHARBOR_MAX_FRAME_BYTES closes that connection; a neighbour is unaffected', async () => {
     const neighbour = await rawClient(h.forwardPort);

@@ -14,6 +14,7 @@ import { unpackMultiple } from 'msgpackr';
 import { arr, cat, fixext8Time, mapOf, pack, str, bin } from '../../support/msgpack-bytes.js';
 import { rawClient } from '../../support/raw-client.js';
 import { startHarness, type Harness } from '../../support/harness.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 const T = 1_764_300_000;
 const entry = (sec: number, nsec: number, log: string) =>
@@ -33,7 +34,11 @@ describe('forward protocol over sockets', () => {
   beforeAll(async () => {
     socketPath = path.join(mkdtempSync(path.join(tmpdir(), 'lh-sock-')), 'forward.sock');
     h = await startHarness({ LOGHARBOR_FORWARD_SOCKET: socketPath });
-    await h.pool.query(`ALTER TABLE logs ADD CONSTRAINT no_poison CHECK (message <> 'poison')`);
+    // A constraint PostgreSQL enforces on what the writer stores (a pack's label): the way
+    // to make it refuse one request's data and not another's.
+    await h.pool.query(
+      `ALTER TABLE log_packs ADD CONSTRAINT no_poison CHECK (container_name IS DISTINCT FROM 'poison')`,
+    );
   });
   afterAll(async () => h.close());
 
@@ -166,7 +171,13 @@ describe('forward protocol over sockets', () => {
     const good = await rawClient(h.forwardPort);
     const refusedBefore = await droppedRefused(h);
     await bad.write(
-      cat(arr(4), str('refused'), pack(T), pack({ log: 'poison' }), pack({ chunk: 'p1' })),
+      cat(
+        arr(4),
+        str('refused'),
+        pack(T),
+        pack({ log: 'poison', container_name: '/poison' }),
+        pack({ chunk: 'p1' }),
+      ),
     );
     await good.write(
       cat(arr(4), str('refused'), pack(T), pack({ log: 'fine' }), pack({ chunk: 'g1' })),
@@ -199,7 +210,11 @@ describe('LOGHARBOR_FORWARD_ACK=commit: acks after PostgreSQL commits', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ LOGHARBOR_FORWARD_ACK: 'commit' });
-    await h.pool.query(`ALTER TABLE logs ADD CONSTRAINT no_poison CHECK (message <> 'poison')`);
+    // A constraint PostgreSQL enforces on what the writer stores (a pack's label): the way
+    // to make it refuse one request's data and not another's.
+    await h.pool.query(
+      `ALTER TABLE log_packs ADD CONSTRAINT no_poison CHECK (container_name IS DISTINCT FROM 'poison')`,
+    );
   });
   afterAll(async () => h.close());
 
@@ -207,14 +222,22 @@ describe('LOGHARBOR_FORWARD_ACK=commit: acks after PostgreSQL commits', () => {
     const bad = await rawClient(h.forwardPort);
     const good = await rawClient(h.forwardPort);
     await bad.write(
-      cat(arr(4), str('refused'), pack(T), pack({ log: 'poison' }), pack({ chunk: 'p1' })),
+      cat(
+        arr(4),
+        str('refused'),
+        pack(T),
+        pack({ log: 'poison', container_name: '/poison' }),
+        pack({ chunk: 'p1' }),
+      ),
     );
     await good.write(
       cat(arr(4), str('refused'), pack(T), pack({ log: 'fine' }), pack({ chunk: 'g1' })),
     );
     expect(objects(await good.until((b) => objects(b).length === 1))).toEqual([{ ack: 'g1' }]);
     // An ack only after commit: the row is there the moment the ack is.
-    const r = await h.pool.query(`SELECT message FROM logs WHERE tag = 'refused'`);
+    const r = await h.pool.query(
+      `SELECT message FROM ${await storedRows(h.pool)} WHERE tag = 'refused'`,
+    );
     expect(r.rows.map((x: { message: string }) => x.message)).toEqual(['fine']);
     await bad.closed;
     expect(bad.received()).toHaveLength(0);

@@ -15,6 +15,7 @@ import { silentLogger } from '../../../core/log.js';
 import { startDocker } from '../../support/docker.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { startOutageProxy, until, type Outage } from '../syslog/outage.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 const engine = await startDocker();
 
@@ -64,7 +65,7 @@ describe.runIf(engine)('a 60 s PostgreSQL outage under a real container', () => 
       Number(
         (
           await h.pool.query<{ n: string }>(
-            `SELECT count(*)::text AS n FROM logs WHERE container_name = $1`,
+            `SELECT count(*)::text AS n FROM ${await storedRows(h.pool)} WHERE container_name = $1`,
             [name],
           )
         ).rows[0]!.n,

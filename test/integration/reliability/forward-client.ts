@@ -61,8 +61,9 @@ export class ResendingForwardClient {
     this.connect();
   }
 
+  /** The events acked so far: a copy, so a caller keeps what was acked at its call. */
   ackedEvents(): string[] {
-    return this.ackedEventList;
+    return [...this.ackedEventList];
   }
 
   /** Stops making new chunks; resolves when every sent chunk is acked or `timeoutMs` passes. */

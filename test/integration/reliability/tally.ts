@@ -3,6 +3,7 @@
  * client sent and had acked; one table row per fault (issue 6, "Done when").
  */
 import pg from 'pg';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 export interface Stored {
   /** Distinct messages stored. */
@@ -16,7 +17,7 @@ export async function storedMessages(databaseUrl: string, like: string): Promise
   await c.connect();
   try {
     const r = await c.query<{ message: string; n: string }>(
-      'SELECT message, count(*) AS n FROM logs WHERE message LIKE $1 GROUP BY message',
+      `SELECT message, count(*) AS n FROM ${await storedRows(c)} WHERE message LIKE $1 GROUP BY message`,
       [like],
     );
     let duplicates = 0;

@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { startRole, type RoleProcess } from '../../support/role-process.js';
 import { openTail, type TailClient } from '../tail/tail-client.js';
 import { createFluentSender } from '../../support/fluent-logger.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 const PER_SENDER = 400;
 let db: TestDatabase;
@@ -101,7 +102,7 @@ it(
     const storedIds = async () =>
       (
         await admin.query<{ id: string }>(
-          `SELECT id::text FROM logs WHERE tag LIKE 'scale.%' ORDER BY id`,
+          `SELECT id::text FROM ${await storedRows(admin)} WHERE tag LIKE 'scale.%' ORDER BY id`,
         )
       ).rows.map((r) => Number(r.id));
     let stored = await storedIds();

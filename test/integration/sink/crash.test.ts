@@ -20,6 +20,7 @@ import { silentLogger } from '../../../core/log.js';
 import { newRecord } from '../../../core/record.js';
 import { Telemetry } from '../../../core/telemetry.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 type Command =
   | { kind: 'append'; units: number; records: number }
@@ -162,7 +163,7 @@ describe('spool, drain and crash', () => {
             await drained(sink);
             for (const m of acked) survivors.add(m);
             const r = await admin.query<{ message: string; n: string }>(
-              `SELECT message, count(*)::text AS n FROM logs WHERE message LIKE $1 GROUP BY message`,
+              `SELECT message, count(*)::text AS n FROM ${await storedRows(admin)} WHERE message LIKE $1 GROUP BY message`,
               [`${tag} %`],
             );
             const stored = new Map(r.rows.map((x) => [x.message, Number(x.n)]));

@@ -15,6 +15,7 @@ import { silentLogger } from '../../../core/log.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { startOutageProxy, until, type Outage } from './outage.js';
 import { source } from './wire.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 const SPOOL_MAX = 1 << 20;
 /** 12 MB of lines: well past what loopback's kernel buffers hold for a reader that stopped. */
@@ -76,13 +77,13 @@ describe('TCP backpressure while PostgreSQL is away', () => {
     const count = async () =>
       (
         await h.pool.query<{ n: string; d: string }>(
-          `SELECT count(*) AS n, count(DISTINCT message) AS d FROM logs WHERE app = 'bp'`,
+          `SELECT count(*) AS n, count(DISTINCT message) AS d FROM ${await storedRows(h.pool)} WHERE app = 'bp'`,
         )
       ).rows[0]!;
     await until(`${LINES} rows`, async () => Number((await count()).n) >= LINES, 60_000);
     expect(await count()).toEqual({ n: String(LINES), d: String(LINES) });
     const ends = await h.pool.query<{ message: string }>(
-      `SELECT message FROM logs WHERE app = 'bp' ORDER BY id LIMIT 1`,
+      `SELECT message FROM ${await storedRows(h.pool)} WHERE app = 'bp' ORDER BY id LIMIT 1`,
     );
     expect(ends.rows[0]!.message).toBe(line(0).slice(line(0).indexOf('line'), -1));
     expect(await received()).toBe(LINES);

@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Harness } from '../../support/harness.js';
+import { storedRows as decodedRows } from '../../../dev/stored-rows.js';
 
 const HOST = '127.0.0.1';
 
@@ -103,7 +104,9 @@ export async function storedRows(
   timeoutMs?: number,
 ): Promise<Row[]> {
   await h.waitForRows(count, where, timeoutMs);
-  const r = await h.pool.query<Row>(`SELECT ${COLUMNS} FROM logs WHERE ${where} ORDER BY id`);
+  const r = await h.pool.query<Row>(
+    `SELECT ${COLUMNS} FROM ${await decodedRows(h.pool)} WHERE ${where} ORDER BY id`,
+  );
   return r.rows;
 }
 

@@ -16,6 +16,7 @@ import { newRecord, type LogRecord, type StoredRecord } from '../../../core/reco
 import { startHarness, type Harness } from '../../support/harness.js';
 import { sampleRecord, validAst } from '../../unit/query/arbitraries.js';
 import { openTail } from './tail-client.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 const toLog = (r: StoredRecordLike, i: number): LogRecord => ({
   ...newRecord(r.source, 1_764_300_000 + i, i * 1001, r.message),
@@ -56,8 +57,11 @@ describe('tail filtering: backlog (SQL) and live (predicate) agree', () => {
             newRecord('forward', 1_764_300_000, 0, `${marker} ${n}`),
           ];
           const base = Number(
-            (await h.pool.query<{ m: string }>('SELECT coalesce(max(id), 0)::text AS m FROM logs'))
-              .rows[0]!.m,
+            (
+              await h.pool.query<{ m: string }>(
+                'SELECT coalesce(max(max_id), 0)::text AS m FROM log_packs',
+              )
+            ).rows[0]!.m,
           );
           await h.collector.writer.submit({ records: copy(1) });
           const c = await openTail(h.httpUrl, { q: text, after: base });
@@ -72,7 +76,7 @@ describe('tail filtering: backlog (SQL) and live (predicate) agree', () => {
           }
           const ids = (
             await h.pool.query<{ id: string }>(
-              'SELECT id::text FROM logs WHERE id > $1 ORDER BY id',
+              `SELECT id::text FROM ${await storedRows(h.pool)} WHERE id > $1 ORDER BY id`,
               [base],
             )
           ).rows.map((r) => Number(r.id));

@@ -11,6 +11,7 @@ import type { AttrValue, Attrs, LogRecord } from '../../../core/record.js';
 import { RECORD_COLUMNS } from '../../../api/search/record-sql.js';
 import { toStoredRecord } from '../../../core/stored-record.js';
 import { startHarness, type Harness } from '../../support/harness.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 /** Text as normalization leaves it: no NUL, no lone surrogate. */
 const cleanText = (maxLength: number) =>
@@ -86,7 +87,7 @@ describe('tail record conversion', () => {
         const ids = committed.map((c) => c.id);
         const rows = (
           await h.pool.query(
-            `SELECT ${RECORD_COLUMNS} FROM logs WHERE id = ANY($1::bigint[]) ORDER BY id`,
+            `SELECT ${RECORD_COLUMNS} FROM ${await storedRows(h.pool)} WHERE id = ANY($1::bigint[]) ORDER BY id`,
             [ids],
           )
         ).rows;

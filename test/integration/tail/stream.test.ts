@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRecord, type LogRecord } from '../../../core/record.js';
 import { startHarness, type Harness } from '../../support/harness.js';
 import { openTail, type TailClient } from './tail-client.js';
+import { storedRows } from '../../../dev/stored-rows.js';
 
 const T = 1_764_300_000;
 let seq = 0;
@@ -36,14 +37,17 @@ describe('live tail', () => {
   const storedIds = async (prefix: string) =>
     (
       await h.pool.query<{ id: string }>(
-        `SELECT id::text FROM logs WHERE message LIKE $1 ORDER BY id`,
+        `SELECT id::text FROM ${await storedRows(h.pool)} WHERE message LIKE $1 ORDER BY id`,
         [`${prefix} %`],
       )
     ).rows.map((r) => Number(r.id));
   const maxId = async () =>
     Number(
-      (await h.pool.query<{ m: string }>('SELECT coalesce(max(id), 0)::text AS m FROM logs'))
-        .rows[0]!.m,
+      (
+        await h.pool.query<{ m: string }>(
+          `SELECT coalesce(max(id), 0)::text AS m FROM ${await storedRows(h.pool)}`,
+        )
+      ).rows[0]!.m,
     );
 
   beforeAll(async () => {

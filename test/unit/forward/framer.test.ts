@@ -218,6 +218,9 @@ describe('ForwardFramer on bytes that are not the forward protocol (issue 18)', 
     for (let seed = 0; seed < 50; seed++) {
       const junk = randomBytes(5000);
       if (junk[0] === 0x7b || junk[0] === 0x5b) continue; // JSON mode: its own error
+      // A msgpack array header: what follows can be a well-formed request (a 2-array of a
+      // str tag and a str is PackedForward), and the error is then about its entries.
+      if ((junk[0]! >= 0x90 && junk[0]! <= 0x9f) || junk[0] === 0xdc || junk[0] === 0xdd) continue;
       const message = errorOf([junk]);
       expect(message).toContain(`not a forward request: first bytes ${hex(junk)}`);
       expect(message).not.toContain('exceeds');

@@ -1,0 +1,157 @@
+/**
+ * Rows of one stream into one pack (the layout: format.ts; the columns: numbers-column.ts,
+ * text-column.ts, attrs-column.ts), and a batch's rows into the packs it makes.
+ *
+ *   rows ──► numbers section (ids, ts, nanos, received_at, severity, facility) ──codec──┐
+ *        ──► text section (messages)                                          ──codec──┼─► data
+ *        ──► attrs section (own attrs, dictionary)                            ──codec──┘
+ *        ──► bloom (trigrams of the messages), labels, min/max id and time: the pack row
+ */
+import { maxEventMs, recordMs, type LogRecord } from '../record.js';
+import { encodeAttrs } from './attrs-column.js';
+import { packBloom } from './bloom.js';
+import { codecWithLevel, CODECS, type Codec, type CodecId, type SectionKind } from './codec.js';
+import { MAX_ROWS, MAX_SECTION_BYTES, writePack, type StoredSection } from './format.js';
+import { hasLabels, labelKey, labelsOf, type PackLabels } from './labels.js';
+import { encodeNumbers } from './numbers-column.js';
+import { encodeText } from './text-column.js';
+
+/** A committed record and its id: the shape of core/tail-commits.ts's Committed. */
+export interface PackRow {
+  id: number;
+  record: LogRecord;
+}
+
+export interface EncodedPack {
+  labels: PackLabels;
+  rows: number;
+  /** Ids ascend within a pack. */
+  minId: number;
+  maxId: number;
+  /** Least recordMs of the rows. */
+  minTsMs: number;
+  /** Greatest recordMs, through maxEventMs (core/record.ts): the upper end of a range. */
+  maxTsMs: number;
+  /** UTF-8 bytes of the messages. */
+  rawBytes: number;
+  /** Folded trigram bloom of the messages (core/trigram-bloom.ts; bloom.ts). */
+  bloom: Uint8Array;
+  /** Header and sections, self-describing (codecs inside). */
+  data: Buffer;
+}
+
+export interface EncodeOptions {
+  codec: CodecId;
+  /** The codec's level (deflate 0-9, brotli quality 0-11); its default when absent. */
+  level?: number;
+  /** The bloom's fill limit (bloom.ts PACK_BLOOM_MAX_FILL when absent). */
+  bloomMaxFill?: number;
+  /** Store attrs whole even when the message gives them (for measurement only). */
+  noDerive?: boolean;
+}
+
+function compressSection(
+  raw: Buffer,
+  codec: Codec,
+  level: number,
+  kind: SectionKind,
+): StoredSection {
+  if (raw.length > MAX_SECTION_BYTES)
+    throw new RangeError(`pack: a section of ${raw.length} bytes is too large`);
+  if (raw.length > 0 && codec.code !== 0) {
+    const stored = codec.compress(raw, level, kind);
+    if (stored.length < raw.length) return { codec, rawLength: raw.length, stored };
+  }
+  return { codec: CODECS.none, rawLength: raw.length, stored: raw };
+}
+
+/**
+ * Rows of one stream (same labelKey), ascending id, times already through clampTime
+ * (the writer's normalization). Throws a RangeError for rows the format cannot hold
+ * (mixed labels, ids not ascending, a time outside clampTime's range, a non-integer
+ * severity): a bug in the caller, never a reason to store something else.
+ */
+export function encodePack(rows: PackRow[], opts: EncodeOptions): EncodedPack {
+  if (rows.length === 0) throw new RangeError('pack: no rows');
+  if (rows.length > MAX_ROWS)
+    throw new RangeError(`pack: ${rows.length} rows, at most ${MAX_ROWS}`);
+  const { codec, level } = codecWithLevel(opts.codec, opts.level);
+  const records = rows.map((r) => r.record);
+  const labels = labelsOf(records[0]!);
+  let minMs = Infinity;
+  let maxMs = -Infinity;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (!hasLabels(r, labels))
+      throw new RangeError(`pack: row ${i} (id ${rows[i]!.id}) has other labels than row 0`);
+    const ms = recordMs(r);
+    if (ms < minMs) minMs = ms;
+    if (ms > maxMs) maxMs = ms;
+  }
+  const messages = records.map((r) => r.message);
+  const numbers = encodeNumbers(
+    rows.map((r) => r.id),
+    records,
+  );
+  const text = encodeText(messages);
+  const attrs = encodeAttrs(records, !opts.noDerive);
+  const data = writePack(rows.length, [
+    compressSection(numbers, codec, level, 'binary'),
+    compressSection(text.raw, codec, level, 'text'),
+    compressSection(attrs.raw, codec, level, 'text'),
+  ]);
+  return {
+    labels,
+    rows: rows.length,
+    minId: rows[0]!.id,
+    maxId: rows[rows.length - 1]!.id,
+    minTsMs: minMs,
+    maxTsMs: maxEventMs(maxMs),
+    rawBytes: text.bytes,
+    bloom: packBloom(messages, opts.bloomMaxFill),
+    data,
+  };
+}
+
+const DAY_SEC = 86_400;
+
+/**
+ * A batch's committed rows as packs: one per label set and UTC day of ts (retention drops
+ * packs by the day partition of min_ts, so a pack never spans two days), each in ascending
+ * id order, the packs in the order of their first row.
+ */
+export function packsOf(rows: PackRow[]): PackRow[][] {
+  const groups = new Map<string, PackRow[]>();
+  let last: PackRow[] | null = null;
+  let lastRecord: LogRecord | null = null;
+  for (const row of rows) {
+    const r = row.record;
+    const day = Math.floor(r.tsSec / DAY_SEC);
+    // Consecutive rows of one stream and day are the common case: skip the key.
+    if (
+      last &&
+      lastRecord &&
+      hasLabels(r, labelsOf(lastRecord)) &&
+      Math.floor(lastRecord.tsSec / DAY_SEC) === day
+    ) {
+      last.push(row);
+      lastRecord = r;
+      continue;
+    }
+    const key = `${day} ${labelKey(labelsOf(r))}`;
+    last = groups.get(key) ?? null;
+    if (!last) groups.set(key, (last = []));
+    last.push(row);
+    lastRecord = r;
+  }
+  const out = [...groups.values()];
+  for (const g of out) {
+    for (let i = 1; i < g.length; i++) {
+      if (g[i]!.id <= g[i - 1]!.id) {
+        g.sort((a, b) => a.id - b.id);
+        break;
+      }
+    }
+  }
+  return out;
+}
