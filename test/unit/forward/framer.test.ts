@@ -221,6 +221,7 @@ describe('ForwardFramer on bytes that are not the forward protocol (issue 18)', 
       // A msgpack array header: what follows can be a well-formed request (a 2-array of a
       // str tag and a str is PackedForward), and the error is then about its entries.
       if ((junk[0]! >= 0x90 && junk[0]! <= 0x9f) || junk[0] === 0xdc || junk[0] === 0xdd) continue;
+      if (junk[0] === 0xc0) continue; // nil: skipped between requests, the error comes after it
       const message = errorOf([junk]);
       expect(message).toContain(`not a forward request: first bytes ${hex(junk)}`);
       expect(message).not.toContain('exceeds');
