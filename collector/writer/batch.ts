@@ -34,7 +34,7 @@ const COPY_SQL = `COPY log_packs (${PACK_COLUMNS.join(', ')}) FROM STDIN (FORMAT
 /**
  * Level-0 packs live until the compactor merges them (collector/compaction/, seconds
  * later), so they are not compressed: on a batch's small packs zlib costs a context per
- * section, 5-9 MB/s of one core (BENCHMARKS-codecs.md), more than the rest of the writer.
+ * section, 5-9 MB/s of one core (measured by bench/codecs.ts), more than the rest of the writer.
  */
 const LEVEL0 = { codec: 'none' } as const;
 
