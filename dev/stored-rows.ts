@@ -20,20 +20,9 @@ import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { BinaryCopy, COPY_COLUMNS } from '../collector/writer/copy-binary.js';
 import { PackReader } from '../core/packs/decode.js';
-import type { PackLabels } from '../core/packs/labels.js';
+import { LABEL_COLUMNS, type PackLabels } from '../core/packs/labels.js';
 
 const TABLE = 'lh_test_rows';
-const LABELS = [
-  'source',
-  'host',
-  'container_id',
-  'container_name',
-  'stream',
-  'tag',
-  'app',
-  'project',
-  'service',
-] as const;
 /** Packs read per query, and rows per COPY. */
 const PAGE = 256;
 const SLICE = 50_000;
@@ -71,13 +60,13 @@ export async function storedRows(db: Db, opts: StoredRowsOptions = {}): Promise<
     let last = '-9223372036854775808';
     for (;;) {
       const packs = await client.query<PackLabels & { data: Buffer; min_id: string }>(
-        `SELECT ${LABELS.join(', ')}, min_id::text, data FROM log_packs
+        `SELECT ${LABEL_COLUMNS.join(', ')}, min_id::text, data FROM log_packs
           WHERE ${cond} AND min_id > ${after}::bigint ORDER BY min_id LIMIT ${PAGE}`,
         [...values, last],
       );
       for (const p of packs.rows) {
         const reader = new PackReader(
-          Object.fromEntries(LABELS.map((l) => [l, p[l]])) as unknown as PackLabels,
+          Object.fromEntries(LABEL_COLUMNS.map((l) => [l, p[l]])) as unknown as PackLabels,
           p.data,
         );
         for (let i = 0; i < reader.rows; i++) copy.row(reader.id(i), reader.record(i));

@@ -18,7 +18,8 @@ import { PackReader } from '../../core/packs/decode.js';
 import { encodePack, type PackRow } from '../../core/packs/encode.js';
 import type { PackLabels } from '../../core/packs/labels.js';
 import type { CodecId } from '../../core/packs/codec.js';
-import { LABEL_COLUMNS, copyPacks, labelsWhere } from './pack-sql.js';
+import { LABEL_COLUMNS } from '../../core/packs/labels.js';
+import { copyPacks, labelsWhere } from './pack-sql.js';
 
 export interface CompactorOptions {
   /** A merged pack holds at most this many bytes of raw messages. */

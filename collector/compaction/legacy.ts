@@ -15,32 +15,19 @@ import type { Pool } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
 import { encodePack, packsOf, type PackRow } from '../../core/packs/encode.js';
 import type { CodecId } from '../../core/packs/codec.js';
-import type { Attrs, LogRecord, Source, Stream } from '../../core/record.js';
+import type { LogRecord, StoredRecord } from '../../core/record.js';
 import { copyPacks } from './pack-sql.js';
 
 /** Rows per transaction: a few MB of text, packed in well under a second. */
 const SLICE = 20_000;
 const PROGRESS_EVERY_MS = 10_000;
 
-interface LegacyRow {
-  id: string;
+/** A `logs` row as read here: the stored record with its times as µs and nanoseconds. */
+type LegacyRow = Omit<StoredRecord, 'ts' | 'received_at'> & {
   ts_us: string;
   ts_ns: number;
   recv_us: string;
-  source: Source;
-  host: string | null;
-  container_id: string | null;
-  container_name: string | null;
-  stream: Stream | null;
-  tag: string | null;
-  app: string | null;
-  project: string | null;
-  service: string | null;
-  severity: number | null;
-  facility: number | null;
-  message: string;
-  attrs: Attrs | null;
-}
+};
 
 export interface UpgradeStatus {
   finished: boolean;

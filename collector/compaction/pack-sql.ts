@@ -7,23 +7,10 @@ import { Readable } from 'node:stream';
 import copyStreams from 'pg-copy-streams';
 import type { PoolClient } from '../../core/db/pool.js';
 import type { EncodedPack } from '../../core/packs/encode.js';
-import type { PackLabels } from '../../core/packs/labels.js';
+import { LABEL_COLUMNS, type PackLabels } from '../../core/packs/labels.js';
 import { BinaryCopy, PACK_COLUMNS } from '../writer/copy-binary.js';
 
 const COPY_SQL = `COPY log_packs (${PACK_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
-
-/** The label columns of log_packs (migration 012), in PackLabels' names. */
-export const LABEL_COLUMNS = [
-  'source',
-  'host',
-  'container_id',
-  'container_name',
-  'stream',
-  'tag',
-  'app',
-  'project',
-  'service',
-] as const satisfies readonly (keyof PackLabels)[];
 
 /** Writes `packs` at `level` in the client's transaction. */
 export async function copyPacks(

@@ -14,6 +14,7 @@
  *   jsonb              version byte 1, then the JSON text (jsonb_send)
  */
 import type { EncodedPack } from '../../core/packs/encode.js';
+import { LABEL_COLUMNS } from '../../core/packs/labels.js';
 import type { LogRecord } from '../../core/record.js';
 
 /** Column order of every COPY into `logs`; the writer's COPY statement names these. */
@@ -41,15 +42,7 @@ export const COPY_COLUMNS = [
 export const PACK_COLUMNS = [
   'pack_id',
   'level',
-  'source',
-  'host',
-  'container_id',
-  'container_name',
-  'stream',
-  'tag',
-  'app',
-  'project',
-  'service',
+  ...LABEL_COLUMNS,
   'min_ts',
   'max_ts',
   'min_id',
@@ -166,16 +159,8 @@ export class BinaryCopy {
   /** Appends one row of `log_packs` in PACK_COLUMNS order; its pack_id is its first row's id. */
   pack(p: EncodedPack, level: number): void {
     const l = p.labels;
-    const chars =
-      l.source.length +
-      len(l.host) +
-      len(l.container_id) +
-      len(l.container_name) +
-      len(l.stream) +
-      len(l.tag) +
-      len(l.app) +
-      len(l.project) +
-      len(l.service);
+    let chars = 0;
+    for (const c of LABEL_COLUMNS) chars += len(l[c]);
     this.reserve(2 + 19 * 4 + 6 * 8 + 2 + 2 * 4 + 3 * chars + p.bloom.length + p.data.length);
     const b = this.buf;
     let o = b.writeInt16BE(PACK_COLUMNS.length, this.off);
@@ -183,15 +168,7 @@ export class BinaryCopy {
     o = int64(b, o, p.minId);
     o = b.writeInt32BE(2, o);
     o = b.writeInt16BE(level, o);
-    o = label(b, o, l.source);
-    o = label(b, o, l.host);
-    o = label(b, o, l.container_id);
-    o = label(b, o, l.container_name);
-    o = label(b, o, l.stream);
-    o = label(b, o, l.tag);
-    o = label(b, o, l.app);
-    o = label(b, o, l.project);
-    o = label(b, o, l.service);
+    for (const c of LABEL_COLUMNS) o = label(b, o, l[c]);
     o = b.writeInt32BE(8, o);
     o = millis(b, o, p.minTsMs);
     o = b.writeInt32BE(8, o);

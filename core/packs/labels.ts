@@ -18,6 +18,19 @@ export interface PackLabels {
   service: string | null;
 }
 
+/** The labels' names: log_packs' label columns (migration 012), in this order everywhere. */
+export const LABEL_COLUMNS = [
+  'source',
+  'host',
+  'container_id',
+  'container_name',
+  'stream',
+  'tag',
+  'app',
+  'project',
+  'service',
+] as const satisfies readonly (keyof PackLabels)[];
+
 export function labelsOf(r: LogRecord): PackLabels {
   return {
     source: r.source,

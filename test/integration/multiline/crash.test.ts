@@ -12,14 +12,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpoolSink } from '../../../collector/sink/spool-sink.js';
 import { migrate } from '../../../core/db/migrate.js';
 import { createPool, type Pool } from '../../../core/db/pool.js';
-import { silentLogger } from '../../../core/log.js';
 import { newRecord } from '../../../core/record.js';
-import { Telemetry } from '../../../core/telemetry.js';
 import { storedRows } from '../../../dev/stored-rows.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { drained, openTestSink } from '../../support/spool-sink.js';
 
 type Command =
   | { kind: 'trace'; c: number; frames: number }
@@ -58,6 +56,9 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: 'crash' as const }) },
 );
 
+/** Small batches and window: more commits, so more places for a crash. */
+const SMALL = { batchSize: 50, window: 200 };
+
 let db: TestDatabase;
 let admin: Pool;
 let run = 0;
@@ -71,35 +72,6 @@ afterAll(async () => {
   await admin?.end();
   await db?.drop();
 });
-
-async function openSink(pool: Pool, dir: string): Promise<SpoolSink> {
-  const sink = await SpoolSink.open(
-    pool,
-    {
-      dir,
-      sync: 'always',
-      syncIntervalMs: 500,
-      maxBytes: 64 << 20,
-      whenFull: 'pause',
-      ackAfter: 'spool',
-      batchSize: 50,
-      flushMs: 0,
-      window: 200,
-      segmentBytes: 256 << 10,
-    },
-    silentLogger,
-    new Telemetry(),
-  );
-  await sink.startDrain();
-  return sink;
-}
-
-async function drained(sink: SpoolSink): Promise<void> {
-  for (let i = 0; sink.status().waiting > 0 || sink.writer.depth > 0; i++) {
-    if (i > 3000) throw new Error(`not drained: ${JSON.stringify(sink.status())}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /**
  * The spool directory as it is on disk now. The spool may rename a preallocated segment
@@ -130,7 +102,7 @@ describe('multi-line joiner, spool, drain and crash', () => {
           let generation = 0;
           let app = `${tag}-${generation}`;
           let pool = createPool(db.url, { max: 4, applicationName: app });
-          let sink = await openSink(pool, dirs[0]!);
+          let sink = await openTestSink(pool, dirs[0]!, SMALL);
           const appended = new Set<string>();
           let acked = new Set<string>();
           const survivors = new Set<string>();
@@ -184,10 +156,10 @@ describe('multi-line joiner, spool, drain and crash', () => {
                 generation++;
                 app = `${tag}-${generation}`;
                 pool = createPool(db.url, { max: 4, applicationName: app });
-                sink = await openSink(pool, copy);
+                sink = await openTestSink(pool, copy, SMALL);
               }
             }
-            await drained(sink);
+            await drained(sink, 30_000);
             for (const m of acked) survivors.add(m);
             const r = await admin.query<{ message: string }>(
               `SELECT message FROM ${await storedRows(admin)} WHERE container_name LIKE $1`,

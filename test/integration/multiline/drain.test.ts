@@ -9,16 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MultilineOptions } from '../../../collector/multiline/options.js';
-import { SpoolSink } from '../../../collector/sink/spool-sink.js';
 import { migrate } from '../../../core/db/migrate.js';
 import { createPool, type Pool } from '../../../core/db/pool.js';
-import { silentLogger } from '../../../core/log.js';
 import { newRecord, type LogRecord } from '../../../core/record.js';
-import { Telemetry } from '../../../core/telemetry.js';
 import { storedRows } from '../../../dev/stored-rows.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { captured } from '../../unit/multiline/helpers.js';
+import { drained, openTestSink } from '../../support/spool-sink.js';
 
 let db: TestDatabase;
 let pool: Pool;
@@ -34,36 +31,6 @@ afterAll(async () => {
   await db?.drop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-async function openSink(dir: string, multiline?: Partial<MultilineOptions>): Promise<SpoolSink> {
-  const sink = await SpoolSink.open(
-    pool,
-    {
-      dir,
-      sync: 'always',
-      syncIntervalMs: 500,
-      maxBytes: 64 << 20,
-      whenFull: 'pause',
-      ackAfter: 'spool',
-      batchSize: 200,
-      flushMs: 0,
-      window: 500,
-      segmentBytes: 256 << 10,
-      multiline,
-    },
-    silentLogger,
-    new Telemetry(),
-  );
-  await sink.startDrain();
-  return sink;
-}
-
-async function drained(sink: SpoolSink): Promise<void> {
-  for (let i = 0; sink.status().waiting > 0 || sink.writer.depth > 0; i++) {
-    if (i > 1500) throw new Error(`not drained: ${JSON.stringify(sink.status())}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** One line per unit, as Docker's fluentd driver sends them, for container `name`. */
 function lineUnits(name: string, lines: string[]): { records: LogRecord[] }[] {
@@ -102,9 +69,9 @@ const JAVA = TRACE.slice(17);
 
 describe('multi-line joiner in the drain', () => {
   it('stores a trace sent one line per request as one record, and off line by line', async () => {
-    const on = await openSink(tempDir());
+    const on = await openTestSink(pool, tempDir());
     for (const u of lineUnits('ml-on', TRACE)) await on.accept(u);
-    await drained(on);
+    await drained(on, 15_000);
     await on.close();
     expect(await messages('ml-on')).toEqual([
       { message: TRACE.slice(0, 16).join('\n'), parts: 16 },
@@ -112,9 +79,9 @@ describe('multi-line joiner in the drain', () => {
       { message: JAVA.join('\n'), parts: JAVA.length },
     ]);
 
-    const off = await openSink(tempDir(), { enabled: false });
+    const off = await openTestSink(pool, tempDir(), { multiline: { enabled: false } });
     for (const u of lineUnits('ml-off', TRACE)) await off.accept(u);
-    await drained(off);
+    await drained(off, 15_000);
     await off.close();
     const lines = await messages('ml-off');
     expect(lines.map((r) => r.message)).toEqual(TRACE);
@@ -125,23 +92,23 @@ describe('multi-line joiner in the drain', () => {
     const dir = tempDir();
     // A window no test run reaches: the lines are surely held when the sink stops.
     const held = { windowMs: 600_000, maxSpanMs: 600_000, maxGroupMs: 600_000 };
-    const first = await openSink(dir, held);
+    const first = await openTestSink(pool, dir, { multiline: held });
     for (const u of lineUnits('ml-crash', JAVA)) await first.accept(u);
     expect(first.status().waiting).toBeGreaterThan(0);
     first.abandon();
     expect(await messages('ml-crash')).toEqual([]);
 
-    const second = await openSink(dir);
-    await drained(second);
+    const second = await openTestSink(pool, dir);
+    await drained(second, 15_000);
     await second.close();
     expect(await messages('ml-crash')).toEqual([{ message: JAVA.join('\n'), parts: JAVA.length }]);
   });
 
   it('a crash between a group commit and the record of its sequence numbers stores it once', async () => {
     const dir = tempDir();
-    const first = await openSink(dir);
+    const first = await openTestSink(pool, dir);
     for (const u of lineUnits('ml-record', JAVA)) await first.accept(u);
-    await drained(first);
+    await drained(first, 15_000);
     first.abandon();
     expect(await messages('ml-record')).toEqual([{ message: JAVA.join('\n'), parts: JAVA.length }]);
     // What a crash right after the commit leaves: the rows and the group's chunk id, but
@@ -149,8 +116,8 @@ describe('multi-line joiner in the drain', () => {
     const n = await pool.query(`DELETE FROM spool_drained WHERE spool_id = $1`, [first.spoolId]);
     expect(n.rowCount).toBeGreaterThan(0);
 
-    const second = await openSink(dir);
-    await drained(second);
+    const second = await openTestSink(pool, dir);
+    await drained(second, 15_000);
     expect(second.multiline.joined).toBe(1); // the same group was built again ...
     await second.close();
     // ... and skipped as stored.

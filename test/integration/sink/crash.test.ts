@@ -13,14 +13,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpoolSink } from '../../../collector/sink/spool-sink.js';
 import { migrate } from '../../../core/db/migrate.js';
 import { createPool, type Pool } from '../../../core/db/pool.js';
-import { silentLogger } from '../../../core/log.js';
 import { newRecord } from '../../../core/record.js';
-import { Telemetry } from '../../../core/telemetry.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { storedRows } from '../../../dev/stored-rows.js';
+import { drained, openTestSink } from '../../support/spool-sink.js';
 
 type Command =
   | { kind: 'append'; units: number; records: number }
@@ -68,41 +66,12 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function openSink(pool: Pool, dir: string): Promise<SpoolSink> {
-  const sink = await SpoolSink.open(
-    pool,
-    {
-      dir,
-      sync: 'always',
-      syncIntervalMs: 500,
-      maxBytes: 64 << 20,
-      whenFull: 'pause',
-      ackAfter: 'spool',
-      batchSize: 200,
-      flushMs: 0,
-      window: 500,
-      segmentBytes: 256 << 10,
-    },
-    silentLogger,
-    new Telemetry(),
-  );
-  await sink.startDrain();
-  return sink;
-}
-
 /** Ends every connection of `app` on the server, as the death of its process would. */
 async function killConnections(app: string): Promise<void> {
   await admin.query(
     'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
     [app],
   );
-}
-
-async function drained(sink: SpoolSink): Promise<void> {
-  for (let i = 0; sink.status().waiting > 0 || sink.writer.depth > 0; i++) {
-    if (i > 3000) throw new Error(`not drained: ${JSON.stringify(sink.status())}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('spool, drain and crash', () => {
@@ -117,7 +86,7 @@ describe('spool, drain and crash', () => {
           let generation = 0;
           let app = `${tag}-${generation}`;
           let pool = createPool(db.url, { max: 4, applicationName: app });
-          let sink = await openSink(pool, dirs[0]!);
+          let sink = await openTestSink(pool, dirs[0]!);
           const appended = new Set<string>();
           let acked = new Set<string>();
           const survivors = new Set<string>();
@@ -157,10 +126,10 @@ describe('spool, drain and crash', () => {
                 generation++;
                 app = `${tag}-${generation}`;
                 pool = createPool(db.url, { max: 4, applicationName: app });
-                sink = await openSink(pool, copy);
+                sink = await openTestSink(pool, copy);
               }
             }
-            await drained(sink);
+            await drained(sink, 30_000);
             for (const m of acked) survivors.add(m);
             const r = await admin.query<{ message: string; n: string }>(
               `SELECT message, count(*)::text AS n FROM ${await storedRows(admin)} WHERE message LIKE $1 GROUP BY message`,
