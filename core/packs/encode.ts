@@ -123,26 +123,22 @@ const DAY_SEC = 86_400;
 export function packsOf(rows: PackRow[]): PackRow[][] {
   const groups = new Map<string, PackRow[]>();
   let last: PackRow[] | null = null;
-  let lastRecord: LogRecord | null = null;
+  let lastLabels: PackLabels | null = null;
+  let lastDay = NaN;
   for (const row of rows) {
     const r = row.record;
     const day = Math.floor(r.tsSec / DAY_SEC);
     // Consecutive rows of one stream and day are the common case: skip the key.
-    if (
-      last &&
-      lastRecord &&
-      hasLabels(r, labelsOf(lastRecord)) &&
-      Math.floor(lastRecord.tsSec / DAY_SEC) === day
-    ) {
+    if (last && lastLabels && day === lastDay && hasLabels(r, lastLabels)) {
       last.push(row);
-      lastRecord = r;
       continue;
     }
-    const key = `${day} ${labelKey(labelsOf(r))}`;
+    lastLabels = labelsOf(r);
+    lastDay = day;
+    const key = `${day} ${labelKey(lastLabels)}`;
     last = groups.get(key) ?? null;
     if (!last) groups.set(key, (last = []));
     last.push(row);
-    lastRecord = r;
   }
   const out = [...groups.values()];
   for (const g of out) {
