@@ -20,6 +20,7 @@ import type { StreamListener } from './listen/stream-listener.js';
 import type { Writer } from './writer/writer.js';
 import { SpoolSink } from './sink/spool-sink.js';
 import { COMPACTOR_DEFAULTS, Compactor } from './compaction/compactor.js';
+import { IdBackfill } from './compaction/id-backfill.js';
 import { LegacyPacker } from './compaction/legacy.js';
 import { reportStatus } from './sink/status-report.js';
 import { STATUS_REPORT_MS } from '../core/collector-status.js';
@@ -136,6 +137,7 @@ export async function startCollector(
   let statusTimer: NodeJS.Timeout | null = null;
   const compactor = new Compactor(pool, log);
   const upgrade = new LegacyPacker(pool, log, COMPACTOR_DEFAULTS.codec);
+  const idFilters = new IdBackfill(pool, log);
   telemetry.watchStore(() => ({
     ...sink.status(),
     compaction_lag_s: Math.round(compactor.stats.lagSeconds),
@@ -160,6 +162,12 @@ export async function startCollector(
     void retry(
       'packing the rows stored before packs',
       () => upgrade.run(),
+      log,
+      () => stopping,
+    );
+    void retry(
+      'adding id filters to packs merged before them',
+      () => idFilters.run(),
       log,
       () => stopping,
     );
@@ -215,6 +223,7 @@ export async function startCollector(
       for (const s of streams) s.stopAccepting();
       await quiet(streams);
       upgrade.stop();
+      idFilters.stop();
       await Promise.all([forward.stop(), syslog.stop(), compactor.stop()]);
       await sink.close();
       await Promise.all([forward.close(), syslog.close(), doctor.close()]);

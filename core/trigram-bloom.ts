@@ -137,6 +137,20 @@ export function foldBloom(a: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * `a` folded to the smallest size (not under `minBits`) whose share of set bits stays
+ * under `maxFill`; always a new buffer, so `a` may be reused.
+ */
+export function foldToFill(a: Uint8Array, maxFill: number, minBits: number): Buffer {
+  let out = a;
+  while (out.length * 8 > minBits) {
+    const folded = foldBloom(out);
+    if (popcount(folded) > maxFill * folded.length * 8) break;
+    out = folded;
+  }
+  return out === a ? Buffer.from(a) : Buffer.from(out.buffer, out.byteOffset, out.length);
+}
+
 if (BLOOM_BITS !== 2 ** (32 - 14)) throw new Error('BloomBuilder.add assumes BLOOM_BITS = 2^18');
 
 /** Messages up to this many UTF-16 units are encoded into SCRATCH. */
@@ -219,13 +233,7 @@ export class BloomBuilder {
 
   /** As `bytes`, under another fill limit (core/packs/ folds a pack's filter further). */
   folded(maxFill: number): Buffer {
-    let a = this.array;
-    while (a.length * 8 > BLOOM_MIN_BITS) {
-      const folded = foldBloom(a);
-      if (popcount(folded) > maxFill * folded.length * 8) break;
-      a = folded;
-    }
-    return a === this.array ? Buffer.from(a) : Buffer.from(a.buffer, a.byteOffset, a.length);
+    return foldToFill(this.array, maxFill, BLOOM_MIN_BITS);
   }
 
   /** The full-size filter (no folding), a copy. */

@@ -33,6 +33,7 @@
  * Positions are integers computed here; they still travel as parameters like all
  * query-derived values (to-sql.ts).
  */
+import { needleIdPositions } from '../../core/id-bloom.js';
 import { BLOOM_BITS, needleBitPositions } from '../../core/trigram-bloom.js';
 import type { Node } from '../../core/query/ast.js';
 import type { Filter, Query, StringMatch } from './filter.js';
@@ -69,6 +70,14 @@ function cut(needle: string): string {
 /** The full-size bit positions of `text` cut to MAX_NEEDLE_CHARS; null under 3 bytes. */
 export function needlePositions(text: string): number[] | null {
   return needleBitPositions(cut(text));
+}
+
+/**
+ * The full-size positions of `text`'s hex windows (core/id-bloom.ts) in a pack's id
+ * filter, cut as above; null when it has none. Blocks have no id filter: packs only.
+ */
+export function needleIdProbe(text: string): number[] | null {
+  return needleIdPositions(cut(text));
 }
 
 function needle(text: string): Prune | null {

@@ -30,7 +30,16 @@ import {
   type BucketCount,
   type Queryable,
 } from './legacy-source.js';
-import { compareKeys, countPack, Matcher, topOfPack, type Dir, type RowKey } from './pack-match.js';
+import {
+  compareKeys,
+  countPack,
+  Matcher,
+  packHit,
+  topKeysOfPack,
+  type Dir,
+  type PackHit,
+  type RowKey,
+} from './pack-match.js';
 import { allPacks, packPages, readers, type PackCandidate } from './pack-source.js';
 import { matchSpec, packWork } from './pack-workers.js';
 import { readOnly } from './read-only.js';
@@ -57,9 +66,23 @@ export interface Hit extends RowKey {
   cursor_ts: string;
   size: number;
   record: StoredRecord | null;
+  /**
+   * A pack row matched on this thread makes its record and size only once the walk is
+   * over and still holds it: a newest-first page over many streams reads each stream's
+   * newest pack, and most of their rows are pushed out again by the next pack's.
+   */
+  make?: () => PackHit;
 }
 
 const FIRST_PAGE = 2;
+/**
+ * Candidate packs are fetched 64 at a time at first: a candidate is a few dozen bytes
+ * without its data, and each statement on the partitioned log_packs costs a millisecond
+ * or two to plan; newest-first with no filter reads the newest pack of every stream
+ * (about 100 in the bench's data set), which pages of 2, 4, 8, ... took 6 statements
+ * and ~15 ms to list (bench search, "newest 100").
+ */
+const FIRST_PACK_PAGE = 64;
 const MAX_PAGE = 1024;
 
 function usOf(k: RowKey): bigint {
@@ -117,15 +140,20 @@ class Top {
   }
 }
 
-/** One source's candidates, fetched a page at a time (2, 4, ... 1024). */
+/** One source's candidates, fetched a page at a time (2, 4, ... 1024; packs from 64). */
 class Paged<C extends { edge: bigint }> {
   private buf: C[] = [];
   private at = 0;
-  private page = FIRST_PAGE;
+  private page: number;
   private last: C | null = null;
   private done = false;
 
-  constructor(private readonly fetch: (after: C | null, n: number) => Promise<C[]>) {}
+  constructor(
+    private readonly fetch: (after: C | null, n: number) => Promise<C[]>,
+    first = FIRST_PAGE,
+  ) {
+    this.page = first;
+  }
 
   async peek(): Promise<C | null> {
     if (this.at < this.buf.length) return this.buf[this.at]!;
@@ -176,7 +204,7 @@ export async function walk(
   const fields = opts.fields ?? 'record';
   const top = new Top(want, dir);
   const blocks = new Paged<BlockCandidate>(blockPages(db, where, dir));
-  const packs = new Paged<PackCandidate>(packPages(db, where, dir));
+  const packs = new Paged<PackCandidate>(packPages(db, where, dir), FIRST_PACK_PAGE);
   const matcher = new Matcher(where.query, matchSpec(where, dir));
   let group = FIRST_PAGE;
   for (;;) {
@@ -213,7 +241,7 @@ export async function walk(
       }
     }
     if (ps.length > 0) await matchPacks(db, ps, matcher, top, opts.deadlineMs);
-    if (end) return top.rows;
+    if (end) return made(top.rows);
     group = Math.min(group * 2, MAX_PAGE);
   }
 }
@@ -237,13 +265,34 @@ async function matchPacks(
     if (top.beyond(ps[i]!.edge)) return;
     check(deadlineMs);
     const p = ps[i]!;
-    for (const h of topOfPack(rs[i]!, p.labels, matcher, top.bound, top.want, p.all)) {
-      top.add(hitOf(h));
+    const r = rs[i]!;
+    for (const k of topKeysOfPack(r, p.labels, matcher, top.bound, top.want, p.all)) {
+      top.add({
+        sec: k.sec,
+        micro: k.micro,
+        id: k.id,
+        cursor_ts: usOf(k).toString(),
+        size: 0,
+        record: null,
+        make: () => packHit(r, k),
+      });
     }
   }
 }
 
-function hitOf(h: RowKey & { record: StoredRecord; size: number }): Hit {
+/** The kept rows with every record made (Hit.make). */
+function made(hits: Hit[]): Hit[] {
+  for (const h of hits) {
+    if (!h.make) continue;
+    const p = h.make();
+    h.record = p.record;
+    h.size = p.size;
+    delete h.make;
+  }
+  return hits;
+}
+
+function hitOf(h: PackHit): Hit {
   return {
     sec: h.sec,
     micro: h.micro,

@@ -8,8 +8,9 @@
  * at all. Three-valued in spirit, two-valued in SQL:
  *
  *   leaf on a label   may = all = the leaf (to-sql.ts's text), NULL read as false
- *   text, regex       may = the Bloom filter holds the required text (required-text.ts);
- *                     all = false
+ *   text, regex       may = the Bloom filters hold the required text (required-text.ts):
+ *                     the trigram filter, and the id filter for hex runs of 8+ digits
+ *                     (core/id-bloom.ts); all = false
  *   level, attrs      may = true; all = false
  *   and / or          may and all of the children, each combined the same way
  *   not               may = NOT all(child); all = NOT may(child)
@@ -19,7 +20,7 @@
  */
 import type { Node } from '../../core/query/ast.js';
 import type { Filter, Query } from '../query/filter.js';
-import { bloomHasSql, needlePositions } from '../query/to-block-filter.js';
+import { bloomHasSql, needleIdProbe, needlePositions } from '../query/to-block-filter.js';
 import { toSql, type SqlFragment } from '../query/to-sql.js';
 import { requiredOf, type Required } from './required-text.js';
 import { usText, type Where } from './search-sql.js';
@@ -85,24 +86,41 @@ class PackSqlBuilder {
     });
   }
 
-  /** The Bloom filter holds the required text: needles under one AND share one probe. */
+  /**
+   * The Bloom filters hold the required text: needles under one AND share one probe of the
+   * trigram filter and one of the id filter (a pack without one, id_bloom NULL, passes it).
+   */
   bloom(r: Required): Cond {
-    if (r.kind === 'text') return this.probe(needlePositions(r.needle));
+    if (r.kind === 'text')
+      return and([this.probe(needlePositions(r.needle)), this.idProbe(needleIdProbe(r.needle))]);
     if (r.kind === 'or') return or(r.children.map((c) => this.bloom(c)));
     if (r.kind !== 'and') return true;
     const bits = new Set<number>();
+    const ids = new Set<number>();
     const rest: Cond[] = [];
     for (const c of r.children) {
-      if (c.kind === 'text') for (const p of needlePositions(c.needle) ?? []) bits.add(p);
-      else rest.push(this.bloom(c));
+      if (c.kind === 'text') {
+        for (const p of needlePositions(c.needle) ?? []) bits.add(p);
+        for (const p of needleIdProbe(c.needle) ?? []) ids.add(p);
+      } else rest.push(this.bloom(c));
     }
-    return and([bits.size > 0 ? this.probe([...bits]) : true, ...rest]);
+    return and([
+      this.probe(bits.size > 0 ? [...bits] : null),
+      this.idProbe(ids.size > 0 ? [...ids] : null),
+      ...rest,
+    ]);
   }
 
   private probe(positions: number[] | null): Cond {
     if (positions === null) return true;
     const sorted = [...positions].sort((a, b) => a - b);
     return leaf(() => bloomHasSql('bloom', this.param(sorted)));
+  }
+
+  private idProbe(positions: number[] | null): Cond {
+    if (positions === null) return true;
+    const sorted = [...positions].sort((a, b) => a - b);
+    return leaf(() => `(id_bloom IS NULL OR ${bloomHasSql('id_bloom', this.param(sorted))})`);
   }
 
   may(f: Filter, ast: Node | null): Cond {

@@ -203,11 +203,129 @@ function keyOf(reader: PackReader, i: number): RowKey {
   return { sec: reader.tsSec(i), micro: Math.floor(reader.tsNano(i) / 1000), id: reader.id(i) };
 }
 
+/** A row of a pack by its key and index: its record is made only if the read keeps it. */
+export interface PackKey extends RowKey {
+  i: number;
+}
+
+/**
+ * Row indexes of a pack in (ts, id) order, or null when row order is already that (ids
+ * ascend within a pack, and a stream's times nearly always with them). Kept per decoded
+ * pack, which the PackCache keeps between reads.
+ */
+const orders = new WeakMap<PackReader, Int32Array | null>();
+
+function timeOrder(reader: PackReader): Int32Array | null {
+  let o = orders.get(reader);
+  if (o !== undefined) return o;
+  o = null;
+  for (let i = 1; i < reader.rows; i++) {
+    const d =
+      reader.tsSec(i) - reader.tsSec(i - 1) ||
+      Math.floor(reader.tsNano(i) / 1000) - Math.floor(reader.tsNano(i - 1) / 1000);
+    if (d < 0) {
+      const keys = Array.from({ length: reader.rows }, (_, k) => keyOf(reader, k));
+      o = Int32Array.from(keys.keys()).sort((a, b) => compareKeys(keys[a]!, keys[b]!, 'asc'));
+      break;
+    }
+  }
+  orders.set(reader, o);
+  return o;
+}
+
 /**
  * The first `want` matching rows of the pack in the read's order that come before `bound`
- * (null: no page is full yet), as records. `all`: every row matches the query (the pack's
+ * (null: no page is full yet), by key. `all`: every row matches the query (the pack's
  * labels decide it: pack-filter.ts), so only the numeric tests run.
+ *
+ * A query that needs no text (none, or only levels, attrs and labels) walks the rows in
+ * the read's order and stops at the `want`-th match or at `bound`: newest first over many
+ * streams touches a handful of rows of each stream's newest pack, not all of them. A
+ * query that needs text first narrows the rows with one scan of the text column
+ * (matchingRows), then keeps the best `want` in a sorted array.
  */
+export function topKeysOfPack(
+  reader: PackReader,
+  labels: PackLabels,
+  m: Matcher,
+  bound: RowKey | null,
+  want: number,
+  all = false,
+): PackKey[] {
+  const dir = m.spec.dir;
+  const keep: PackKey[] = [];
+  if (want <= 0) return keep;
+  if (all || m.required === null) return inOrder(reader, labels, m, bound, want, all);
+  const rows = matchingRows(reader, labels, m, bound, all);
+  for (let j = 0; j < rows.length; j++) {
+    // Ids ascend and times mostly with them: from the end the read wants first, nearly
+    // every later row is turned away by one comparison.
+    const i = rows[dir === 'desc' ? rows.length - 1 - j : j]!;
+    const k: PackKey = { ...keyOf(reader, i), i };
+    if (keep.length >= want && compareKeys(k, keep[keep.length - 1]!, dir) >= 0) continue;
+    let lo = 0;
+    let hi = keep.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareKeys(keep[mid]!, k, dir) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    keep.splice(lo, 0, k);
+    if (keep.length > want) keep.pop();
+  }
+  return keep;
+}
+
+/** topKeysOfPack for queries that need no text: rows in key order, stopping early. */
+function inOrder(
+  reader: PackReader,
+  labels: PackLabels,
+  m: Matcher,
+  bound: RowKey | null,
+  want: number,
+  all: boolean,
+): PackKey[] {
+  const s = m.spec;
+  const desc = s.dir === 'desc';
+  const order = timeOrder(reader);
+  const n = reader.rows;
+  const view = all || !m.filtered ? null : new RowView(reader, labels);
+  const keep: PackKey[] = [];
+  for (let j = 0; j < n; j++) {
+    const at = desc ? n - 1 - j : j;
+    const i = order === null ? at : order[at]!;
+    const k: PackKey = { ...keyOf(reader, i), i };
+    // Every row after this one comes later in the read's order too.
+    if (bound !== null && compareKeys(k, bound, s.dir) >= 0) break;
+    if ((s.idAfter !== null && k.id <= s.idAfter) || (s.idMax !== null && k.id > s.idMax)) continue;
+    if (s.fromMs !== null || s.toMs !== null) {
+      const ms = k.sec * 1000 + Math.floor(reader.tsNano(i) / 1_000_000);
+      if ((s.fromMs !== null && ms < s.fromMs) || (s.toMs !== null && ms >= s.toMs)) continue;
+    }
+    if (s.after !== null && compareKeys(k, s.after, s.dir) <= 0) continue;
+    if (view !== null) {
+      view.i = i;
+      if (!m.test(view)) continue;
+    }
+    keep.push(k);
+    if (keep.length >= want) break;
+  }
+  return keep;
+}
+
+/** The record of a kept row, and its backlog size. */
+export function packHit(reader: PackReader, k: PackKey): PackHit {
+  const record = toStoredRecord(k.id, reader.record(k.i));
+  return {
+    sec: k.sec,
+    micro: k.micro,
+    id: k.id,
+    record,
+    size: recordBytes(record.message, record.attrs),
+  };
+}
+
+/** As topKeysOfPack, with the records (a worker's answer). */
 export function topOfPack(
   reader: PackReader,
   labels: PackLabels,
@@ -216,13 +334,7 @@ export function topOfPack(
   want: number,
   all = false,
 ): PackHit[] {
-  const rows = matchingRows(reader, labels, m, bound, all);
-  const keyed = rows.map((i) => ({ i, key: keyOf(reader, i) }));
-  keyed.sort((a, b) => compareKeys(a.key, b.key, m.spec.dir));
-  return keyed.slice(0, want).map(({ i, key }) => {
-    const record = toStoredRecord(key.id, reader.record(i));
-    return { ...key, record, size: recordBytes(record.message, record.attrs) };
-  });
+  return topKeysOfPack(reader, labels, m, bound, want, all).map((k) => packHit(reader, k));
 }
 
 /**

@@ -48,10 +48,11 @@ import { databaseGrowth } from './storage.js';
 
 export const RARE = 'xylophone42';
 /**
- * How the data set is stored; a new value makes every data set again (1: packs, issue 17;
- * before it, rows in `logs`, directories without the s<version> part).
+ * How the data set is stored; a new value makes every data set again (2: merged packs with
+ * an id filter, migration 013; 1: packs, issue 17; before it, rows in `logs`, directories
+ * without the s<version> part).
  */
-export const STORE_VERSION = 1;
+export const STORE_VERSION = 2;
 /** Lines written between two runs of the compactor to completion. */
 const COMPACT_EVERY = 1_000_000;
 /** The corpus seed of every search data set (its first lines are the corpus section's sample). */

@@ -46,7 +46,14 @@ export interface Storage {
   relations: Relation[];
   /** Sum over tables of bytes - emptyBytes. */
   growth: number;
-  packs: { level: number; packs: number; rows: number; data: number; bloom: number }[];
+  packs: {
+    level: number;
+    packs: number;
+    rows: number;
+    data: number;
+    bloom: number;
+    idBloom: number;
+  }[];
   /** gzip -9 and zstd -19, or why one could not be measured. */
   compressors: (Compressed | string)[];
 }
@@ -193,9 +200,11 @@ export async function measureStorage(data: SearchData, log: (s: string) => void)
     rows: string;
     data: string;
     bloom: string;
+    id_bloom: string;
   }>(
     `SELECT level, count(*)::text AS packs, sum(rows)::text AS rows,
-            sum(octet_length(data))::text AS data, sum(octet_length(bloom))::text AS bloom
+            sum(octet_length(data))::text AS data, sum(octet_length(bloom))::text AS bloom,
+            coalesce(sum(octet_length(id_bloom)), 0)::text AS id_bloom
        FROM log_packs GROUP BY level ORDER BY level`,
   );
   const rawBytes = statSync(data.flat).size;
@@ -210,6 +219,7 @@ export async function measureStorage(data: SearchData, log: (s: string) => void)
       rows: Number(p.rows),
       data: Number(p.data),
       bloom: Number(p.bloom),
+      idBloom: Number(p.id_bloom),
     })),
     compressors: await compressLines(data.flat, log),
   };

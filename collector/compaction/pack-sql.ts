@@ -19,7 +19,9 @@ export async function copyPacks(
   level: number,
 ): Promise<void> {
   if (packs.length === 0) return;
-  const data = new BinaryCopy(packs.reduce((n, p) => n + p.data.length + p.bloom.length + 512, 0));
+  const data = new BinaryCopy(
+    packs.reduce((n, p) => n + p.data.length + p.bloom.length + (p.idBloom?.length ?? 0) + 512, 0),
+  );
   for (const p of packs) data.pack(p, level);
   await pipeline(Readable.from([data.finish()]), client.query(copyStreams.from(COPY_SQL)));
 }

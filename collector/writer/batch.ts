@@ -35,8 +35,9 @@ const COPY_SQL = `COPY log_packs (${PACK_COLUMNS.join(', ')}) FROM STDIN (FORMAT
  * Level-0 packs live until the compactor merges them (collector/compaction/, seconds
  * later), so they are not compressed: on a batch's small packs zlib costs a context per
  * section, 5-9 MB/s of one core (measured by bench/codecs.ts), more than the rest of the writer.
+ * Nor do they get an id bloom (core/id-bloom.ts): a search reads the few of them anyway.
  */
-const LEVEL0 = { codec: 'none' } as const;
+const LEVEL0 = { codec: 'none', ids: false } as const;
 
 /** A lane's COPY buffer is kept between batches unless one batch grew it past this. */
 const COPY_BUFFER_KEEP = 16 << 20;

@@ -50,6 +50,7 @@ export const PACK_COLUMNS = [
   'rows',
   'raw_bytes',
   'bloom',
+  'id_bloom',
   'data',
 ] as const;
 
@@ -161,7 +162,8 @@ export class BinaryCopy {
     const l = p.labels;
     let chars = 0;
     for (const c of LABEL_COLUMNS) chars += len(l[c]);
-    this.reserve(2 + 19 * 4 + 6 * 8 + 2 + 2 * 4 + 3 * chars + p.bloom.length + p.data.length);
+    const ids = p.idBloom?.length ?? 0;
+    this.reserve(2 + 20 * 4 + 6 * 8 + 2 + 2 * 4 + 3 * chars + p.bloom.length + ids + p.data.length);
     const b = this.buf;
     let o = b.writeInt16BE(PACK_COLUMNS.length, this.off);
     o = b.writeInt32BE(8, o);
@@ -182,6 +184,7 @@ export class BinaryCopy {
     o = b.writeInt32BE(4, o);
     o = b.writeInt32BE(Math.min(p.rawBytes, 0x7fffffff), o);
     o = bytes(b, o, p.bloom);
+    o = p.idBloom === null ? b.writeInt32BE(-1, o) : bytes(b, o, p.idBloom);
     o = bytes(b, o, p.data);
     this.off = o;
   }

@@ -5,10 +5,12 @@
  *   rows ──► numbers section (ids, ts, nanos, received_at, severity, facility) ──codec──┐
  *        ──► text section (messages)                                          ──codec──┼─► data
  *        ──► attrs section (own attrs, dictionary)                            ──codec──┘
- *        ──► bloom (trigrams of the messages), labels, min/max id and time: the pack row
+ *        ──► bloom (trigrams of the messages), id bloom (their hex runs, merged packs only),
+ *            labels, min/max id and time: the pack row
  */
 import { maxEventMs, recordMs, type LogRecord } from '../record.js';
 import { encodeAttrs } from './attrs-column.js';
+import { idBloom } from '../id-bloom.js';
 import { packBloom } from './bloom.js';
 import { codecWithLevel, CODECS, type Codec, type CodecId, type SectionKind } from './codec.js';
 import { MAX_ROWS, MAX_SECTION_BYTES, writePack, type StoredSection } from './format.js';
@@ -36,6 +38,11 @@ export interface EncodedPack {
   rawBytes: number;
   /** Folded trigram bloom of the messages (core/trigram-bloom.ts; bloom.ts). */
   bloom: Uint8Array;
+  /**
+   * Folded filter of the messages' hex runs (core/id-bloom.ts), or null: not built, so it
+   * prunes nothing (level-0 packs, which live seconds, skip it to spare the writer).
+   */
+  idBloom: Uint8Array | null;
   /** Header and sections, self-describing (codecs inside). */
   data: Buffer;
 }
@@ -46,6 +53,8 @@ export interface EncodeOptions {
   level?: number;
   /** The bloom's fill limit (bloom.ts PACK_BLOOM_MAX_FILL when absent). */
   bloomMaxFill?: number;
+  /** Build the id bloom (default true). */
+  ids?: boolean;
   /** Store attrs whole even when the message gives them (for measurement only). */
   noDerive?: boolean;
 }
@@ -109,6 +118,7 @@ export function encodePack(rows: PackRow[], opts: EncodeOptions): EncodedPack {
     maxTsMs: maxEventMs(maxMs),
     rawBytes: text.bytes,
     bloom: packBloom(messages, opts.bloomMaxFill),
+    idBloom: opts.ids === false ? null : idBloom(messages),
     data,
   };
 }

@@ -84,8 +84,10 @@ export async function insertPack(db: Db, p: EncodedPack, level: number): Promise
   const l = p.labels;
   await db.query(
     `INSERT INTO log_packs (pack_id, level, source, host, container_id, container_name, stream,
-       tag, app, project, service, min_ts, max_ts, min_id, max_id, rows, raw_bytes, bloom, data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+       tag, app, project, service, min_ts, max_ts, min_id, max_id, rows, raw_bytes, bloom,
+       id_bloom, data)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+       $20)`,
     [
       p.minId,
       level,
@@ -105,6 +107,7 @@ export async function insertPack(db: Db, p: EncodedPack, level: number): Promise
       p.rows,
       p.rawBytes,
       Buffer.from(p.bloom),
+      p.idBloom && Buffer.from(p.idBloom),
       p.data,
     ],
   );

@@ -134,6 +134,10 @@ const NEEDLES = [
   ' ',
   'a b',
   '"',
+  // Hex runs of 8+ digits: merged packs' id filter (core/id-bloom.ts) must not prune them.
+  'DEADbeef0123',
+  '4b8abec89a2f27fd',
+  'beef0123',
 ];
 const REGEX_ATOMS = [
   'a',
@@ -261,6 +265,8 @@ const MESSAGE_PARTS = [
   '\u00a0',
   '\u212a',
   'k',
+  'cafe',
+  '0123456789abcdef',
 ];
 
 const attrValue: fc.Arbitrary<AttrValue> = fc.letrec<{ v: AttrValue }>((tie) => ({
