@@ -14,7 +14,7 @@ import { idBloom } from '../id-bloom.js';
 import { packBloom } from './bloom.js';
 import { codecWithLevel, CODECS, type Codec, type CodecId, type SectionKind } from './codec.js';
 import { MAX_ROWS, MAX_SECTION_BYTES, writePack, type StoredSection } from './format.js';
-import { hasLabels, labelKey, labelsOf, type PackLabels } from './labels.js';
+import { hasLabels, labelsOf, type PackLabels } from './labels.js';
 import { encodeNumbers } from './numbers-column.js';
 import { encodeText } from './text-column.js';
 
@@ -131,26 +131,38 @@ const DAY_SEC = 86_400;
  * id order, the packs in the order of their first row.
  */
 export function packsOf(rows: PackRow[]): PackRow[][] {
-  const groups = new Map<string, PackRow[]>();
+  // Groups found by a short key (day, container, stream), then told apart by all nine
+  // labels: building the full labelKey for every row cost the writer more than the rest of
+  // the grouping, as fifty containers' lines interleave and consecutive rows rarely share
+  // a stream.
+  const byKey = new Map<string, { labels: PackLabels; rows: PackRow[] }[]>();
+  const groups: PackRow[][] = [];
   let last: PackRow[] | null = null;
   let lastLabels: PackLabels | null = null;
   let lastDay = NaN;
   for (const row of rows) {
     const r = row.record;
     const day = Math.floor(r.tsSec / DAY_SEC);
-    // Consecutive rows of one stream and day are the common case: skip the key.
+    // Consecutive rows of one stream and day are the common case: skip the lookup.
     if (last && lastLabels && day === lastDay && hasLabels(r, lastLabels)) {
       last.push(row);
       continue;
     }
-    lastLabels = labelsOf(r);
+    const key = `${day}\u0000${r.containerId ?? ''}\u0000${r.containerName ?? ''}\u0000${r.stream ?? ''}`;
+    let same = byKey.get(key);
+    if (!same) byKey.set(key, (same = []));
+    let g = same.find((x) => hasLabels(r, x.labels));
+    if (!g) {
+      g = { labels: labelsOf(r), rows: [] };
+      same.push(g);
+      groups.push(g.rows);
+    }
+    lastLabels = g.labels;
     lastDay = day;
-    const key = `${day} ${labelKey(lastLabels)}`;
-    last = groups.get(key) ?? null;
-    if (!last) groups.set(key, (last = []));
+    last = g.rows;
     last.push(row);
   }
-  const out = [...groups.values()];
+  const out = groups;
   for (const g of out) {
     for (let i = 1; i < g.length; i++) {
       if (g[i]!.id <= g[i - 1]!.id) {
