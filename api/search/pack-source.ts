@@ -212,7 +212,7 @@ export async function fetchData(db: Queryable, packs: PackCandidate[]): Promise<
 /** A decoded pack (from the cache when there). */
 export function decode(c: PackCandidate, data: Buffer): PackReader {
   const reader = new PackReader(c.labels, data);
-  packCache.set(packKey(c), reader, packBytes(data.length, c.rows, c.rawBytes));
+  packCache.set(packKey(c), reader, packBytes(data.length, c.rows));
   return reader;
 }
 

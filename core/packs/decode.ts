@@ -38,6 +38,7 @@ export class PackReader {
   private readonly n: NumberColumns;
   private textColumn: TextColumn | null = null;
   private attrsColumn: AttrsColumn | null = null;
+  private attrsRaw = 0;
 
   constructor(labels: PackLabels, data: Buffer) {
     this.labels = labels;
@@ -99,10 +100,11 @@ export class PackReader {
   /** A fresh object each call (the caller may change it). */
   attrs(i: number): Attrs | null {
     this.check(i);
-    const col = (this.attrsColumn ??= read(
-      'attrs',
-      () => new AttrsColumn(openSection(this.pack, SECTION_ATTRS), this.rows),
-    ));
+    const col = (this.attrsColumn ??= read('attrs', () => {
+      const raw = openSection(this.pack, SECTION_ATTRS);
+      this.attrsRaw = raw.length;
+      return new AttrsColumn(raw, this.rows);
+    }));
     return col.attrs(i, (k) => this.text.message(k));
   }
 
@@ -138,6 +140,14 @@ export class PackReader {
     return text.rowsContaining(needleLower, (i) =>
       asciiLowerString(text.message(i)).includes(needleLower),
     );
+  }
+
+  /**
+   * Memory the sections decompressed so far hold, roughly (0 until a message or attrs is
+   * read): the text column's bytes, the attrs column's texts (JS strings, two bytes a unit).
+   */
+  get decodedBytes(): number {
+    return (this.textColumn?.byteLength ?? 0) + this.attrsRaw * 2;
   }
 
   /** UTF-8 bytes of the text column (decompresses it). */
