@@ -191,7 +191,16 @@ export async function startCollector(
     addressOf: (name) =>
       telemetry.listenerHealth().find((h) => h.listener === name)?.address ?? null,
   });
-  const forward = await startForward(cfg, pool, sink, writer, log, telemetry, doctor.observer);
+  const forward = await startForward(
+    cfg,
+    pool,
+    sink,
+    writer,
+    log,
+    telemetry,
+    doctor.observer,
+    ready,
+  );
   const syslog = await startSyslog(cfg, sink, log, telemetry, doctor.observer);
   const streams: StreamListener[] = [...forward.streams, ...syslog.streams];
   // Only a full spool slows senders (LOGHARBOR_SPOOL_WHEN_FULL=pause); PostgreSQL does not.

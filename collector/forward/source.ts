@@ -52,6 +52,8 @@ export async function startForward(
   log: Logger,
   telemetry: Telemetry,
   doctor?: WireObserver,
+  /** Resolves once the schema is there: stashes are looked for only then. */
+  schema: Promise<void> = Promise.resolve(),
 ): Promise<ForwardSource> {
   const joiner = new PartialJoiner({
     timeoutMs: cfg.partialTimeoutMs,
@@ -135,11 +137,21 @@ export async function startForward(
     () => writeJoined(sink, joiner.expire(Date.now()), log),
     Math.min(1000, cfg.partialTimeoutMs),
   );
-  const recover = () =>
+  // Not before the migrations: on a first start the stash table is not there yet.
+  let migrated = false;
+  const recover = () => {
+    if (!migrated) return;
     recoverStalePartials(pool, writer, cfg.partialTimeoutMs * 2).catch((e: Error) =>
       log.warn({ err: e.message }, 'partial-line recovery failed; will retry'),
     );
-  void recover();
+  };
+  schema.then(
+    () => {
+      migrated = true;
+      recover();
+    },
+    () => undefined, // the collector reports a schema that never came
+  );
   const sweep = setInterval(recover, Math.max(cfg.partialTimeoutMs * 2, 10_000));
 
   return {
