@@ -83,6 +83,8 @@ const BEHIND_SLACK_MS = 1000;
 const MIN_TICK_MS = 20;
 /** Units waiting in memory whose times the clock reads at most. */
 const SCAN_UNITS = 2000;
+/** Wait after a failed read of the spool. */
+const READ_RETRY_MS = 1000;
 
 export class Drainer extends EventEmitter {
   private drained: DrainedRanges | null = null;
@@ -110,6 +112,8 @@ export class Drainer extends EventEmitter {
   private tickTimer: NodeJS.Timeout | null = null;
   /** When the timer's message ends (receivedAt time); Infinity without a timer. */
   private dueAt = Infinity;
+  /** No read before this time (ms) after one failed. */
+  private retryAt = 0;
 
   constructor(
     private readonly spool: Spool,
@@ -229,6 +233,8 @@ export class Drainer extends EventEmitter {
 
   private async pump(): Promise<void> {
     if (this.pumping || this.stopped || !this.drained) return;
+    // After a failed read, its timer retries; the spool's 'readable' events do not.
+    if (Date.now() < this.retryAt) return;
     this.pumping = true;
     try {
       while (!this.stopped && this.handed < this.opts.windowRecords) {
@@ -250,8 +256,12 @@ export class Drainer extends EventEmitter {
       // Behind (a backlog, a replay), the lines pushed tell the time.
       if (this.pushedAt - BEHIND_SLACK_MS >= this.dueAt) this.tick();
     } catch (e) {
-      this.log.error({ err: (e as Error).message }, 'reading the spool failed; retrying');
-      setTimeout(() => void this.pump(), 1000).unref();
+      this.log.error({ err: (e as Error).message }, 'reading the spool failed; retrying in 1 s');
+      this.retryAt = Date.now() + READ_RETRY_MS;
+      setTimeout(() => {
+        this.retryAt = 0;
+        void this.pump();
+      }, READ_RETRY_MS).unref();
     } finally {
       this.pumping = false;
     }

@@ -60,7 +60,10 @@ export class SpoolReader {
       // Enough for the batch: its byte budget, or its record count at the segment's average
       // record size when that is less, plus MARK_BYTES for records before fromSeq.
       const avg = seg.used / Math.max(1, seg.endSeq - seg.base);
-      const guess = Math.min(budget, (maxRecords - out.length) * avg * 1.25) + MARK_BYTES;
+      // Whole bytes: the average is fractional, and a read of 1000.5 bytes is refused
+      // (ERR_OUT_OF_RANGE) while its buffer holds 1000.
+      const guess =
+        Math.ceil(Math.min(budget, (maxRecords - out.length) * avg * 1.25)) + MARK_BYTES;
       let want = Math.min(seg.readableEnd - pos.offset, Math.max(MIN_CHUNK, guess));
       let chunk = await this.readAt(seg, pos.offset, want);
       let p = 0;
