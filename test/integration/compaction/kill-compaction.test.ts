@@ -83,7 +83,9 @@ it(
 
     /**
      * Resolves once one compactor transaction has reached `target` (or a later stage), and
-     * for the long SELECT stage (decoding and encoding) after `polls` more looks at it.
+     * for the long SELECT stage (decoding and encoding) after `polls` more looks at a
+     * transaction in it: the same one or a later one, as a merge of a few seconds of lines
+     * may end before a second look (LOGHARBOR_KILL_SEED=349636 waited for one in vain).
      */
     const reachStage = async (target: Stage, polls: number): Promise<Stage> => {
       let tracked: { pid: number; xact: string } | null = null;
@@ -102,7 +104,6 @@ it(
             : r.rows.find((x) => stageOf(x.query) === 'select');
           if (!mine) {
             tracked = null;
-            inTarget = 0;
             return false;
           }
           tracked = { pid: mine.pid, xact: mine.xact };
@@ -113,6 +114,8 @@ it(
           return true;
         },
         60_000,
+        // DELETE, COPY and COMMIT of a small merge last a few ms each: looked for often.
+        5,
       );
       return reached!;
     };

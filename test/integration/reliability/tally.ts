@@ -50,15 +50,16 @@ export function printRow(r: Row): void {
   );
 }
 
-/** Resolves once `ok()` is true; throws `what` after `timeoutMs`. */
+/** Resolves once `ok()` is true, asked every `everyMs`; throws `what` after `timeoutMs`. */
 export async function waitFor(
   what: string,
   ok: () => boolean | Promise<boolean>,
   timeoutMs: number,
+  everyMs = 50,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
