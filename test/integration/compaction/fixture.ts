@@ -8,22 +8,11 @@ import type pg from 'pg';
 import { copyPacks } from '../../../collector/compaction/pack-sql.js';
 import { PackReader } from '../../../core/packs/decode.js';
 import { encodePack, packsOf, type PackRow } from '../../../core/packs/encode.js';
-import type { PackLabels } from '../../../core/packs/labels.js';
+import { LABEL_COLUMNS, type PackLabels } from '../../../core/packs/labels.js';
 import { newRecord } from '../../../core/record.js';
 import { toStoredRecord } from '../../../core/stored-record.js';
 
 const DAY_SEC = 86_400;
-const LABELS = [
-  'source',
-  'host',
-  'container_id',
-  'container_name',
-  'stream',
-  'tag',
-  'app',
-  'project',
-  'service',
-] as const;
 
 /** mulberry32: a small seeded generator, so a failing run can be repeated. */
 export function seeded(seed: number): () => number {
@@ -98,14 +87,14 @@ export async function decodeAll(
   db: pg.Pool | pg.Client,
 ): Promise<{ byId: Map<number, string>; doubled: number; packs: number; level0: number }> {
   const r = await db.query<PackLabels & { level: number; data: Buffer }>(
-    `SELECT ${LABELS.join(', ')}, level, data FROM log_packs`,
+    `SELECT ${LABEL_COLUMNS.join(', ')}, level, data FROM log_packs`,
   );
   const byId = new Map<number, string>();
   let doubled = 0;
   let level0 = 0;
   for (const p of r.rows) {
     if (p.level === 0) level0++;
-    const labels = Object.fromEntries(LABELS.map((l) => [l, p[l]])) as unknown as PackLabels;
+    const labels = Object.fromEntries(LABEL_COLUMNS.map((l) => [l, p[l]])) as unknown as PackLabels;
     const reader = new PackReader(labels, p.data);
     for (let i = 0; i < reader.rows; i++) {
       const id = reader.id(i);

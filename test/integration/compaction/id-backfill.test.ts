@@ -19,7 +19,7 @@ import { idBloom } from '../../../core/id-bloom.js';
 import { silentLogger } from '../../../core/log.js';
 import { PackReader } from '../../../core/packs/decode.js';
 import { encodePack, packsOf, type PackRow } from '../../../core/packs/encode.js';
-import type { PackLabels } from '../../../core/packs/labels.js';
+import { LABEL_COLUMNS, type PackLabels } from '../../../core/packs/labels.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { lines } from './fixture.js';
 
@@ -92,7 +92,7 @@ describe('id filters for packs merged before them', () => {
     expect(a.filled + b.filled).toBe(total);
 
     const stored = await pool.query<PackLabels & { id_bloom: Buffer | null; data: Buffer }>(
-      'SELECT source, host, container_id, container_name, stream, tag, app, project, service, id_bloom, data FROM log_packs',
+      `SELECT ${LABEL_COLUMNS.join(', ')}, id_bloom, data FROM log_packs`,
     );
     for (const p of stored.rows) {
       const reader = new PackReader(p, p.data);
