@@ -7,9 +7,10 @@
  *
  * Round trips are what a batch costs in Docker's one-event-per-request mode (each is a
  * socket write and a wake-up on both sides), so the closing statements travel together as
- * SQL text (core/db/sql-text.ts). With `checkChunks` the chunk ids are stored first and
- * the units already stored skipped (chunks.ts), and Docker partial-line parts stashed and
- * claimed (docker-lines/stash.ts), before the COPY.
+ * SQL text (core/db/sql-text.ts). With `check` the units already stored are looked up
+ * first and skipped: by their spool sequence numbers (spool-drained.ts; a retried batch
+ * whose COMMIT ran with its reply lost) and by their chunk ids (chunks.ts); and Docker
+ * partial-line parts are stashed and claimed (docker-lines/stash.ts), before the COPY.
  *
  * Ids come with the transaction's xid from `logharbor_take_ids` (migration 006), the
  * first statement of every attempt, so ids grow in xid order across all writers (the
@@ -25,7 +26,7 @@ import { stashAndClaim } from '../docker-lines/stash.js';
 import { encodePack, packsOf } from '../../core/packs/encode.js';
 import { BinaryCopy, PACK_COLUMNS } from './copy-binary.js';
 import { chunksSql, dedupeChunks } from './chunks.js';
-import { drainedSql } from './spool-drained.js';
+import { drainedSql, drainedUnits } from './spool-drained.js';
 import { containersSql, minutesSql } from './summaries.js';
 import type { WriteUnit } from './unit.js';
 
@@ -60,8 +61,10 @@ export interface IdTurn {
 export interface BatchResult {
   xid: string;
   committed: Committed[];
-  /** Units whose chunk was already stored (only known with checkChunks). */
+  /** Units whose chunk was already stored (only known with `check`). */
   duplicates: number;
+  /** Units an earlier attempt of this batch had committed (only known with `check`). */
+  restored: number;
 }
 
 /**
@@ -73,7 +76,7 @@ export async function writeBatch(
   units: WriteUnit[],
   lane: Lane,
   turn: IdTurn,
-  checkChunks: boolean,
+  check: boolean,
   spoolId: string | null,
 ): Promise<BatchResult> {
   const client = await pool.connect();
@@ -92,13 +95,16 @@ export async function writeBatch(
     turn.done();
     const xid = taken.rows[0]!.xid;
     let nextId = Number(taken.rows[0]!.first);
-    const skipUnit = checkChunks
+    const drained =
+      check && spoolId !== null ? await drainedUnits(client, spoolId, units) : new Set<number>();
+    const skipUnit = check
       ? await dedupeChunks(
           client,
-          units.map((u) => u.chunk ?? null),
+          units.map((u, i) => (drained.has(i) ? null : (u.chunk ?? null))),
         )
       : repeatedChunks(units);
-    const skipRecord = checkChunks
+    for (const i of drained) skipUnit.add(i);
+    const skipRecord = check
       ? await stashAndClaim(client, units, skipUnit)
       : new Map<number, Set<number>>();
     const committed: Committed[] = [];
@@ -115,8 +121,8 @@ export async function writeBatch(
         committed.push({ id, record: unit.records[i]! });
       }
     }
-    const closing = checkChunks ? [] : [chunksSql(units.map((u) => u.chunk))];
-    if (spoolId !== null) closing.push(drainedSql(spoolId, units));
+    const closing = check ? [] : [chunksSql(units.map((u) => u.chunk))];
+    if (spoolId !== null) closing.push(drainedSql(spoolId, units, drained));
     if (committed.length > 0) {
       for (const rows of packsOf(committed)) data.pack(encodePack(rows, LEVEL0), 0);
       await pipeline(Readable.from([data.finish()]), client.query(copyStreams.from(COPY_SQL)));
@@ -124,7 +130,7 @@ export async function writeBatch(
     }
     await client.query([...closing.filter((q) => q !== ''), 'COMMIT'].join(';\n'));
     if (data.capacity <= COPY_BUFFER_KEEP) lane.copy = data;
-    return { xid, committed, duplicates: skipUnit.size };
+    return { xid, committed, duplicates: skipUnit.size - drained.size, restored: drained.size };
   } catch (e) {
     broken = !isDataError(e);
     await client.query('ROLLBACK').catch(() => (broken = true));

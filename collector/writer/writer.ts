@@ -19,7 +19,8 @@
  * A chunk id already stored (a client resending after a restart, or to another collector)
  * makes the batch's closing query fail; the batch is then written again with the chunks
  * checked first (chunks.ts). A failed batch is retried with backoff and nothing is acked
- * meanwhile; a batch PostgreSQL refuses for its data (SQLSTATE class 22/23) is split unit
+ * meanwhile; after a dead connection the retry looks up which units are stored first (the
+ * COMMIT may have run with its reply lost: spool-drained.ts). A batch PostgreSQL refuses for its data (SQLSTATE class 22/23) is split unit
  * by unit and only the refused unit is rejected. The queue is bounded: past `queueMax`
  * records the writer reports pressure and sources pause their sockets.
  */
@@ -37,6 +38,7 @@ import type { Telemetry } from '../../core/telemetry.js';
 import { touchesStash } from '../docker-lines/stash.js';
 import { writeBatch, type IdTurn, type Lane } from './batch.js';
 import { ChunkTracker, isStoredChunk, type ChunkState } from './chunks.js';
+import { isDrainedSeq } from './spool-drained.js';
 import type { WriteUnit } from './unit.js';
 
 export interface WriterOptions {
@@ -270,20 +272,25 @@ export class Writer extends EventEmitter {
   }
 
   private async writeWithRetry(batch: Pending[], lane: Lane, turn: IdTurn): Promise<void> {
-    let checkChunks = batch.some((p) => Writer.alone(p));
+    let check = batch.some((p) => Writer.alone(p));
     for (let attempt = 0; ; attempt++) {
       try {
         const started = process.hrtime.bigint();
         const units = batch.map((p) => p.unit);
-        const { xid, committed, duplicates } = await writeBatch(
+        const { xid, committed, duplicates, restored } = await writeBatch(
           this.pool,
           units,
           lane,
           turn,
-          checkChunks,
+          check,
           this.opts.spoolId ?? null,
         );
         if (duplicates > 0) this.telemetry.duplicates.inc(duplicates);
+        if (restored > 0)
+          this.log.info(
+            { units: restored, attempt: attempt + 1 },
+            'an earlier attempt of this batch had committed (its reply was lost): not stored again',
+          );
         this.failing = null;
         this.telemetry.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
         this.telemetry.written.inc(committed.length);
@@ -292,8 +299,8 @@ export class Writer extends EventEmitter {
         this.pruneCommits();
         return;
       } catch (e) {
-        if (!checkChunks && isStoredChunk(e)) {
-          checkChunks = true;
+        if (!check && (isStoredChunk(e) || isDrainedSeq(e))) {
+          check = true;
           attempt--;
           continue;
         }
@@ -301,6 +308,9 @@ export class Writer extends EventEmitter {
           await this.writeOneByOne(batch, e as Error, lane, turn);
           return;
         }
+        // The connection failed, maybe after PostgreSQL ran the COMMIT and before its reply
+        // came: every later attempt looks up what is stored first (spool-drained.ts).
+        check = true;
         this.telemetry.batchRetries.inc();
         this.failing ??= { since: Date.now(), error: (e as Error).message };
         this.failing.error = (e as Error).message;
