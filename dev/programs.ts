@@ -85,7 +85,8 @@ export function missing(...cmds: string[]): string | null {
   return `not installed: ${absent.join(', ')} (apt-get install --no-install-recommends ${pkgs}; .ci/run does this)`;
 }
 
-function requireProgram(cmd: string): string {
+/** The path of `cmd`, or a clear error naming the Debian package to install. */
+export function requireProgram(cmd: string): string {
   const found = which(cmd);
   if (found === null) throw new Error(missing(cmd) ?? `${cmd} not found`);
   return found;

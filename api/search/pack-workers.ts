@@ -12,7 +12,8 @@
  * (pack-cache.ts), and packs found there are matched where they are.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../core/worker-thread.js';
 import { Errors, LogharborError } from '../../core/errors.js';
 import type { PackReader } from '../../core/packs/decode.js';
 import type { PackLabels } from '../../core/packs/labels.js';
@@ -97,21 +98,6 @@ export function setRemoteMinBytes(n: number | null): void {
   remoteMin = n ?? REMOTE_MIN_BYTES;
 }
 
-/** The entry of a worker: the compiled .js, or the .ts source through tsx (tests, bench). */
-function startWorker(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.js')) return new Worker(new URL('./pack-worker.js', here));
-  const boot = `const { workerData } = require('node:worker_threads');
-import(workerData.tsx).then((m) => { m.register(); return import(workerData.entry); });`;
-  return new Worker(boot, {
-    eval: true,
-    workerData: {
-      tsx: import.meta.resolve('tsx/esm/api'),
-      entry: new URL('./pack-worker.ts', here).href,
-    },
-  });
-}
-
 class WorkerPool {
   private readonly workers: { w: Worker; busy: number }[] = [];
   private readonly waiting = new Map<
@@ -122,7 +108,7 @@ class WorkerPool {
 
   constructor(n: number) {
     for (let i = 0; i < n; i++) {
-      const w = startWorker();
+      const w = startWorker(import.meta.url, 'pack-worker');
       w.unref();
       const slot = { w, busy: 0 };
       w.on('message', (o: TaskOut) => {

@@ -5,6 +5,8 @@
  *   bytes ─► SyslogFramer (RFC 6587, per connection) ─► parseSyslog ─► SyslogLineJoiner
  *         ─► syslogToRecord ─► sink.accept (the spool, collector/sink/)
  *
+ * UDP is read on a worker thread (listen/threaded-udp.ts) and arrives in batches.
+ *
  * Syslog has no acks: what is read is safe once the spool holds it. TCP senders are
  * slowed by pausing their sockets when the spool is full; UDP cannot be slowed, so what
  * arrives then is dropped and counted, and so are the kernel's own receive-buffer drops.
@@ -17,7 +19,8 @@ import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
 import type { RequestDeadline } from '../listen/request-deadline.js';
 import { listenStream, type StreamListener } from '../listen/stream-listener.js';
 import { kernelUdpDrops } from '../listen/udp-drops.js';
-import { listenUdp, type UdpListener } from '../listen/udp-listener.js';
+import { listenUdpThreaded } from '../listen/threaded-udp.js';
+import type { UdpListener } from '../listen/udp-listener.js';
 import { listenUnixDgram, type UnixDgramListener } from '../listen/unix-dgram-listener.js';
 import type { WireObserver } from '../doctor/observer.js';
 import type { UnitSink } from '../sink/sink.js';
@@ -70,14 +73,14 @@ export async function startSyslog(
   };
 
   /** RFC 5426 section 3.1: one message per datagram. */
-  const ingestDatagram = (msg: Buffer, health: ListenerHealth) => {
+  const ingestDatagrams = (msgs: Buffer[], health: ListenerHealth) => {
     if (sink.overloaded) {
       // A datagram sender cannot be slowed down: while the spool is full what arrives is
       // dropped, and counted.
-      telemetry.onDropped(health, 1, 'spool_full');
+      telemetry.onDropped(health, msgs.length, 'spool_full');
       return;
     }
-    ingest([msg], health);
+    ingest(msgs, health);
   };
 
   const onConnection = (socket: net.Socket, health: ListenerHealth, requests: RequestDeadline) => {
@@ -144,13 +147,14 @@ export async function startSyslog(
   let udp: UdpListener | null = null;
   let kernelDropsSeen = 0;
   if (cfg.syslogUdpAddr) {
-    udp = await listenUdp({
+    // Read on a thread of its own, so a busy main thread does not make the kernel drop.
+    udp = await listenUdpThreaded({
       name: 'syslog-udp',
       protocol: 'syslog',
       ...cfg.syslogUdpAddr,
       log,
       telemetry,
-      onMessage: (msg, _rinfo, _socket, health) => ingestDatagram(msg, health),
+      onBatch: ingestDatagrams,
     });
     kernelDropsSeen = kernelUdpDrops(udp.port);
   }
@@ -160,7 +164,7 @@ export async function startSyslog(
         protocol: 'syslog',
         path: cfg.syslogDgramSocket,
         telemetry,
-        onMessage: ingestDatagram,
+        onMessage: (msg, health) => ingestDatagrams([msg], health),
       })
     : null;
 
