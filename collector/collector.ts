@@ -21,6 +21,7 @@ import type { Writer } from './writer/writer.js';
 import { SpoolSink } from './sink/spool-sink.js';
 import { COMPACTOR_DEFAULTS, Compactor } from './compaction/compactor.js';
 import { IdBackfill } from './compaction/id-backfill.js';
+import { MergeThread } from './compaction/merge-thread.js';
 import { LegacyPacker } from './compaction/legacy.js';
 import { reportStatus } from './sink/status-report.js';
 import { STATUS_REPORT_MS } from '../core/collector-status.js';
@@ -135,7 +136,7 @@ export async function startCollector(
   let stopping = false;
   let timer: NodeJS.Timeout | null = null;
   let statusTimer: NodeJS.Timeout | null = null;
-  const compactor = new Compactor(pool, log);
+  const compactor = new Compactor(pool, log, COMPACTOR_DEFAULTS, new MergeThread());
   const upgrade = new LegacyPacker(pool, log, COMPACTOR_DEFAULTS.codec);
   const idFilters = new IdBackfill(pool, log);
   telemetry.watchStore(() => ({

@@ -4,21 +4,22 @@
  * lines while every line stays searchable from the moment its batch commits.
  *
  *   every INTERVAL: streams with level-0 packs older than minAgeMs (one day of one stream
- *   at a time) ─► one transaction: SELECT those packs FOR UPDATE SKIP LOCKED (and the
- *   stream's last small merged pack of that day) ─► decode, rows in id order ─► packs of
- *   up to targetRawBytes / maxRows ─► DELETE the old, COPY the new ─► COMMIT
+ *   at a time) ─► SELECT those packs (and the stream's last small merged pack of that
+ *   day) ─► decode, rows in id order ─► packs of up to targetRawBytes / maxRows (merge.ts,
+ *   on a thread of its own in the collector: merge-thread.ts) ─► one
+ *   short transaction: lock the packs read (FOR UPDATE SKIP LOCKED; all still there, or
+ *   drop this merge) ─► DELETE the old, COPY the new ─► COMMIT
  *
  * A crash at any instant leaves either the old packs or the new ones: nothing lost or
- * doubled. Several collectors compact at once without taking the same packs (SKIP
- * LOCKED); a reader's snapshot sees one side or the other.
+ * doubled. Several collectors compact at once without replacing the same packs twice
+ * (the lock finds them gone or locked); a reader's snapshot sees one side or the other.
  */
 import type { Pool, PoolClient } from '../../core/db/pool.js';
 import type { Logger } from '../../core/log.js';
-import { PackReader } from '../../core/packs/decode.js';
-import { encodePack, type PackRow } from '../../core/packs/encode.js';
 import type { PackLabels } from '../../core/packs/labels.js';
 import type { CodecId } from '../../core/packs/codec.js';
 import { LABEL_COLUMNS } from '../../core/packs/labels.js';
+import { mergeHere, type Merger } from './merge.js';
 import { copyPacks, labelsWhere } from './pack-sql.js';
 
 export interface CompactorOptions {
@@ -44,6 +45,9 @@ export const COMPACTOR_DEFAULTS: CompactorOptions = {
   intervalMs: 2000,
   streamsPerRound: 64,
 };
+
+/** application_name of the compactor's transactions. */
+export const COMPACTOR_APP = 'logharbor-compactor';
 
 type StreamDay = PackLabels & { day: string; packs: string; raw: string; oldest: string };
 
@@ -82,6 +86,8 @@ export class Compactor {
     private readonly pool: Pool,
     private readonly log: Logger,
     private readonly opts: CompactorOptions = COMPACTOR_DEFAULTS,
+    /** Where the decoding and encoding run (the collector: a thread of their own). */
+    private readonly merger: Merger = mergeHere,
   ) {}
 
   start(): void {
@@ -92,6 +98,7 @@ export class Compactor {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.merger.close();
   }
 
   private schedule(ms: number): void {
@@ -134,7 +141,13 @@ export class Compactor {
     return r.rows.length >= this.opts.streamsPerRound;
   }
 
-  /** Merges one stream's level-0 packs of one day, in one transaction. */
+  /**
+   * Merges one stream's level-0 packs of one day. The packs are read and merged outside
+   * any transaction, then swapped in one short transaction: a transaction that holds an
+   * xid while it decodes and encodes holds back the live tail, which publishes a commit
+   * only once every older transaction has ended (api/tail/commit-feed.ts); a merge of a
+   * day's packs takes a few hundred ms of CPU.
+   */
   private async mergeStreamDay(s: StreamDay): Promise<void> {
     const labels: PackLabels = {
       source: s.source,
@@ -148,38 +161,48 @@ export class Compactor {
       service: s.service,
     };
     const where = labelsWhere(labels, 5);
+    const day = `${s.day}T00:00:00Z`;
+    // A merged pack is taken again only while it is small in bytes *and* in rows: one
+    // cut at maxRows (short lines) is as full as it gets, and taking it again would
+    // rewrite every such pack of the day at each merge of that stream (merge-faults.test.ts).
+    const selected = await this.pool.query<Selected>(
+      `SELECT pack_id::text, min_ts::text, level, data FROM log_packs
+        WHERE min_ts >= $1::timestamptz AND min_ts < $1::timestamptz + interval '1 day'
+          AND ${where.sql}
+          AND ((level = 0 AND min_ts < now() - $2::int * interval '1 millisecond')
+               OR (level > 0 AND raw_bytes < $3::int / 2 AND rows < $4::int / 2))
+        ORDER BY min_id
+        LIMIT 4096`,
+      [day, this.opts.minAgeMs, this.opts.targetRawBytes, this.opts.maxRows, ...where.values],
+    );
+    const picked = selected.rows;
+    // Nothing, or one merged pack alone: nothing to gain.
+    if (picked.length === 0 || (picked.length === 1 && picked[0]!.level > 0)) return;
+    const { packs, rows } = await this.merger.merge({
+      labels,
+      packs: picked.map((p) => p.data),
+      targetRawBytes: this.opts.targetRawBytes,
+      maxRows: this.opts.maxRows,
+      codec: this.opts.codec,
+    });
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      const day = `${s.day}T00:00:00Z`;
-      // A merged pack is taken again only while it is small in bytes *and* in rows: one
-      // cut at maxRows (short lines) is as full as it gets, and taking it again would
-      // rewrite every such pack of the day at each merge of that stream (merge-faults.test.ts).
-      const selected = await client.query<Selected>(
-        `SELECT pack_id::text, min_ts::text, level, data FROM log_packs
-          WHERE min_ts >= $1::timestamptz AND min_ts < $1::timestamptz + interval '1 day'
-            AND ${where.sql}
-            AND ((level = 0 AND min_ts < now() - $2::int * interval '1 millisecond')
-                 OR (level > 0 AND raw_bytes < $3::int / 2 AND rows < $4::int / 2))
-          ORDER BY min_id
-          LIMIT 4096
-          FOR UPDATE SKIP LOCKED`,
-        [day, this.opts.minAgeMs, this.opts.targetRawBytes, this.opts.maxRows, ...where.values],
-      );
-      const picked = selected.rows;
-      // Nothing, or one merged pack alone: nothing to gain.
-      if (picked.length === 0 || (picked.length === 1 && picked[0]!.level > 0)) {
+      // Named in pg_stat_activity for its transaction (an operator, and the kill test, can
+      // tell it from the writer's).
+      await client.query(`BEGIN; SET LOCAL application_name = '${COMPACTOR_APP}'`);
+      // Packs are never rewritten in place: the ones read are the ones to replace if every
+      // one is still there and no other compactor holds it (else this merge is dropped and
+      // done again from a fresh read).
+      if (!(await this.lockPacks(client, picked))) {
         await client.query('ROLLBACK');
         return;
       }
-      const rows = this.rowsOf(labels, picked);
-      const packs = this.split(rows).map((p) => encodePack(p, this.opts.codec));
       await this.deletePacks(client, picked);
       await copyPacks(client, packs, 1);
       await client.query('COMMIT');
       this.stats.mergedPacks += picked.length;
       this.stats.writtenPacks += packs.length;
-      this.stats.rows += rows.length;
+      this.stats.rows += rows;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;
@@ -188,38 +211,16 @@ export class Compactor {
     }
   }
 
-  /** Every row of the picked packs, in id order. */
-  private rowsOf(labels: PackLabels, picked: Selected[]): PackRow[] {
-    const rows: PackRow[] = [];
-    for (const p of picked) {
-      const reader = new PackReader(labels, p.data);
-      for (let i = 0; i < reader.rows; i++)
-        rows.push({ id: reader.id(i), record: reader.record(i) });
-    }
-    rows.sort((a, b) => a.id - b.id);
-    return rows;
-  }
-
-  /** Consecutive rows cut into packs of at most targetRawBytes and maxRows. */
-  private split(rows: PackRow[]): PackRow[][] {
-    const out: PackRow[][] = [];
-    let cur: PackRow[] = [];
-    let bytes = 0;
-    for (const r of rows) {
-      const b = Buffer.byteLength(r.record.message);
-      if (
-        cur.length > 0 &&
-        (cur.length >= this.opts.maxRows || bytes + b > this.opts.targetRawBytes)
-      ) {
-        out.push(cur);
-        cur = [];
-        bytes = 0;
-      }
-      cur.push(r);
-      bytes += b;
-    }
-    if (cur.length > 0) out.push(cur);
-    return out;
+  /** Locks the picked packs; false when one is gone or locked by another compactor. */
+  private async lockPacks(client: PoolClient, picked: Selected[]): Promise<boolean> {
+    const r = await client.query(
+      `SELECT p.pack_id FROM log_packs p
+         JOIN unnest($1::bigint[], $2::timestamptz[]) AS d(pack_id, min_ts)
+           ON p.pack_id = d.pack_id AND p.min_ts = d.min_ts
+          FOR UPDATE OF p SKIP LOCKED`,
+      [picked.map((p) => p.pack_id), picked.map((p) => p.min_ts)],
+    );
+    return r.rowCount === picked.length;
   }
 
   private async deletePacks(client: PoolClient, picked: Selected[]): Promise<void> {

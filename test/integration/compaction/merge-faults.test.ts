@@ -2,8 +2,9 @@
  * Issue 17, "a crash at any instant loses or doubles nothing", in-process and exact: the
  * compactor's PostgreSQL backend is terminated (pg_terminate_backend, as a kill -9 of the
  * collector or a crash of its connection looks to the server) before, during and after
- * each statement of a merge transaction (BEGIN, SELECT ... FOR UPDATE SKIP LOCKED, DELETE,
- * COPY, COMMIT), and after each fault every line sent is in exactly one pack, unchanged.
+ * each statement of a merge transaction (BEGIN, SELECT ... FOR UPDATE SKIP LOCKED of the
+ * packs the merge read, DELETE, COPY, COMMIT), and after each fault every line sent is in
+ * exactly one pack, unchanged.
  * A compactor passes over packs another transaction holds (SKIP LOCKED) instead of
  * waiting, and two compactors merge side by side while a writer adds level-0 packs:
  * nothing lost or doubled, and at the end no level-0 pack is left.
@@ -56,7 +57,7 @@ function faultyPool(pool: Pool, admin: Pool, fault: Fault, seen: string[]): Pool
       const call = () => (client.query as (...a: unknown[]) => unknown)(...args);
       if (!armed) return call();
       n++;
-      const name = typeof args[0] === 'string' ? args[0].trim().split(/\s/)[0]! : 'COPY';
+      const name = typeof args[0] === 'string' ? args[0].trim().split(/[\s;]/)[0]! : 'COPY';
       seen.push(name);
       if (n !== fault.statement) return call();
       armed = false;
