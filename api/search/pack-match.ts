@@ -126,14 +126,14 @@ class RowView implements StoredRecordLike {
 }
 
 /** The rows (indexes) holding the required text, from one scan of the text column each. */
-function rowsHolding(reader: PackReader, r: Required): Uint8Array {
+function rowsHolding(reader: PackReader, r: Required, from: number, to: number): Uint8Array {
   const mask = new Uint8Array(reader.rows);
   if (r.kind === 'text') {
-    for (const i of reader.rowsContaining(r.needle)) mask[i] = 1;
+    for (const i of reader.rowsContaining(r.needle, from, to)) mask[i] = 1;
     return mask;
   }
   if (r.kind !== 'and' && r.kind !== 'or') return mask.fill(1);
-  const parts = r.children.map((c) => rowsHolding(reader, c));
+  const parts = r.children.map((c) => rowsHolding(reader, c, from, to));
   for (let i = 0; i < mask.length; i++) {
     let v = r.kind === 'and' ? 1 : 0;
     for (const p of parts) v = r.kind === 'and' ? v & p[i]! : v | p[i]!;
@@ -163,8 +163,8 @@ export function matchingRows(
   const s = m.spec;
   const desc = s.dir === 'desc';
   const out: number[] = [];
-  const n = reader.rows;
-  for (let i = 0; i < n; i++) {
+  const [lo, hi] = timeSpan(reader, s.fromMs, s.toMs);
+  for (let i = lo; i < hi; i++) {
     const id = reader.id(i);
     if ((s.idAfter !== null && id <= s.idAfter) || (s.idMax !== null && id > s.idMax)) continue;
     const sec = reader.tsSec(i);
@@ -188,8 +188,8 @@ export function matchingRows(
   }
   if (all || !m.filtered || out.length === 0) return out;
   let rows = out;
-  if (m.required !== null && out.length * SCAN_SHARE >= n) {
-    const mask = rowsHolding(reader, m.required);
+  if (m.required !== null && out.length * SCAN_SHARE >= hi - lo) {
+    const mask = rowsHolding(reader, m.required, out[0]!, out[out.length - 1]! + 1);
     rows = out.filter((i) => mask[i] === 1);
   }
   const view = new RowView(reader, labels);
@@ -197,6 +197,33 @@ export function matchingRows(
     view.i = i;
     return m.test(view);
   });
+}
+
+/**
+ * The rows `[lo, hi)` a time range can hold: found by binary search when the pack's rows
+ * are in time order (nearly always: see timeOrder), else every row. The rows inside are
+ * still tested one by one.
+ */
+function timeSpan(
+  reader: PackReader,
+  fromMs: number | null,
+  toMs: number | null,
+): [number, number] {
+  const n = reader.rows;
+  if ((fromMs === null && toMs === null) || timeOrder(reader) !== null) return [0, n];
+  const ms = (i: number) => reader.tsSec(i) * 1000 + Math.floor(reader.tsNano(i) / 1_000_000);
+  /** The first row at or after `t` (ms), or n. */
+  const first = (t: number) => {
+    let a = 0;
+    let b = n;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (ms(mid) < t) a = mid + 1;
+      else b = mid;
+    }
+    return a;
+  };
+  return [fromMs === null ? 0 : first(fromMs), toMs === null ? n : first(toMs)];
 }
 
 function keyOf(reader: PackReader, i: number): RowKey {

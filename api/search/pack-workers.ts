@@ -5,11 +5,13 @@
  * worker and its rows back costs more than decoding it (see REMOTE_MIN_BYTES).
  *
  *   API thread: candidates ─► data of a slice of packs ─► worker (transferred, no copy)
- *               ... fetches the next slice meanwhile ...          │ decode, match
+ *               ... fetches the next slice meanwhile ...          │ decode, keep, match
  *               merge ◄──────────── rows kept or counts ◄─────────┘
  *
- * Workers hold nothing between tasks; the API thread keeps the decoded-pack cache
- * (pack-cache.ts), and packs found there are matched where they are.
+ * Each worker keeps the packs it decoded (its own PackCache), so a pack goes to the worker
+ * that holds it, as its key alone: a query repeated over the last hour (a user refining a
+ * search, a dashboard) neither fetches nor decompresses again. A worker that let a pack go
+ * says so and gets its data. Packs in the API thread's own cache are matched there.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -33,10 +35,13 @@ import { fetchData, packCache, packKey, type PackCandidate } from './pack-source
 import { parseQuery } from '../query/index.js';
 import type { Where } from './search-sql.js';
 
-interface TaskPack {
+export interface TaskPack {
+  /** packKey: the worker keeps the packs it decoded by it. */
+  key: string;
   labels: PackLabels;
   all: boolean;
-  data: Uint8Array;
+  /** The pack's data, or null when the worker should still hold it. */
+  data: Uint8Array | null;
 }
 
 export type TaskIn = { id: number; spec: MatchSpec; packs: TaskPack[] } & (
@@ -47,11 +52,13 @@ export type TaskIn = { id: number; spec: MatchSpec; packs: TaskPack[] } & (
 /** A task as sent, before the pool numbers it. */
 type TaskBody = TaskIn extends infer T ? (T extends unknown ? Omit<T, 'id'> : never) : never;
 
-export type TaskOut = { id: number } & (
-  | { hits: PackHit[] }
-  | { counts: PackCounts[] }
-  | { error: { code: string | null; message: string } }
-);
+export type TaskOut = { id: number } &
+  /** `missing`: packs sent without data that the worker no longer held (not matched). */
+  (
+    | { hits: PackHit[]; missing: string[] }
+    | { counts: PackCounts[]; missing: string[] }
+    | { error: { code: string | null; message: string } }
+  );
 
 /** The read's tests as plain data (pack-match.ts MatchSpec). */
 export function matchSpec(where: Where, dir: Dir): MatchSpec {
@@ -93,13 +100,26 @@ export function setPackWorkers(n: number): void {
   void old?.close();
 }
 
+/**
+ * Makes the workers let go of every pack they keep, while this thread still takes them to
+ * hold them (tests: the path where a worker answers that a pack is missing).
+ */
+export function dropWorkerCaches(): void {
+  pool?.drop();
+}
+
 /** Sets the raw bytes past which a group goes to the workers (null: REMOTE_MIN_BYTES); for tests. */
 export function setRemoteMinBytes(n: number | null): void {
   remoteMin = n ?? REMOTE_MIN_BYTES;
 }
 
+/** Pack keys the API thread remembers as held by a worker, at most. */
+const HELD_KEYS = 50_000;
+
 class WorkerPool {
   private readonly workers: { w: Worker; busy: number }[] = [];
+  /** Which worker was last sent each pack's data (it may have let it go since). */
+  private readonly held = new Map<string, number>();
   private readonly waiting = new Map<
     number,
     { resolve: (o: TaskOut) => void; reject: (e: Error) => void }
@@ -129,10 +149,35 @@ class WorkerPool {
     void this.close();
   }
 
-  run(t: TaskBody): Promise<TaskOut> {
-    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+  drop(): void {
+    for (const s of this.workers) s.w.postMessage({ kind: 'drop' });
+  }
+
+  /** The worker that was sent `key`'s data, if any. */
+  holder(key: string): number | undefined {
+    return this.held.get(key);
+  }
+
+  /** The least busy worker. */
+  pick(): number {
+    let best = 0;
+    for (let i = 1; i < this.workers.length; i++)
+      if (this.workers[i]!.busy < this.workers[best]!.busy) best = i;
+    return best;
+  }
+
+  /** Runs `t` on worker `index`; the packs sent with data are remembered as held there. */
+  run(t: TaskBody, index: number): Promise<TaskOut> {
+    const slot = this.workers[index]!;
     const id = this.next++;
-    const transfer = t.packs.map((p) => p.data.buffer as ArrayBuffer);
+    const transfer: ArrayBuffer[] = [];
+    for (const p of t.packs) {
+      if (p.data === null) continue;
+      transfer.push(p.data.buffer as ArrayBuffer);
+      this.held.delete(p.key);
+      this.held.set(p.key, index);
+      if (this.held.size > HELD_KEYS) this.held.delete(this.held.keys().next().value!);
+    }
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       slot.busy++;
@@ -151,7 +196,7 @@ function workers(): WorkerPool | null {
   return pool;
 }
 
-function unwrap(o: TaskOut): TaskOut {
+function unwrap(o: TaskOut): Exclude<TaskOut, { error: unknown }> {
   if ('error' in o) {
     const def = Object.values(Errors).find((d) => d.code === o.error.code);
     const e = def ? new LogharborError(def) : new Error(o.error.message);
@@ -168,18 +213,46 @@ function own(data: Buffer): Uint8Array {
 }
 
 /**
- * Runs `task` over `packs` on the workers: data fetched a slice at a time (the next slice
- * is fetched while workers decode the last), packs in the decoded cache matched here.
+ * Runs a task over `packs`: those in the API thread's cache here, those a worker holds on
+ * it (keys only), the rest fetched a slice at a time (the next slice is fetched while
+ * workers decode the last) and sent with their data to the least busy worker.
  */
 async function spread<T>(
   db: Queryable,
+  pool: WorkerPool,
   packs: PackCandidate[],
   here: (p: PackCandidate, reader: PackReader) => T,
-  there: (slice: TaskPack[]) => Promise<T[]>,
+  body: (packs: TaskPack[]) => TaskBody,
+  results: (o: Exclude<TaskOut, { error: unknown }>) => T[],
   deadlineMs: number | undefined,
 ): Promise<T[]> {
   const out: Promise<T[]>[] = [];
   const local: T[] = [];
+  const byKey = new Map<string, PackCandidate>();
+  const kept = new Map<number, PackCandidate[]>();
+  const task = (p: PackCandidate, data: Buffer | null): TaskPack => ({
+    key: packKey(p),
+    labels: p.labels,
+    all: p.all,
+    data: data === null ? null : own(data),
+  });
+  const fetched = async (ps: PackCandidate[]) => {
+    const data = await fetchData(db, ps);
+    if (deadlineMs !== undefined && Date.now() > deadlineMs) {
+      throw new LogharborError(Errors.QUERY_TIMEOUT, 'the search ran past its time limit');
+    }
+    return ps.map((p, i) => task(p, data[i]!));
+  };
+  const send = (index: number, ps: TaskPack[]) =>
+    out.push(
+      pool.run(body(ps), index).then(async (o) => {
+        const got = unwrap(o);
+        if (got.missing.length === 0) return results(got);
+        // The worker let these go since: sent again, with their data.
+        const again = await fetched(got.missing.map((k) => byKey.get(k)!));
+        return [...results(got), ...results(unwrap(await pool.run(body(again), index)))];
+      }),
+    );
   let slice: PackCandidate[] = [];
   let bytes = 0;
   const flush = async () => {
@@ -187,16 +260,21 @@ async function spread<T>(
     const s = slice;
     slice = [];
     bytes = 0;
-    const data = await fetchData(db, s);
-    if (deadlineMs !== undefined && Date.now() > deadlineMs) {
-      throw new LogharborError(Errors.QUERY_TIMEOUT, 'the search ran past its time limit');
-    }
-    out.push(there(s.map((p, i) => ({ labels: p.labels, all: p.all, data: own(data[i]!) }))));
+    send(pool.pick(), await fetched(s));
   };
   for (const p of packs) {
-    const reader = packCache.get(packKey(p));
+    const key = packKey(p);
+    const reader = packCache.get(key);
     if (reader) {
       local.push(here(p, reader));
+      continue;
+    }
+    byKey.set(key, p);
+    const holder = pool.holder(key);
+    if (holder !== undefined) {
+      const list = kept.get(holder);
+      if (list) list.push(p);
+      else kept.set(holder, [p]);
       continue;
     }
     slice.push(p);
@@ -205,6 +283,11 @@ async function spread<T>(
     if (bytes >= SLICE_BYTES) await flush();
   }
   await flush();
+  for (const [index, ps] of kept)
+    send(
+      index,
+      ps.map((p) => task(p, null)),
+    );
   return [...local, ...(await Promise.all(out)).flat()];
 }
 
@@ -243,12 +326,11 @@ export function packWork(packs: PackCandidate[]): PackWork {
     async top(db, ps, spec, bound, want, deadlineMs) {
       const parts = await spread(
         db,
+        pool!,
         ps,
         (p, r) => topOfPack(r, p.labels, matcher(spec), bound, want, p.all),
-        async (slice) => {
-          const o = unwrap(await pool!.run({ kind: 'top', spec, bound, want, packs: slice }));
-          return 'hits' in o ? [o.hits] : [];
-        },
+        (packs) => ({ kind: 'top', spec, bound, want, packs }),
+        (o) => ('hits' in o ? [o.hits] : []),
         deadlineMs,
       );
       return parts.flat();
@@ -256,14 +338,11 @@ export function packWork(packs: PackCandidate[]): PackWork {
     async count(db, ps, spec, width, origin, by, deadlineMs) {
       return spread(
         db,
+        pool!,
         ps,
         (p, r) => countPack(r, p.labels, matcher(spec), width, origin, by, p.all),
-        async (slice) => {
-          const o = unwrap(
-            await pool!.run({ kind: 'count', spec, width, origin, by, packs: slice }),
-          );
-          return 'counts' in o ? o.counts : [];
-        },
+        (packs) => ({ kind: 'count', spec, width, origin, by, packs }),
+        (o) => ('counts' in o ? o.counts : []),
         deadlineMs,
       );
     },

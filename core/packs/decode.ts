@@ -133,12 +133,16 @@ export class PackReader {
   /**
    * Row indexes, ascending, whose message contains `needleLower` under ASCII case folding:
    * asciiLower(message(i)).includes(needleLower), as the query language's word match
-   * (api/query/to-predicate.ts), in one scan of the text column.
+   * (api/query/to-predicate.ts), in one scan of the text column; of rows `from` up to `to`
+   * (exclusive) only, when given.
    */
-  rowsContaining(needleLower: string): number[] {
+  rowsContaining(needleLower: string, from = 0, to = this.rows): number[] {
     const text = this.text;
-    return text.rowsContaining(needleLower, (i) =>
-      asciiLowerString(text.message(i)).includes(needleLower),
+    return text.rowsContaining(
+      needleLower,
+      (i) => asciiLowerString(text.message(i)).includes(needleLower),
+      from,
+      to,
     );
   }
 

@@ -161,30 +161,37 @@ export class TextColumn {
    * Rows whose message contains `needleLower` under ASCII case folding: one indexOf pass
    * over the lowered text (a match that straddles two rows is skipped). A needle that is
    * not well-formed cannot be matched bytewise (a lone surrogate is half of a pair in
-   * UTF-16 but not in UTF-8): `fallback` tests such rows one by one.
+   * UTF-16 but not in UTF-8): `fallback` tests such rows one by one. Only rows `from` up
+   * to `to` (exclusive) are looked at.
    */
-  rowsContaining(needleLower: string, fallback: (i: number) => boolean): number[] {
-    const rows = this.offsets.length - 1;
+  rowsContaining(
+    needleLower: string,
+    fallback: (i: number) => boolean,
+    from = 0,
+    to = this.offsets.length - 1,
+  ): number[] {
     const out: number[] = [];
     if (needleLower === '') {
-      for (let i = 0; i < rows; i++) out.push(i);
+      for (let i = from; i < to; i++) out.push(i);
       return out;
     }
     if (!needleLower.isWellFormed()) {
-      for (let i = 0; i < rows; i++) if (fallback(i)) out.push(i);
+      for (let i = from; i < to; i++) if (fallback(i)) out.push(i);
       return out;
     }
+    if (from >= to) return out;
     const needle = Buffer.from(needleLower, 'utf8');
     const text = (this.lowered ??= lowerBytes(this.bytes));
     const offsets = this.offsets;
-    let row = 0;
-    let at = text.indexOf(needle, 0);
-    while (at >= 0) {
+    const stop = offsets[to]!;
+    let row = from;
+    let at = text.indexOf(needle, offsets[from]!);
+    while (at >= 0 && at < stop) {
       while (offsets[row + 1]! <= at) row++;
       const end = offsets[row + 1]!;
       if (at + needle.length <= end) {
         out.push(row);
-        if (end >= text.length) break;
+        if (end >= stop) break;
         at = text.indexOf(needle, end);
       } else at = text.indexOf(needle, at + 1);
     }

@@ -13,7 +13,7 @@ import { Errors, LogharborError } from '../../../core/errors.js';
 import { WORD, contains, normalize, type CharSet } from '../../../core/query/regex/charset.js';
 import { AT_START, before, Program, type Before } from '../../../core/query/regex/nfa.js';
 import type { RegexNode } from '../../../core/query/regex/parse.js';
-import { classFinder, requiredRun } from './prefilter.js';
+import { classFinder, requiredRun, requiredRuns } from './prefilter.js';
 
 /** NFA states touched while building transitions for one message (~50-150 ns each). */
 const MAX_WORK = 2_000_000;
@@ -77,6 +77,8 @@ const MATCHED = dstate([], AT_START, false);
 export class RegexMatcher {
   private readonly prog: Program;
   private readonly required: RegExp | null;
+  /** Runs of characters every match contains (prefilter.ts): a line missing one cannot match. */
+  private readonly runs: RegExp[];
   private readonly first: RegExp | null;
   private readonly classes: CharClasses;
   private cache = new Map<string, DState>();
@@ -88,6 +90,7 @@ export class RegexMatcher {
   constructor(node: RegexNode) {
     this.prog = new Program(node);
     this.required = requiredRun(node);
+    this.runs = requiredRuns(node);
     const first = this.prog.firstChars();
     this.first = first === null ? null : classFinder(normalize(first));
     this.classes = new CharClasses(this.prog.sets);
@@ -161,6 +164,7 @@ export class RegexMatcher {
   /** True when the pattern matches somewhere in `s`; may throw QUERY_TIMEOUT (see above). */
   test(s: string): boolean {
     if (this.required !== null && !this.required.test(s)) return false;
+    for (const r of this.runs) if (!r.test(s)) return false;
     this.work = 0;
     let d = this.idleState(AT_START);
     let pos = 0;

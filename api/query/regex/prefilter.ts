@@ -53,3 +53,49 @@ export function requiredRun(node: RegexNode): RegExp | null {
 export function classFinder(set: CharSet): RegExp {
   return new RegExp(jsClass(set), 'gu');
 }
+
+/** Code points in `set`. */
+function width(set: CharSet): number {
+  let n = 0;
+  for (let i = 0; i < set.length; i += 2) n += set[i + 1]! - set[i]! + 1;
+  return n;
+}
+
+/** Sets in one run at most (a RegExp with no quantifier: time linear in text x run). */
+const MAX_RUN = 32;
+/** A run is worth testing when one of its sets is at most this wide (\d is 10, . is all). */
+const NARROW_ENOUGH = 64;
+
+/**
+ * Every run of consecutive single characters that a match must contain, as RegExps with
+ * no quantifier and no alternation: a line missing one cannot match. Wider than
+ * requiredRun's (any set, not only narrow ones) and it sees through fixed repeats and
+ * the ends of open ones: /\d{3}\.\d+ms/ gives /\d\d\d\.\d/ and /\dms/ (the first and the
+ * last digit of \d+ sit next to what precedes and follows it).
+ */
+export function requiredRuns(node: RegexNode): RegExp[] {
+  const runs: CharSet[][] = [];
+  let run: CharSet[] = [];
+  const end = () => {
+    if (run.length >= 2 && run.some((s) => width(s) <= NARROW_ENOUGH)) runs.push(run);
+    run = [];
+  };
+  const push = (set: CharSet) => {
+    if (run.length >= MAX_RUN) end();
+    run.push(set);
+  };
+  for (const item of flatten(node)) {
+    if (item.t === 'set') push(item.set);
+    else if (item.t === 'repeat' && item.item.t === 'set' && item.min >= 1) {
+      const set = item.item.set;
+      const k = Math.min(item.min, MAX_RUN);
+      for (let i = 0; i < k; i++) push(set);
+      if (item.max !== item.min) {
+        end();
+        for (let i = 0; i < k; i++) push(set);
+      }
+    } else end();
+  }
+  end();
+  return runs.map((r) => new RegExp(r.map(jsClass).join(''), 'u'));
+}

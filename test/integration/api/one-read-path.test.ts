@@ -13,7 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../api/app.js';
 import { parseQuery, print, toPredicate, type Query } from '../../../api/query/index.js';
 import { jsonbTextBytes } from '../../../api/search/jsonb-size.js';
-import { setPackWorkers, setRemoteMinBytes } from '../../../api/search/pack-workers.js';
+import {
+  dropWorkerCaches,
+  setPackWorkers,
+  setRemoteMinBytes,
+} from '../../../api/search/pack-workers.js';
+import { packCache } from '../../../api/search/pack-source.js';
 import { backlogReader } from '../../../api/tail/backlog.js';
 import { TAIL_LIMITS, type TailLimits } from '../../../api/tail/limits.js';
 import { migrate } from '../../../core/db/migrate.js';
@@ -319,9 +324,18 @@ describe('one read path over legacy rows and packs', () => {
     ).toBe(404);
   }
 
-  for (const variant of ['legacy', 'level0', 'merged', 'mixed', 'merged+workers'] as const) {
+  const variants = [
+    'legacy',
+    'level0',
+    'merged',
+    'mixed',
+    'merged+workers',
+    // Every query finds the workers without the packs this thread was told they keep.
+    'merged+workers, dropped',
+  ] as const;
+  for (const variant of variants) {
     it(`answers as the predicate on raw lines: ${variant}`, { timeout: 240_000 }, async () => {
-      const workers = variant === 'merged+workers';
+      const workers = variant === 'merged+workers' || variant === 'merged+workers, dropped';
       setPackWorkers(workers ? 2 : 0);
       setRemoteMinBytes(workers ? 0 : null);
       await store(pool, workers ? 'merged' : variant, rows);
@@ -332,6 +346,10 @@ describe('one read path over legacy rows and packs', () => {
           const text = print(ast);
           const q = parseQuery(text);
           selected += all.filter((l) => toPredicate(q)(l.stored)).length;
+          if (variant === 'merged+workers, dropped') {
+            packCache.clear(); // every pack to the workers, which hold none of them
+            dropWorkerCaches();
+          }
           await check(q, text, o);
         }),
         { numRuns: workers ? 25 : 40, seed: 1117 },

@@ -57,6 +57,25 @@ describe('rowsContaining', () => {
     );
   });
 
+  it('of rows from..to only, the same rows as the whole scan within them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(messageArb, { minLength: 1, maxLength: 30 }),
+        fc.string({ unit, maxLength: 3 }).map(asciiLower),
+        fc.nat(),
+        fc.nat(),
+        (messages, needle, a, b) => {
+          const reader = readerOf(messages);
+          const from = a % (messages.length + 1);
+          const to = from + (b % (messages.length - from + 1));
+          const inside = naive(messages, needle).filter((i) => i >= from && i < to);
+          expect(reader.rowsContaining(needle, from, to)).toEqual(inside);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('finds a word in a 1 MB line and not across two lines', () => {
     const messages = ['x'.repeat(1 << 20) + 'NeedLE', 'need', 'le', '', 'a needle'];
     const reader = readerOf(messages);
