@@ -14,6 +14,7 @@
  *              messages and maxRows rows (collector/compaction/compactor.ts, split)
  */
 import { COMPACTOR_DEFAULTS } from '../../collector/compaction/compactor.js';
+import { splitRows } from '../../collector/compaction/merge.js';
 import { encodeAttrs } from '../../core/packs/attrs-column.js';
 import { CODECS, type SectionKind } from '../../core/packs/codec.js';
 import type { PackRow } from '../../core/packs/encode.js';
@@ -56,23 +57,10 @@ export function compactedPacks(
   targetRawBytes = COMPACTOR_DEFAULTS.targetRawBytes,
   maxRows = COMPACTOR_DEFAULTS.maxRows,
 ): StreamPacks[] {
-  return streams.map((stream) => {
-    const packs: PackRow[][] = [];
-    let cur: PackRow[] = [];
-    let bytes = 0;
-    for (const r of rowsOf(stream)) {
-      const b = Buffer.byteLength(r.record.message);
-      if (cur.length > 0 && (cur.length >= maxRows || bytes + b > targetRawBytes)) {
-        packs.push(cur);
-        cur = [];
-        bytes = 0;
-      }
-      cur.push(r);
-      bytes += b;
-    }
-    if (cur.length > 0) packs.push(cur);
-    return { stream, packs };
-  });
+  return streams.map((stream) => ({
+    stream,
+    packs: splitRows(rowsOf(stream), targetRawBytes, maxRows),
+  }));
 }
 
 /** Every k-th pack of each stream (its first always), so a slow codec sees every stream. */

@@ -37,7 +37,7 @@ export function mergePacks(t: MergeTask): MergeResult {
   }
   rows.sort((a, b) => a.id - b.id);
   return {
-    packs: split(rows, t.targetRawBytes, t.maxRows).map((p) => encodePack(p, t.codec)),
+    packs: splitRows(rows, t.targetRawBytes, t.maxRows).map((p) => encodePack(p, t.codec)),
     rows: rows.length,
   };
 }
@@ -48,8 +48,11 @@ export const mergeHere: Merger = {
   close: async () => undefined,
 };
 
-/** Consecutive rows cut into packs of at most `maxBytes` raw message bytes and `maxRows` rows. */
-function split(rows: PackRow[], maxBytes: number, maxRows: number): PackRow[][] {
+/**
+ * Consecutive rows cut into packs of at most `maxBytes` raw message bytes and `maxRows`
+ * rows (the benchmarks' codec comparison cuts its packs the same way: bench/lib/codec-block.ts).
+ */
+export function splitRows(rows: PackRow[], maxBytes: number, maxRows: number): PackRow[][] {
   const out: PackRow[][] = [];
   let cur: PackRow[] = [];
   let bytes = 0;

@@ -9,24 +9,16 @@
  * The main thread gets the datagrams in batches (`onBatch`), so a burst becomes one spool
  * unit rather than one unit per datagram.
  */
-import type { Logger } from '../../core/log.js';
-import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
+import type { ListenerHealth } from '../../core/telemetry.js';
 import { startWorker } from '../../core/worker-thread.js';
-import type { UdpListener } from './udp-listener.js';
+import { UDP_RECV_BUFFER_BYTES, type UdpBind, type UdpListener } from './udp-listener.js';
 import type { UdpThreadInput, UdpThreadMessage } from './udp-thread.js';
 
-export interface ThreadedUdpOptions {
-  name: string;
-  protocol: string;
-  host: string;
-  port: number;
-  log: Logger;
-  telemetry: Telemetry;
+export interface ThreadedUdpOptions extends UdpBind {
   /** The datagrams the thread read since the last batch, in arrival order. */
   onBatch: (datagrams: Buffer[], health: ListenerHealth) => void;
 }
 
-const RECV_BUFFER_BYTES = 8 << 20;
 /** Datagram bytes read and not yet taken by the main thread, at most. */
 const MAX_BACKLOG_BYTES = 64 << 20;
 
@@ -37,7 +29,7 @@ export async function listenUdpThreaded(o: ThreadedUdpOptions): Promise<UdpListe
   const input: UdpThreadInput = {
     host: o.host,
     port: o.port,
-    recvBufferBytes: RECV_BUFFER_BYTES,
+    recvBufferBytes: UDP_RECV_BUFFER_BYTES,
     maxBacklogBytes: MAX_BACKLOG_BYTES,
     backlog,
   };

@@ -8,13 +8,20 @@ import dgram from 'node:dgram';
 import type { Logger } from '../../core/log.js';
 import type { ListenerHealth, Telemetry } from '../../core/telemetry.js';
 
-export interface UdpListenerOptions {
+/** Where and as what a UDP listener binds (also threaded-udp.ts's). */
+export interface UdpBind {
   name: string;
   protocol: string;
   host: string;
   port: number;
   log: Logger;
   telemetry: Telemetry;
+}
+
+/** The receive buffer asked of the kernel (net.core.rmem_max caps it). */
+export const UDP_RECV_BUFFER_BYTES = 8 << 20;
+
+export interface UdpListenerOptions extends UdpBind {
   onMessage: (
     msg: Buffer,
     rinfo: dgram.RemoteInfo,
@@ -45,7 +52,7 @@ export async function listenUdp(o: UdpListenerOptions): Promise<UdpListener> {
     });
   });
   try {
-    socket.setRecvBufferSize(8 * 1024 * 1024);
+    socket.setRecvBufferSize(UDP_RECV_BUFFER_BYTES);
   } catch {
     // The kernel caps it (net.core.rmem_max); the default still works.
   }
