@@ -2,11 +2,12 @@
  * Feeds the live-tail hub from PostgreSQL, so every API process sees the records of every
  * collector process, in an order a resume cursor can trust (migration 006 explains why):
  *
- *   writer COMMIT ─► NOTIFY logharbor_commits ─► poll: snapshot xmin + tail_commits rows
- *       with xid in [W, xmin), xid order ─► their records (from this process's writer
- *       when it wrote them, else read by id range) ─► hub.publish ─► W = xmin
+ *   writer COMMIT ─► NOTIFY logharbor_commits ─► poll: horizon H + tail_commits rows
+ *       with xid in [W, H), xid order ─► their records (from this process's writer
+ *       when it wrote them, else read by id range) ─► hub.publish ─► W = H
  *
- * A batch whose xid is at or above xmin waits: a transaction older than it may still be
+ * H is the oldest transaction of this database still running (HORIZON below). A batch
+ * whose xid is at or above H waits: a transaction older than it may still be
  * running and may still commit smaller ids. Its turn comes with the next NOTIFY (the
  * older batch committing) or, when the holder is not a writer (or aborted, which sends
  * nothing), with a short re-poll while anything waits. LISTEN runs on a connection of its
@@ -54,25 +55,45 @@ interface CommitRow {
   rows: number;
 }
 
+// The feed's horizon: the oldest transaction of this database that the statement's
+// snapshot sees running, else the snapshot's xmax (PostgreSQL 9.27 "System Information
+// Functions"). pg_snapshot_xmin alone is the oldest of the whole server: a long write in
+// another database (a server shared with other applications, or with other test files)
+// would hold the tail back though it cannot write tail_commits here. A running xid is set
+// aside only when pg_stat_activity names it in another database; one it does not show
+// (ended since the snapshot, prepared, or hidden from a role without pg_read_all_stats)
+// counts as ours, which can only make the tail wait longer. backend_xid is the 32-bit xid;
+// a running xid8 lies within 2^31 of now, so its low 32 bits name it.
+const HORIZON = `
+  WITH s AS (SELECT pg_current_snapshot() AS snap),
+  elsewhere AS (
+    SELECT backend_xid::text AS xid FROM pg_stat_activity
+     WHERE backend_xid IS NOT NULL
+       AND datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))
+  SELECT coalesce(
+           (SELECT min(x) FROM pg_snapshot_xip(s.snap) x
+             WHERE (x::text::numeric % 4294967296)::text NOT IN (SELECT xid FROM elsewhere)),
+           pg_snapshot_xmax(s.snap)) AS xmin
+    FROM s`;
+
 const POLL_SQL = `
-  SELECT s.xmin::text AS xmin, c.xid::text AS xid, c.first_id::text AS first_id,
+  SELECT h.xmin::text AS xmin, c.xid::text AS xid, c.first_id::text AS first_id,
          c.last_id::text AS last_id, c.min_ts, c.max_ts, c.rows
-    FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) s
+    FROM (${HORIZON}) h
     LEFT JOIN LATERAL (
-      SELECT * FROM tail_commits WHERE xid >= $1::xid8 AND xid < s.xmin ORDER BY xid LIMIT $2::int
+      SELECT * FROM tail_commits WHERE xid >= $1::xid8 AND xid < h.xmin ORDER BY xid LIMIT $2::int
     ) c ON true`;
 
-// One snapshot: W0 = xmin, and the greatest id of the batches below it (the newest of
-// them is never pruned: see the writer's pruneCommits). `pending` says a batch at or
-// above xmin committed; `blocks` covers a store without any tail_commits row yet (legacy
-// blocks or packs).
+// One snapshot: W0 = the horizon, and the greatest id of the batches below it (the newest
+// of them is never pruned: see the writer's pruneCommits). `logged` says a batch was ever
+// logged; `blocks` covers a store without any tail_commits row yet (legacy blocks or packs).
 const INIT_SQL = `
-  SELECT s.xmin::text AS xmin,
-         (SELECT max(last_id) FROM tail_commits WHERE xid < s.xmin)::text AS below,
+  SELECT h.xmin::text AS xmin,
+         (SELECT max(last_id) FROM tail_commits WHERE xid < h.xmin)::text AS below,
          EXISTS (SELECT 1 FROM tail_commits) AS logged,
          greatest((SELECT max(max_id) FROM log_blocks),
                   (SELECT max(max_id) FROM log_packs))::text AS blocks
-    FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) s`;
+    FROM (${HORIZON}) h`;
 
 /** Records of this process's recent batches kept for the feed, at most. */
 const OWN_MAX_RECORDS = 50_000;
@@ -80,11 +101,11 @@ const INIT_WAIT_MS = 5000;
 /** Held back this long by one old transaction, the feed says which one. */
 const HELD_WARN_MS = 10_000;
 
-// The oldest open transaction (the snapshot's xmin), as pg_stat_activity shows it.
+// The transaction at the horizon, as pg_stat_activity shows it.
 const HOLDER_SQL = `
   SELECT pid, datname, application_name, state, now() - xact_start AS open_for
     FROM pg_stat_activity
-   WHERE backend_xid::text = (pg_snapshot_xmin(pg_current_snapshot())::text::numeric % 4294967296)::text`;
+   WHERE backend_xid::text = (SELECT (xmin::text::numeric % 4294967296)::text FROM (${HORIZON}) h)`;
 
 export class CommitFeed {
   private readonly pollMs: number;
@@ -207,7 +228,7 @@ export class CommitFeed {
         blocks: string | null;
       }>(INIT_SQL);
       const row = r.rows[0]!;
-      // No row below xmin while rows exist: a transaction older than every logged batch
+      // No row below the horizon while rows exist: a transaction older than every logged batch
       // is still open; wait for it, as it may be a batch with smaller ids.
       if (row.below !== null || !row.logged || Date.now() > until) {
         if (row.below === null && row.logged) {
@@ -276,7 +297,7 @@ export class CommitFeed {
       this.w = (BigInt(rows[taken - 1]!.xid!) + 1n).toString();
       this.again = true;
     }
-    // Whether anything committed at or above xmin: checked cheaply by the next poll.
+    // Whether anything committed at or above the horizon: checked cheaply by the next poll.
     return !all || (await this.anyWaiting());
   }
 

@@ -123,6 +123,28 @@ describe('commit feed', () => {
     await f.close();
   });
 
+  it('is not held back by a write left open in another database of the server', async () => {
+    const other = await createTestDatabase();
+    const c = new pg.Client({ connectionString: other.url });
+    await c.connect();
+    try {
+      await c.query('BEGIN');
+      const held = await c.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
+      const { sub, f } = await feed();
+      const a = await Batch.begin(db.url, 3);
+      // The other database's transaction is older than A and still open when A commits.
+      expect(BigInt(held.rows[0]!.xid)).toBeLessThan(BigInt(a.xid));
+      await a.end('COMMIT');
+      await expect.poll(() => sub.ids(), { timeout: 10_000 }).toEqual(a.ids());
+      expect(f.heldPolls).toBe(0);
+      await f.close();
+    } finally {
+      await c.query('ROLLBACK');
+      await c.end();
+      await other.drop();
+    }
+  });
+
   it('catches up after losing its LISTEN connection', async () => {
     const { sub, f } = await feed();
     await pool.query(
