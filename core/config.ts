@@ -214,8 +214,8 @@ export const SETTINGS = [
   {
     env: 'LOGHARBOR_FLUSH_MS',
     kind: 'ms',
-    default: '0',
-    doc: 'How long an idle writer waits to gather a batch. 0 writes at once (group commit: what arrives during a commit forms the next batch), which keeps acks fast for clients that wait for each one, like Docker.',
+    default: 'auto',
+    doc: 'Least time between the starts of two batches smaller than LOGHARBOR_BATCH_SIZE: a trickle of small requests becomes one transaction per this many ms instead of one each (a request after a quiet spell goes at once; under load what arrives during a commit forms the next batch). `auto`: 50 with acks after the spool, 0 with LOGHARBOR_FORWARD_ACK=commit (a client waiting for each ack is then never held by a timer).',
   },
   {
     env: 'LOGHARBOR_QUEUE_MAX',
@@ -393,6 +393,12 @@ function oneOf<T extends string>(env: string, value: string, choices: readonly T
   if ((choices as readonly string[]).includes(value)) return value as T;
   bad(env, `expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
 }
+
+/**
+ * LOGHARBOR_FLUSH_MS=auto with acks after the spool: at most 20 small batches a second.
+ * Measured (bench "An ack per event"): one transaction per event cost 2.2 ms of CPU per event.
+ */
+const AUTO_FLUSH_MS = 50;
 
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
@@ -607,7 +613,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     alertWebhookTimeoutMs: dur('LOGHARBOR_ALERT_WEBHOOK_TIMEOUT'),
     alertRetryForMs: dur('LOGHARBOR_ALERT_RETRY_FOR'),
     batchSize: int('LOGHARBOR_BATCH_SIZE'),
-    flushMs: parseInt10('LOGHARBOR_FLUSH_MS', raw.LOGHARBOR_FLUSH_MS, 0),
+    flushMs:
+      raw.LOGHARBOR_FLUSH_MS.trim() === 'auto'
+        ? raw.LOGHARBOR_FORWARD_ACK.trim() === 'commit'
+          ? 0
+          : AUTO_FLUSH_MS
+        : parseInt10('LOGHARBOR_FLUSH_MS', raw.LOGHARBOR_FLUSH_MS, 0),
     queueMax: int('LOGHARBOR_QUEUE_MAX'),
     maxFrameBytes: int('LOGHARBOR_MAX_FRAME_BYTES'),
     maxDecompressedBytes: int('LOGHARBOR_MAX_DECOMPRESSED_BYTES'),

@@ -23,6 +23,7 @@ import { Errors, LogharborError } from '../../core/errors.js';
 import type { StoredRecord } from '../../core/record.js';
 import { toPredicate, type Query } from '../query/index.js';
 import { TAIL_LIMITS, type TailLimits } from './limits.js';
+import { messageLength, recordsMessage, type MessageBounds } from './messages.js';
 
 /** One committed record as served, its JSON made on first use and shared by all clients. */
 export class TailEntry {
@@ -36,6 +37,38 @@ export class TailEntry {
   get json(): string {
     return (this.text ??= JSON.stringify(this.record));
   }
+}
+
+/** One records message of a run of entries, encoded once for every client that gets it whole. */
+export interface SharedMessage {
+  /** Entries [start, end) of the run. */
+  start: number;
+  end: number;
+  /** UTF-8 of recordsMessage: sent as a text frame. */
+  data: Buffer;
+}
+
+const sharedMessages = new WeakMap<readonly TailEntry[], SharedMessage[]>();
+
+/**
+ * The messages that carry `entries`, cut as a session's queue would cut them, built on
+ * first use and kept with the array: the hub hands one array to every member of a query
+ * group, so ten clients tailing the same query cost one join and one UTF-8 encoding
+ * instead of ten (each client then only frames and writes the same bytes).
+ */
+export function messagesOf(entries: readonly TailEntry[], b: MessageBounds): SharedMessage[] {
+  let m = sharedMessages.get(entries);
+  if (m) return m;
+  m = [];
+  const jsons = entries.map((e) => e.json);
+  for (let start = 0; start < jsons.length;) {
+    const { count } = messageLength(jsons, start, b);
+    const end = start + count;
+    m.push({ start, end, data: Buffer.from(recordsMessage(jsons.slice(start, end))) });
+    start = end;
+  }
+  sharedMessages.set(entries, m);
+  return m;
 }
 
 export interface TailSubscriber {

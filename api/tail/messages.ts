@@ -12,6 +12,31 @@ export function recordsMessage(jsons: readonly string[]): string {
   return `{"type":"records","records":[${jsons.join(',')}]}`;
 }
 
+/** What cuts a run of records into messages (api/tail/limits.ts). */
+export interface MessageBounds {
+  maxMessageRecords: number;
+  maxMessageChars: number;
+}
+
+/** How many of `jsons`, from `from`, go in one message: at least one, then within bounds. */
+export function messageLength(
+  jsons: readonly { length: number }[],
+  from: number,
+  b: MessageBounds,
+): { count: number; chars: number } {
+  let k = 0;
+  let chars = 0;
+  while (
+    from + k < jsons.length &&
+    k < b.maxMessageRecords &&
+    (k === 0 || chars + jsons[from + k]!.length <= b.maxMessageChars)
+  ) {
+    chars += jsons[from + k]!.length;
+    k++;
+  }
+  return { count: k, chars };
+}
+
 export function droppedMessage(count: number): string {
   return JSON.stringify({ type: 'dropped', count });
 }

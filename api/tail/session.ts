@@ -21,14 +21,21 @@
 import { Errors, LogharborError } from '../../core/errors.js';
 import type { Query } from '../query/index.js';
 import type { BacklogReader } from './backlog.js';
-import type { TailEntry, TailHub, TailSubscriber } from './hub.js';
 import type { TailLimits } from './limits.js';
-import { droppedMessage, errorMessage, parseClientMessage, recordsMessage } from './messages.js';
+import { messagesOf, type TailEntry, type TailHub, type TailSubscriber } from './hub.js';
+import {
+  droppedMessage,
+  errorMessage,
+  messageLength,
+  parseClientMessage,
+  recordsMessage,
+} from './messages.js';
 
 /** The part of a `ws` WebSocket a session uses. */
 export interface TailSocket {
   readonly bufferedAmount: number;
-  send(data: string, cb: (err?: Error) => void): void;
+  /** `binary: false`: a Buffer goes out as a text frame (it holds UTF-8 JSON). */
+  send(data: string | Buffer, options: { binary: false }, cb: (err?: Error) => void): void;
   ping(): void;
   close(code: number, reason: string): void;
   terminate(): void;
@@ -45,12 +52,14 @@ export interface SessionOptions {
   onEnd: () => void;
 }
 
+const TEXT = { binary: false } as const;
+
 /** Websocket close codes (RFC 6455, section 7.4.1). */
 export const CLOSE = { policy: 1008, internal: 1011, tryAgain: 1013 } as const;
 
 /** Sends a final error and closes: for problems found before or during a session. */
 export function refuse(socket: TailSocket, err: LogharborError, code: number): void {
-  socket.send(errorMessage(err), () => undefined);
+  socket.send(errorMessage(err), TEXT, () => undefined);
   socket.close(code, err.code);
 }
 
@@ -135,8 +144,30 @@ export class TailSession implements TailSubscriber {
       }
       return;
     }
-    for (const e of entries) this.offer(e);
+    let rest = entries;
+    if (!this.paused && this.queue.length === 0 && this.dropped === 0) {
+      rest = this.sendShared(entries);
+      if (rest.length === 0) return;
+    }
+    for (const e of rest) this.offer(e);
     this.scheduleFlush();
+  }
+
+  /**
+   * Nothing queued ahead: the entries go out now as the hub's shared messages (messagesOf),
+   * as flush would send them, while the socket is under its high-water mark. Returns the
+   * entries left for the queue.
+   */
+  private sendShared(entries: TailEntry[]): TailEntry[] {
+    if (entries.length === 0 || entries[0]!.id <= this.lastId) return entries;
+    let sent = 0;
+    for (const m of messagesOf(entries, this.limits)) {
+      if (this.socket.bufferedAmount >= this.limits.highWaterBytes) break;
+      this.write(m.data);
+      sent = m.end;
+      this.lastId = entries[m.end - 1]!.id;
+    }
+    return sent === 0 ? entries : entries.slice(sent);
   }
 
   missed(n: number): void {
@@ -208,20 +239,11 @@ export class TailSession implements TailSubscriber {
   private flush(): void {
     this.flushScheduled = false;
     if (this.phase !== 'live' || this.paused) return;
-    const { highWaterBytes, maxMessageRecords, maxMessageChars } = this.limits;
+    const { highWaterBytes } = this.limits;
     while (this.queue.length > 0 && this.socket.bufferedAmount < highWaterBytes) {
-      let k = 0;
-      let chars = 0;
-      while (
-        k < this.queue.length &&
-        k < maxMessageRecords &&
-        (k === 0 || chars + this.queue[k]!.length <= maxMessageChars)
-      ) {
-        chars += this.queue[k]!.length;
-        k++;
-      }
+      const { count, chars } = messageLength(this.queue, 0, this.limits);
       this.queueChars -= chars;
-      this.write(recordsMessage(this.queue.splice(0, k)));
+      this.write(recordsMessage(this.queue.splice(0, count)));
     }
     if (
       this.queue.length === 0 &&
@@ -234,8 +256,8 @@ export class TailSession implements TailSubscriber {
   }
 
   /** Sends; each completed write looks again for work held back by the high-water mark. */
-  private write(msg: string): void {
-    this.socket.send(msg, (err) => {
+  private write(msg: string | Buffer): void {
+    this.socket.send(msg, TEXT, (err) => {
       if (err) return; // the socket is closing; onClose cleans up
       if (this.queue.length > 0 || this.dropped > 0) this.scheduleFlush();
     });

@@ -11,8 +11,10 @@
  * PostgreSQL runs their COPYs on separate cores (on the 2-core development machine, two
  * concurrent COPY loops stored 88k rows/s into the indexed table against 53k for one).
  * While every lane is busy the next batch gathers, so batches grow with load (group
- * commit), while an idle writer writes at once (after `flushMs`, 0 by default): a client
- * that waits for each ack is never held up by a timer. Lanes take their ids in the order
+ * commit). Batches smaller than `batchSize` start at most once per `flushMs` (schedule), so
+ * a trickle of small units costs one transaction per `flushMs`, not one per unit; a unit
+ * after a quiet spell goes at once. With acks after commit (LOGHARBOR_FORWARD_ACK=commit)
+ * flushMs defaults to 0: a client waiting for each ack is then never held by a timer. Lanes take their ids in the order
  * their batches were formed, so ids follow arrival. A batch holding Docker partial-line
  * parts (stashes or claims) runs alone: a claim must see the stash it claims committed.
  *
@@ -84,6 +86,8 @@ export class Writer extends EventEmitter {
   /** Since when batches fail (PostgreSQL away), and the last error; null while they succeed. */
   private failing: { since: number; error: string } | null = null;
   private prunedAt = Date.now();
+  /** When the last batch started (schedule spaces small batches by flushMs). */
+  private startedAt = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -174,16 +178,23 @@ export class Writer extends EventEmitter {
     this.idle?.();
   }
 
+  /**
+   * Starts a batch now when a full one waits, else once `flushMs` have passed since the
+   * last batch started: a trickle of units (one event per request, each acked by the spool)
+   * becomes one transaction per `flushMs` instead of one per unit, while a unit arriving
+   * after a quiet spell goes at once.
+   */
   private schedule(): void {
-    if (this.freeLanes.length === 0 || this.exclusive) return;
-    if (this.queuedRecords >= this.opts.batchSize) {
+    if (this.freeLanes.length === 0 || this.exclusive || this.timer) return;
+    const wait = this.startedAt + this.opts.flushMs - Date.now();
+    if (this.queuedRecords >= this.opts.batchSize || wait <= 0) {
       this.flush();
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.flush();
-      }, this.opts.flushMs);
+      return;
     }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, wait);
   }
 
   private updatePressure(): void {
@@ -240,6 +251,7 @@ export class Writer extends EventEmitter {
       if (!batch) return;
       const lane = this.freeLanes.pop()!;
       this.inFlight++;
+      this.startedAt = Date.now();
       // Registered now, in formation order: the batch takes its ids after the one before.
       const prev = this.idTurn;
       let done!: () => void;
@@ -261,8 +273,9 @@ export class Writer extends EventEmitter {
       this.freeLanes.push(lane);
       this.updatePressure();
       if (this.queue.length > 0) {
-        // Whatever gathered during this commit has waited long enough: write it now.
-        this.flush();
+        // What gathered during this commit goes next: at once when a batch's worth waits
+        // or flushMs have passed since the last start (schedule).
+        this.schedule();
       } else if (this.inFlight === 0 && this.idle) {
         const idle = this.idle;
         this.idle = null;

@@ -191,6 +191,32 @@ describe('writer', () => {
     await proxy.close();
   });
 
+  it('starts small batches at most once per flushMs: a trickle of units, few transactions', async () => {
+    const flushMs = 1000;
+    const w = newWriter(pool, { ...opts, flushMs });
+    let batches = 0;
+    w.on('committed', () => batches++);
+    await w.submit({ records: [rec('trickle first')] }); // after a quiet spell: at once
+    expect(batches).toBe(1);
+    // Units one at a time, each after a round trip to PostgreSQL (another turn of the
+    // event loop, lanes free): the old writer made one transaction of each.
+    const N = 40;
+    const started = Date.now();
+    const done: Promise<void>[] = [];
+    for (let i = 0; i < N; i++) {
+      done.push(w.submit({ records: [rec(`trickle ${i}`)] }));
+      await pool.query('SELECT 1');
+    }
+    const span = Date.now() - started;
+    await Promise.all(done);
+    // However slow the machine made the loop, at most one batch per flushMs of it, plus
+    // the one due when the loop began and the one gathering when it ended.
+    expect(batches - 1).toBeLessThanOrEqual(2 + Math.floor(span / flushMs));
+    expect(batches - 1).toBeLessThan(N);
+    expect(await messages('trickle %')).toHaveLength(N + 1);
+    await w.close();
+  });
+
   it('reports pressure past queueMax and drains below half of it', async () => {
     const u = new URL(db.url);
     const proxy = await startTcpProxy(u.hostname, Number(u.port));

@@ -2,6 +2,7 @@
  * Test doubles for the live tail: committed records, a subscriber that records what it
  * gets, and a socket whose send buffer the test drains by hand (a slow client).
  */
+import { expect } from 'vitest';
 import type { LogharborError } from '../../../core/errors.js';
 import { newRecord, type StoredRecord } from '../../../core/record.js';
 import { toStoredRecord } from '../../../core/stored-record.js';
@@ -52,12 +53,18 @@ export class FakeSocket implements TailSocket {
   bufferedAmount = 0;
   slow = false;
   readonly sent: string[] = [];
+  /** What send() was given, as given. */
+  readonly raw: (string | Buffer)[] = [];
   pings = 0;
   terminated = false;
   closedWith: { code: number; reason: string } | null = null;
   private held: (() => void)[] = [];
 
-  send(data: string, cb: (err?: Error) => void): void {
+  send(raw: string | Buffer, options: { binary: false }, cb: (err?: Error) => void): void {
+    // Every message is a text frame: a Buffer holds its UTF-8.
+    expect(options.binary).toBe(false);
+    const data = typeof raw === 'string' ? raw : raw.toString('utf8');
+    this.raw.push(raw);
     this.sent.push(data);
     if (!this.slow) {
       setImmediate(() => cb());

@@ -146,6 +146,46 @@ describe('TailSession', () => {
     s.session.onClose();
   });
 
+  it('sends clients of one query the same encoded messages; a client with a queue gets its own', async () => {
+    const hub = new TailHub({ ...TAIL_LIMITS, maxMessageRecords: 3 });
+    const open = (backlog: number[]) => {
+      const socket = new FakeSocket();
+      const session = new TailSession(socket, {
+        hub,
+        query: parseQuery('m'),
+        after: null,
+        readBacklog: () => Promise.resolve(backlogOf(backlog)),
+        log: { error: () => undefined },
+        onEnd: () => undefined,
+      });
+      return { socket, session, started: session.start() };
+    };
+    const a = open([]);
+    const b = open([]);
+    await Promise.all([a.started, b.started]);
+    const slow = open([]);
+    await slow.started;
+    slow.socket.slow = true;
+    slow.socket.bufferedAmount = TAIL_LIMITS.highWaterBytes; // its socket is full
+    hub.publish(committed(range(1, 7)));
+    await settle();
+    expect(a.socket.ids()).toEqual(range(1, 7));
+    expect(b.socket.sent).toEqual(a.socket.sent);
+    // One encoding for both: the very same bytes, as text frames, cut as a queue would cut them.
+    expect(a.socket.raw.every((m) => Buffer.isBuffer(m))).toBe(true);
+    a.socket.raw.forEach((m, i) => expect(b.socket.raw[i]).toBe(m));
+    expect(a.socket.messages().map((m) => (m.type === 'records' ? m.records.length : 0))).toEqual([
+      3, 3, 1,
+    ]);
+    // The full socket sent nothing yet; once it drains, its queue brings the same records.
+    expect(slow.socket.sent).toEqual([]);
+    slow.socket.bufferedAmount = 0;
+    slow.session.onMessage('{"type":"resume"}');
+    await settle();
+    expect(slow.socket.ids()).toEqual(range(1, 7));
+    for (const c of [a, b, slow]) c.session.onClose();
+  });
+
   it('holds records while paused, up to the bound, and reports the rest on resume', async () => {
     const s = setup({ limits: { maxQueueRecords: 4 } });
     s.release(backlogOf([]));
