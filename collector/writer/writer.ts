@@ -11,19 +11,21 @@
  * PostgreSQL runs their COPYs on separate cores (on the 2-core development machine, two
  * concurrent COPY loops stored 88k rows/s into the indexed table against 53k for one).
  * While every lane is busy the next batch gathers, so batches grow with load (group
- * commit). Batches smaller than `batchSize` start at most once per `flushMs` (schedule), so
- * a trickle of small units costs one transaction per `flushMs`, not one per unit; a unit
- * after a quiet spell goes at once. With acks after commit (LOGHARBOR_FORWARD_ACK=commit)
- * flushMs defaults to 0: a client waiting for each ack is then never held by a timer. Lanes take their ids in the order
- * their batches were formed, so ids follow arrival. A batch holding Docker partial-line
- * parts (stashes or claims) runs alone: a claim must see the stash it claims committed.
+ * commit). Batches smaller than `batchSize` start at most once per `flushMs` (schedule),
+ * so a trickle of small units costs one transaction per `flushMs`, not one per unit; a
+ * unit after a quiet spell goes at once. With acks after commit
+ * (LOGHARBOR_FORWARD_ACK=commit) flushMs defaults to 0: a client waiting for each ack is
+ * then never held by a timer. Lanes take their ids in the order their batches were
+ * formed, so ids follow arrival. A batch holding Docker partial-line parts (stashes or
+ * claims) runs alone: a claim must see the stash it claims committed.
  *
  * A chunk id already stored (a client resending after a restart, or to another collector)
  * makes the batch's closing query fail; the batch is then written again with the chunks
  * checked first (chunks.ts). A failed batch is retried with backoff and nothing is acked
  * meanwhile; after a dead connection the retry looks up which units are stored first (the
- * COMMIT may have run with its reply lost: spool-drained.ts). A batch PostgreSQL refuses for its data (SQLSTATE class 22/23) is split unit
- * by unit and only the refused unit is rejected. The queue is bounded: past `queueMax`
+ * COMMIT may have run with its reply lost: spool-drained.ts). A batch PostgreSQL refuses
+ * for its data (SQLSTATE class 22/23) is split unit by unit and only the refused unit is
+ * rejected. The queue is bounded: past `queueMax`
  * records the writer reports pressure and sources pause their sockets.
  */
 import { EventEmitter } from 'node:events';
@@ -185,12 +187,14 @@ export class Writer extends EventEmitter {
    * after a quiet spell goes at once.
    */
   private schedule(): void {
-    if (this.freeLanes.length === 0 || this.exclusive || this.timer) return;
-    const wait = this.startedAt + this.opts.flushMs - Date.now();
-    if (this.queuedRecords >= this.opts.batchSize || wait <= 0) {
+    if (this.freeLanes.length === 0 || this.exclusive) return;
+    if (this.queuedRecords >= this.opts.batchSize) {
       this.flush();
       return;
     }
+    if (this.timer) return;
+    // Never synchronously: what the same turn of the event loop submits is one batch.
+    const wait = Math.max(0, this.startedAt + this.opts.flushMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       this.flush();
