@@ -83,11 +83,22 @@ describe('live tail flow control', () => {
     expect(missed.every((id) => id > lastBefore)).toBe(true);
   });
 
+  /**
+   * A client of the same query that keeps reading: once it has `n` records, the hub has
+   * handed them to every client of the query (one fan-out), the paused one included. A
+   * commit is published by the feed after submit resolves, so the barrier alone does not
+   * show that the paused client was offered anything.
+   */
+  const delivered = (witness: TailClient, n: number) =>
+    witness.waitFor(() => witness.records().length === n, `${n} records on a reading client`);
+
   it('holds records while paused and sends them on resume', async () => {
     const c = await tail('app:pause');
+    const witness = await tail('app:pause');
     c.ws.send('{"type":"pause"}');
     await barrier(c);
     await h.collector.writer.submit({ records: batch('held', 30, { app: 'pause' }) });
+    await delivered(witness, 30);
     await barrier(c);
     expect(c.records()).toHaveLength(0);
     c.ws.send('{"type":"resume"}');
@@ -97,9 +108,11 @@ describe('live tail flow control', () => {
 
   it('past the bound while paused, counts the rest and says so on resume', async () => {
     const c = await tail('app:overflow');
+    const witness = await tail('app:overflow');
     c.ws.send('{"type":"pause"}');
     await barrier(c);
     await h.collector.writer.submit({ records: batch('over', QUEUE + 50, { app: 'overflow' }) });
+    await delivered(witness, QUEUE + 50);
     await barrier(c);
     expect(c.records()).toHaveLength(0);
     c.ws.send('{"type":"resume"}');
