@@ -20,6 +20,7 @@ import { Spool, type SpoolSync } from '../collector/spool/spool.js';
 import type { LogRecord } from '../core/record.js';
 import type { WriteUnit } from '../collector/writer/unit.js';
 import { decodeUnit, encodeUnit } from '../collector/spool/unit-codec.js';
+import { fsyncLoopRate } from './lib/fsync-loop.js';
 
 /** mulberry32: a seeded generator, so every run encodes the same units. */
 function rng(seed: number): () => number {
@@ -192,21 +193,6 @@ async function timeDatasyncs(dir: string): Promise<number[]> {
   return times;
 }
 
-/** The ceiling for one appender: pwrite of 300 bytes + fdatasync, in a preallocated file. */
-async function rawSyncs(dir: string, ms: number): Promise<number> {
-  const fh = await open(path.join(dir, 'raw'), 'w+');
-  await fh.write(Buffer.alloc(64 << 20));
-  await fh.sync();
-  const rec = Buffer.alloc(304, 1);
-  let n = 0;
-  for (const end = performance.now() + ms; performance.now() < end; n++) {
-    await fh.write(rec, 0, rec.length, n * rec.length);
-    await fh.datasync();
-  }
-  await fh.close();
-  return (n / ms) * 1000;
-}
-
 /**
  * 'always': `appenders` loops of append + await durable, as connections waiting for their ack.
  * 'interval' / 'off': `appenders` appends per turn of the event loop (what many connections'
@@ -257,7 +243,7 @@ async function appendBench(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'logharbor-spool-bench-'));
   try {
     const syncTimes = await timeDatasyncs(dir);
-    const raw = await rawSyncs(dir, 2000);
+    const raw = await fsyncLoopRate(2, dir);
     syncTimes.length = 0;
     console.log(`\nspool append, 300-byte payloads, 64 MiB segments, in ${tmpdir()}`);
     console.log(`ceiling: pwrite + fdatasync in a loop: ${fmt(raw)}/s`);

@@ -3,7 +3,9 @@
  * record into a preallocated file, then fdatasync, through a FileHandle as the spool does
  * (collector/spool/segment-file.ts), for `seconds`. Under LOGHARBOR_SPOOL_SYNC=always, one
  * connection that waits for each ack gets at most one such append per round trip, so this
- * rate bounds it whatever the receiver does.
+ * rate bounds it whatever the receiver does (and it is the ceiling of one appender in
+ * bench/spool-codec.ts). In a temporary folder of the data directory's filesystem, or in
+ * `dir`.
  */
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,8 +14,8 @@ import { join } from 'node:path';
 const FILE_BYTES = 8 << 20;
 const RECORD_BYTES = 300;
 
-export async function fsyncLoopRate(seconds: number): Promise<number> {
-  const dir = await mkdtemp(join(tmpdir(), 'lh-fsync-'));
+export async function fsyncLoopRate(seconds: number, inDir?: string): Promise<number> {
+  const dir = await mkdtemp(join(inDir ?? tmpdir(), 'lh-fsync-'));
   try {
     const fh = await open(join(dir, 'loop.bin'), 'w+');
     try {

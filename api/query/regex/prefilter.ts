@@ -23,10 +23,7 @@ function jsClass(set: CharSet): string {
 }
 
 function isNarrow(node: RegexNode): node is { t: 'set'; set: CharSet } {
-  if (node.t !== 'set') return false;
-  let count = 0;
-  for (let i = 0; i < node.set.length; i += 2) count += node.set[i + 1]! - node.set[i]! + 1;
-  return count <= 2;
+  return node.t === 'set' && width(node.set) <= 2;
 }
 
 /** Items of a sequence with nested sequences (from groups) spliced in. */
