@@ -67,7 +67,12 @@ it(
   'searches read the replica while the live tail stays on the primary',
   { timeout: 120_000 },
   async () => {
+    // An ack means the spool holds the events, not that the primary committed them: the
+    // tail publishes only committed records, so it says when the replica can be asked.
+    const before = await openTail(server.http, { q: 'tag:replica.before' });
+    clients.push(before);
     await send('before', 5);
+    await before.waitFor(() => before.records().length === 5, 'records committed on the primary');
     await pair.caughtUp();
     expect(await search('tag:replica.before')).toHaveLength(5);
 
