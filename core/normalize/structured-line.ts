@@ -63,17 +63,111 @@ function levelFrom(fields: Record<string, unknown>): number | null {
   return null;
 }
 
-/** logfmt pairs: key=value, key="quoted value", bare keys ignored. */
-const LOGFMT_PAIR = /([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)/g;
-
-function parseLogfmt(line: string): Record<string, string> | null {
+/**
+ * logfmt pairs: key=value, key="quoted value", bare keys ignored. Exactly what the regex
+ *
+ *   /([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)/g, quoted values unescaped by /\\(.)/g
+ *
+ * finds (test/unit/normalize/logfmt.test.ts holds it as the oracle), scanned by hand: the
+ * regex cost ~4 µs a line, and every line is parsed on ingest, when a pack is written, when
+ * it is read and when it is merged (core/packs/attrs-column.ts).
+ *
+ *   key:   a letter or _ , then the rest of its run of [\w.-]; the run must end at "=" (a
+ *          failed start fails for every later start in the same run, so the scan skips it)
+ *   value: "..." with \x escapes, when it closes before the line ends and no backslash
+ *          precedes a line terminator (which "." does not match); else the run of
+ *          characters that are neither white space (JS \s) nor '"' (empty at a '"')
+ */
+export function parseLogfmt(line: string): Record<string, string> | null {
   if (!/(?:^|\s)(?:level|lvl)=/.test(line)) return null;
   const out: Record<string, string> = {};
-  for (const m of line.matchAll(LOGFMT_PAIR)) {
-    const raw = m[2]!;
-    out[m[1]!] = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (!isKeyStart(c)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && isKeyPart(line.charCodeAt(j))) j++;
+    if (j >= n || line.charCodeAt(j) !== 0x3d /* = */) {
+      i = j;
+      continue;
+    }
+    const key = line.slice(i, j);
+    const v = j + 1;
+    const close = v < n && line.charCodeAt(v) === 0x22 /* " */ ? quotedEnd(line, v) : -1;
+    if (close >= 0) {
+      out[key] = unescaped(line, v + 1, close);
+      i = close + 1;
+    } else {
+      let e = v;
+      while (e < n && !isSpace(line.charCodeAt(e)) && line.charCodeAt(e) !== 0x22) e++;
+      out[key] = line.slice(v, e);
+      i = e;
+    }
   }
   return out;
+}
+
+/** [A-Za-z_] */
+function isKeyStart(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+}
+
+/** [\w.-] */
+function isKeyPart(c: number): boolean {
+  return isKeyStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d;
+}
+
+/** Line terminators, which the regex "." does not match (ECMA-262, LineTerminator). */
+function isLineTerminator(c: number): boolean {
+  return c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029;
+}
+
+/** JS \s: WhiteSpace and LineTerminator (ECMA-262, CharacterClassEscape). */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** The index of the quote closing the value opened at `open`, or -1 when it does not close. */
+function quotedEnd(line: string, open: number): number {
+  for (let k = open + 1; k < line.length; k++) {
+    const c = line.charCodeAt(k);
+    if (c === 0x22) return k;
+    if (c === 0x5c /* \ */) {
+      if (k + 1 >= line.length || isLineTerminator(line.charCodeAt(k + 1))) return -1;
+      k++;
+    }
+  }
+  return -1;
+}
+
+/** line[from, to) with each backslash dropped before the character it escapes. */
+function unescaped(line: string, from: number, to: number): string {
+  const first = line.indexOf('\\', from);
+  if (first < 0 || first >= to) return line.slice(from, to);
+  let out = '';
+  let start = from;
+  for (let k = first; k < to; k++) {
+    if (line.charCodeAt(k) !== 0x5c) continue;
+    out += line.slice(start, k);
+    start = k + 1; // the escaped character starts the next piece
+    k++;
+  }
+  return out + line.slice(start, to);
 }
 
 /** Longest line parsed as JSON: parsing is skipped past it to keep ingest cost bounded. */
