@@ -10,7 +10,7 @@ import type { Attrs, LogRecord } from '../../core/record.js';
 import { newRecord } from '../../core/record.js';
 import { setAttr, toAttrValue } from '../../core/normalize/attrs.js';
 import { cleanBytes, cleanString } from '../../core/normalize/text.js';
-import { parseStructuredLine, severityOf } from '../../core/normalize/structured-line.js';
+import { severityOf, structuredOf } from '../../core/normalize/structured-line.js';
 
 /** Where a Docker partial line belongs (moby daemon/logger/fluentd: PartialLogMetaData). */
 export interface PartialInfo {
@@ -111,7 +111,7 @@ export function normalizeForwardEvent(
     // No text field: the record itself is the message, as Fluentd's stdout output shows it.
     r.message = JSON.stringify(attrs);
   }
-  const structured = parseStructuredLine(r.message);
+  const structured = structuredOf(r);
   if (structured) {
     for (const [k, v] of Object.entries(structured.fields))
       if (!Object.hasOwn(attrs, k)) setAttr(attrs, k, v);

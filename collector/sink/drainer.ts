@@ -63,6 +63,8 @@ interface Held {
   seq: number;
   unit: WriteUnit;
   bytes: number;
+  /** firstReceived(unit), taken once: the joiner's clock reads it on every tick. */
+  firstAt: number;
 }
 
 /** Records read from the spool per read. */
@@ -185,7 +187,7 @@ export class Drainer extends EventEmitter {
   offer(seq: number, unit: WriteUnit, bytes: number): void {
     const last = this.memory[this.memory.length - 1];
     if (last && last.seq + 1 !== seq) this.dropMemory(); // never expected: keep memory contiguous
-    this.memory.push({ seq, unit, bytes });
+    this.memory.push({ seq, unit, bytes, firstAt: firstReceived(unit) });
     this.memoryBytes += bytes;
     while (this.memoryBytes > this.opts.memoryBytes && this.memoryHead < this.memory.length)
       this.shiftMemory();
@@ -380,7 +382,7 @@ export class Drainer extends EventEmitter {
     for (let i = this.memory.length - 1; i >= this.memoryHead && seen < SCAN_UNITS; i--) {
       const h = this.memory[i]!;
       if (h.seq < this.next) break;
-      w = Math.min(w, firstReceived(h.unit));
+      w = Math.min(w, h.firstAt);
       seen++;
     }
     if (seen < toCome) w = this.pushedAt - BEHIND_SLACK_MS;

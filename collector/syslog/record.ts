@@ -18,7 +18,7 @@
 import type { Attrs, LogRecord } from '../../core/record.js';
 import { newRecord } from '../../core/record.js';
 import { setAttr, toAttrs } from '../../core/normalize/attrs.js';
-import { parseStructuredLine } from '../../core/normalize/structured-line.js';
+import { structuredOf } from '../../core/normalize/structured-line.js';
 import { cleanBytes, cleanString } from '../../core/normalize/text.js';
 import { dockerFields } from './docker.js';
 import type { SyslogMessage } from './message.js';
@@ -45,7 +45,7 @@ export function syslogToRecord(m: SyslogMessage, receivedAt: number): LogRecord 
     r.containerName = docker.containerName;
     r.stream = docker.stream;
   }
-  const structured = parseStructuredLine(r.message);
+  const structured = structuredOf(r);
   if (structured) {
     for (const [k, v] of Object.entries(structured.fields))
       if (!Object.hasOwn(attrs, k)) setAttr(attrs, k, v);

@@ -192,3 +192,21 @@ export function parseStructuredLine(message: string): StructuredLine | null {
   if (!logfmt) return null;
   return { fields: logfmt, severity: levelFrom(logfmt) };
 }
+
+/**
+ * A record's parse, kept with the record while its message is unchanged. A line is parsed
+ * where it arrives (its fields go to attrs), again where its pack is written (which of its
+ * attrs the line gives back: core/packs/attrs-column.ts), and a merged pack's rows where
+ * they are decoded and again where they are encoded: the second parse of each pair was a
+ * twelfth of the collector's main thread at full ingest. Weak: gone with the record.
+ */
+const parses = new WeakMap<object, { message: string; line: StructuredLine | null }>();
+
+/** parseStructuredLine(holder.message), parsed once per holder and message. */
+export function structuredOf(holder: { readonly message: string }): StructuredLine | null {
+  const kept = parses.get(holder);
+  if (kept !== undefined && kept.message === holder.message) return kept.line;
+  const line = parseStructuredLine(holder.message);
+  parses.set(holder, { message: holder.message, line });
+  return line;
+}

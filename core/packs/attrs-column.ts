@@ -25,8 +25,9 @@
  */
 import { ByteReader, ByteWriter } from '../bytes/byte-io.js';
 import { setAttr } from '../normalize/attrs.js';
-import { parseStructuredLine } from '../normalize/structured-line.js';
+import { structuredOf } from '../normalize/structured-line.js';
 import type { AttrValue, Attrs, LogRecord } from '../record.js';
+import type { StructuredLine } from '../normalize/structured-line.js';
 import { jsonbText } from '../stored-record.js';
 import { PackFormatError } from './errors.js';
 
@@ -67,7 +68,7 @@ export function encodeAttrs(records: LogRecord[], derive = true): EncodedAttrs {
     const keys = Object.keys(attrs);
     dropped.length = 0;
     let derived = false;
-    const fields = derive ? parseStructuredLine(r.message)?.fields : undefined;
+    const fields = derive ? structuredOf(r)?.fields : undefined;
     if (fields) {
       const fk = Object.keys(fields);
       // Every field's key must be in attrs, or the rebuild would add it.
@@ -158,8 +159,11 @@ export class AttrsColumn {
     if (!r.done) throw new PackFormatError(`attrs section: ${raw.length - r.pos} bytes left over`);
   }
 
-  /** Row i's attrs, a fresh object; `message` gives its message when it is derived. */
-  attrs(i: number, message: (i: number) => string): Attrs | null {
+  /**
+   * Row i's attrs, a fresh object; `structured` gives its message's parse when they are
+   * derived.
+   */
+  attrs(i: number, structured: () => StructuredLine | null): Attrs | null {
     const c = this.codes[i]!;
     if (c === 0) return null;
     let own: Attrs;
@@ -169,7 +173,7 @@ export class AttrsColumn {
       throw new PackFormatError(`attrs of row ${i} are not JSON`, { cause: e });
     }
     if (c % 2 === 1) return own;
-    const fields = parseStructuredLine(message(i))?.fields;
+    const fields = structured()?.fields;
     if (!fields) throw new PackFormatError(`row ${i}: attrs derive from a message with no fields`);
     for (const k of Object.keys(fields)) if (!Object.hasOwn(own, k)) setAttr(own, k, fields[k]!);
     return own;

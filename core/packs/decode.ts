@@ -16,6 +16,7 @@ import type { PackLabels } from './labels.js';
 import { decodeNumbers, type NumberColumns } from './numbers-column.js';
 import { TextColumn } from './text-column.js';
 import type { Attrs, LogRecord } from '../record.js';
+import { structuredOf } from '../normalize/structured-line.js';
 
 const SECTION_NUMBERS = 0;
 const SECTION_TEXT = 1;
@@ -100,17 +101,26 @@ export class PackReader {
   /** A fresh object each call (the caller may change it). */
   attrs(i: number): Attrs | null {
     this.check(i);
+    return this.attrsOf(i, { message: this.text.message(i) });
+  }
+
+  /** Row i's attrs; `row` holds its message, and keeps the parse when they derive from it. */
+  private attrsOf(i: number, row: { readonly message: string }): Attrs | null {
     const col = (this.attrsColumn ??= read('attrs', () => {
       const raw = openSection(this.pack, SECTION_ATTRS);
       this.attrsRaw = raw.length;
       return new AttrsColumn(raw, this.rows);
     }));
-    return col.attrs(i, (k) => this.text.message(k));
+    return col.attrs(i, () => structuredOf(row));
   }
 
+  /**
+   * Row i as a record. A row whose attrs derive from its message keeps that parse with the
+   * record (structuredOf), so encoding the record again (a merge) does not parse it again.
+   */
   record(i: number): LogRecord {
     const l = this.labels;
-    return {
+    const r: LogRecord = {
       tsSec: this.tsSec(i),
       tsNano: this.n.tsNano[i]!,
       receivedAt: this.n.receivedAt[i]!,
@@ -126,8 +136,10 @@ export class PackReader {
       severity: this.severity(i),
       facility: this.facility(i),
       message: this.text.message(i),
-      attrs: this.attrs(i),
+      attrs: null,
     };
+    r.attrs = this.attrsOf(i, r);
+    return r;
   }
 
   /**
