@@ -131,11 +131,16 @@ const DAY_SEC = 86_400;
  * id order, the packs in the order of their first row.
  */
 export function packsOf(rows: PackRow[]): PackRow[][] {
-  // Groups found by a short key (day, container, stream), then told apart by all nine
-  // labels: building the full labelKey for every row cost the writer more than the rest of
-  // the grouping, as fifty containers' lines interleave and consecutive rows rarely share
-  // a stream.
-  const byKey = new Map<string, { labels: PackLabels; rows: PackRow[] }[]>();
+  // Groups found by container id, then told apart by day and all nine labels: fifty
+  // containers' lines interleave, so consecutive rows rarely share a stream, and building
+  // a text key per row (day, container, stream) cost the writer a twentieth of its
+  // thread. A decoder hands the same container id string for every line of a container
+  // (collector/forward/string-cache.ts), whose hash V8 keeps, so the lookup is cheap.
+  // Records without a container id (syslog from hosts) share one list: it is searched for
+  // the few streams it holds by a short text key instead.
+  type Group = { day: number; labels: PackLabels; rows: PackRow[] };
+  const byContainer = new Map<string, Group[]>();
+  const byKey = new Map<string, Group[]>();
   const groups: PackRow[][] = [];
   let last: PackRow[] | null = null;
   let lastLabels: PackLabels | null = null;
@@ -148,12 +153,25 @@ export function packsOf(rows: PackRow[]): PackRow[][] {
       last.push(row);
       continue;
     }
-    const key = `${day}\u0000${r.containerId ?? ''}\u0000${r.containerName ?? ''}\u0000${r.stream ?? ''}`;
-    let same = byKey.get(key);
-    if (!same) byKey.set(key, (same = []));
-    let g = same.find((x) => hasLabels(r, x.labels));
+    let same: Group[] | undefined;
+    if (r.containerId !== null) {
+      same = byContainer.get(r.containerId);
+      if (!same) byContainer.set(r.containerId, (same = []));
+    } else {
+      const key = `${day}\u0000${r.host ?? ''}\u0000${r.tag ?? ''}\u0000${r.app ?? ''}`;
+      same = byKey.get(key);
+      if (!same) byKey.set(key, (same = []));
+    }
+    let g: Group | undefined;
+    for (let i = 0; i < same.length; i++) {
+      const x = same[i]!;
+      if (x.day === day && hasLabels(r, x.labels)) {
+        g = x;
+        break;
+      }
+    }
     if (!g) {
-      g = { labels: labelsOf(r), rows: [] };
+      g = { day, labels: labelsOf(r), rows: [] };
       same.push(g);
       groups.push(g.rows);
     }
