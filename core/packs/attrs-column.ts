@@ -25,9 +25,8 @@
  */
 import { ByteReader, ByteWriter } from '../bytes/byte-io.js';
 import { setAttr } from '../normalize/attrs.js';
-import { structuredOf } from '../normalize/structured-line.js';
+import { structuredOf, type StructuredLine } from '../normalize/structured-line.js';
 import type { AttrValue, Attrs, LogRecord } from '../record.js';
-import type { StructuredLine } from '../normalize/structured-line.js';
 import { jsonbText } from '../stored-record.js';
 import { PackFormatError } from './errors.js';
 

@@ -101,17 +101,20 @@ export class PackReader {
   /** A fresh object each call (the caller may change it). */
   attrs(i: number): Attrs | null {
     this.check(i);
-    return this.attrsOf(i, { message: this.text.message(i) });
+    return this.attrsOf(i, () => ({ message: this.text.message(i) }));
   }
 
-  /** Row i's attrs; `row` holds its message, and keeps the parse when they derive from it. */
-  private attrsOf(i: number, row: { readonly message: string }): Attrs | null {
+  /**
+   * Row i's attrs; `row` (called only when they derive from the message) gives what holds
+   * its message, which keeps the parse.
+   */
+  private attrsOf(i: number, row: () => { readonly message: string }): Attrs | null {
     const col = (this.attrsColumn ??= read('attrs', () => {
       const raw = openSection(this.pack, SECTION_ATTRS);
       this.attrsRaw = raw.length;
       return new AttrsColumn(raw, this.rows);
     }));
-    return col.attrs(i, () => structuredOf(row));
+    return col.attrs(i, () => structuredOf(row()));
   }
 
   /**
@@ -138,7 +141,7 @@ export class PackReader {
       message: this.text.message(i),
       attrs: null,
     };
-    r.attrs = this.attrsOf(i, r);
+    r.attrs = this.attrsOf(i, () => r);
     return r;
   }
 
