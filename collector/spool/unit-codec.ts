@@ -12,10 +12,19 @@
  *              service; bits 0-13): 0 null, 1 same as the previous record of the unit, 2 new;
  *              bits 14-15 stream: 0 null, 1 stdout, 2 stderr, 3 other (a str follows);
  *              bits 16-17 source: 0 forward, 1 syslog, 2 other (a str follows);
- *              bits 18-19 attrs: 0 null, 1 same JSON as the previous record, 2 new;
+ *              bits 18-19 attrs: 0 null, 1 same JSON as the previous record, 2 new,
+ *              3 derived: the JSON of the attrs the message does not give, the rest being
+ *              its JSON/logfmt fields (core/normalize/structured-line.ts), re-parsed on decode;
  *              bit 20 severity present, bit 21 facility present;
  *              bit 22 tsSec and bit 23 receivedAt are deltas from the previous record's
  *   num, str := core/bytes/byte-io.ts (tagged varint-or-float64; length-prefixed UTF-8)
+ *
+ * Derived attrs: a JSON or logfmt line's fields are copied into attrs on arrival (after the
+ * sender's own keys, where the key is not taken), so its attrs held the line a second time
+ * and cost a JSON.stringify per line; state 3 writes only the rest, when rebuilding (own,
+ * then each field whose key own lacks) gives the very keys, order and values (===) back.
+ * The packs store attrs the same way (core/packs/attrs-column.ts). A spool with state 3
+ * must be drained by this version or a later one.
  *
  * Records of one request share their container columns and usually their labels, and their
  * times are close: "same as previous" flags and deltas make the 2nd and later records cost
@@ -50,6 +59,8 @@
  * and "same attrs as the previous record" already skips JSON for the records after the first.
  */
 import type { AttrValue, Attrs, LogRecord, Source, Stream } from '../../core/record.js';
+import { setAttr } from '../../core/normalize/attrs.js';
+import { structuredOf } from '../../core/normalize/structured-line.js';
 import type { StashedPart, WriteUnit } from '../writer/unit.js';
 import { ByteReader, ByteWriter } from '../../core/bytes/byte-io.js';
 
@@ -152,8 +163,14 @@ function encodeRecord(w: ByteWriter, r: LogRecord, prev: Prev): void {
     // Same keys in the same order with identical values: the same JSON text, not built again.
     if (prev.attrs !== null && sameShallow(r.attrs, prev.attrsObj!)) attrsState = 1;
     else {
-      attrs = JSON.stringify(r.attrs);
-      attrsState = attrs === prev.attrs ? 1 : 2;
+      const own = ownAttrs(r);
+      if (own !== null) {
+        attrs = JSON.stringify(own);
+        attrsState = 3;
+      } else {
+        attrs = JSON.stringify(r.attrs);
+        attrsState = attrs === prev.attrs ? 1 : 2;
+      }
     }
   }
   fields |= (stream << 14) | (source << 16) | (attrsState << 18);
@@ -181,7 +198,7 @@ function encodeRecord(w: ByteWriter, r: LogRecord, prev: Prev): void {
     if (((fields >> 10) & 3) === 2) w.str(r.project!);
     if (((fields >> 12) & 3) === 2) w.str(r.service!);
   }
-  if (attrsState === 2) w.str(attrs!);
+  if (attrsState >= 2) w.str(attrs!);
   c[0] = r.host;
   c[1] = r.containerId;
   c[2] = r.containerName;
@@ -190,7 +207,7 @@ function encodeRecord(w: ByteWriter, r: LogRecord, prev: Prev): void {
   c[5] = r.project;
   c[6] = r.service;
   if (attrsState === 2) prev.attrs = attrs;
-  else if (attrsState === 0) prev.attrs = null;
+  else if (attrsState !== 1) prev.attrs = null; // 3: its text is not the whole attrs'
   prev.attrsObj = r.attrs;
   prev.tsSec = r.tsSec;
   prev.receivedAt = r.receivedAt;
@@ -210,6 +227,39 @@ function sameShallow(a: Attrs, b: Attrs): boolean {
     if (keys[i++] !== k || a[k] !== b[k]) return false;
   }
   return i === keys.length;
+}
+
+/**
+ * The attrs the message of `r` does not give, or null when its attrs are not exactly
+ * rebuild(own, fields): own's keys, then each field whose key own lacks, in the fields'
+ * order, with the field's own value (===). Own ends where the first field of the line
+ * starts (the collector appends them last); a sender's key equal to a field is then seen
+ * as the field, the check fails and the attrs are written whole: never a wrong rebuild.
+ */
+function ownAttrs(r: LogRecord): Attrs | null {
+  const fields = structuredOf(r)?.fields;
+  if (!fields) return null;
+  const attrs = r.attrs!;
+  const keys = Object.keys(attrs);
+  let p = 0;
+  while (
+    p < keys.length &&
+    !(Object.hasOwn(fields, keys[p]!) && attrs[keys[p]!] === fields[keys[p]!])
+  )
+    p++;
+  if (p === keys.length) return null;
+  let j = p;
+  for (const k of Object.keys(fields)) {
+    let inOwn = false;
+    for (let i = 0; i < p; i++) if (keys[i] === k) inOwn = true;
+    if (inOwn) continue;
+    if (j >= keys.length || keys[j] !== k || attrs[k] !== fields[k]) return null;
+    j++;
+  }
+  if (j !== keys.length) return null;
+  const own: Attrs = {};
+  for (let i = 0; i < p; i++) setAttr(own, keys[i]!, attrs[keys[i]!]!);
+  return own;
 }
 
 /** A delta is used only when both values and the difference are exact small integers. */
@@ -241,7 +291,11 @@ function decodeRecord(r: ByteReader, prev: Prev): LogRecord {
   }
   const attrsState = (fields >> 18) & 3;
   let attrs: Attrs | null = null;
-  if (attrsState === 2) {
+  let own: Attrs | null = null;
+  if (attrsState === 3) {
+    own = JSON.parse(r.str()) as Attrs;
+    prev.attrs = null;
+  } else if (attrsState === 2) {
     prev.attrs = r.str();
     attrs = prev.attrsObj = JSON.parse(prev.attrs) as Attrs;
   } else if (attrsState === 1) {
@@ -251,7 +305,7 @@ function decodeRecord(r: ByteReader, prev: Prev): LogRecord {
   } else prev.attrsObj = null;
   prev.tsSec = tsSec;
   prev.receivedAt = receivedAt;
-  return {
+  const record: LogRecord = {
     tsSec,
     tsNano,
     receivedAt,
@@ -269,6 +323,14 @@ function decodeRecord(r: ByteReader, prev: Prev): LogRecord {
     message,
     attrs,
   };
+  if (own !== null) {
+    // The record keeps the parse (structuredOf), which the pack encoder then reuses.
+    const parsed = structuredOf(record)?.fields;
+    if (!parsed) throw new RangeError('unit codec: derived attrs of a message with no fields');
+    for (const k of Object.keys(parsed)) if (!Object.hasOwn(own, k)) setAttr(own, k, parsed[k]!);
+    record.attrs = prev.attrsObj = own;
+  }
+  return record;
 }
 
 /** Deep copy of a JSON value. Spread defines keys as own data properties, so a key named
