@@ -24,7 +24,9 @@
  * and cost a JSON.stringify per line; state 3 writes only the rest, when rebuilding (own,
  * then each field whose key own lacks) gives the very keys, order and values (===) back.
  * The packs store attrs the same way (core/packs/attrs-column.ts). A spool with state 3
- * must be drained by this version or a later one.
+ * must be drained by this version or a later one (an older decoder stops at the unknown
+ * state: the unit counts as corrupt); a later one whose parser reads a line differently
+ * gives its fields as it reads them, the line itself being kept exactly.
  *
  * Records of one request share their container columns and usually their labels, and their
  * times are close: "same as previous" flags and deltas make the 2nd and later records cost
