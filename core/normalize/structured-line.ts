@@ -199,14 +199,25 @@ export function parseStructuredLine(message: string): StructuredLine | null {
  * attrs the line gives back: core/packs/attrs-column.ts), and a merged pack's rows where
  * they are decoded and again where they are encoded: the second parse of each pair was a
  * twelfth of the collector's main thread at full ingest. Weak: gone with the record.
+ *
+ * Every record waiting in the spool's drain window holds its entry, so an entry is one
+ * object (the parse and the message it is of) and only lines that parse are kept: a heap
+ * snapshot at full ingest showed 123,000 records in flight, their entries (and the map's
+ * table) a sixth of the live heap when every record kept two objects. A line that does not
+ * parse fails fast (its first character, or the level test) and is tried again.
  */
-const parses = new WeakMap<object, { message: string; line: StructuredLine | null }>();
+interface Kept extends StructuredLine {
+  readonly message: string;
+}
+const parses = new WeakMap<object, Kept>();
 
 /** parseStructuredLine(holder.message), parsed once per holder and message. */
 export function structuredOf(holder: { readonly message: string }): StructuredLine | null {
   const kept = parses.get(holder);
-  if (kept !== undefined && kept.message === holder.message) return kept.line;
+  if (kept !== undefined && kept.message === holder.message) return kept;
   const line = parseStructuredLine(holder.message);
-  parses.set(holder, { message: holder.message, line });
-  return line;
+  if (line === null) return null;
+  const entry: Kept = { fields: line.fields, severity: line.severity, message: holder.message };
+  parses.set(holder, entry);
+  return entry;
 }
