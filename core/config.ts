@@ -580,6 +580,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (forwardUsers.size > 0 && !sharedKey)
     bad('LOGHARBOR_FORWARD_USERS', 'users need LOGHARBOR_SHARED_KEY');
 
+  const forwardAck = oneOf('LOGHARBOR_FORWARD_ACK', raw.LOGHARBOR_FORWARD_ACK, [
+    'spool',
+    'commit',
+  ] as const);
   return {
     databaseUrl: raw.DATABASE_URL === '' ? null : raw.DATABASE_URL,
     readDatabaseUrl:
@@ -615,7 +619,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     batchSize: int('LOGHARBOR_BATCH_SIZE'),
     flushMs:
       raw.LOGHARBOR_FLUSH_MS.trim() === 'auto'
-        ? raw.LOGHARBOR_FORWARD_ACK.trim() === 'commit'
+        ? forwardAck === 'commit'
           ? 0
           : AUTO_FLUSH_MS
         : parseInt10('LOGHARBOR_FLUSH_MS', raw.LOGHARBOR_FLUSH_MS, 0),
@@ -648,9 +652,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       'pause',
       'drop',
     ] as const),
-    forwardAck: oneOf('LOGHARBOR_FORWARD_ACK', raw.LOGHARBOR_FORWARD_ACK, [
-      'spool',
-      'commit',
-    ] as const),
+    forwardAck,
   };
 }

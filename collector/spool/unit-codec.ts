@@ -252,9 +252,8 @@ function ownAttrs(r: LogRecord): Attrs | null {
   if (p === keys.length) return null;
   let j = p;
   for (const k of Object.keys(fields)) {
-    let inOwn = false;
-    for (let i = 0; i < p; i++) if (keys[i] === k) inOwn = true;
-    if (inOwn) continue;
+    const at = keys.indexOf(k);
+    if (at >= 0 && at < p) continue; // own has it: the rebuild keeps own's
     if (j >= keys.length || keys[j] !== k || attrs[k] !== fields[k]) return null;
     j++;
   }

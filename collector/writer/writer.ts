@@ -25,8 +25,8 @@
  * meanwhile; after a dead connection the retry looks up which units are stored first (the
  * COMMIT may have run with its reply lost: spool-drained.ts). A batch PostgreSQL refuses
  * for its data (SQLSTATE class 22/23) is split unit by unit and only the refused unit is
- * rejected. The queue is bounded: past `queueMax`
- * records the writer reports pressure and sources pause their sockets.
+ * rejected. The queue is bounded: past `queueMax` records the writer reports pressure and
+ * sources pause their sockets.
  */
 import { EventEmitter } from 'node:events';
 import type { Pool } from '../../core/db/pool.js';
